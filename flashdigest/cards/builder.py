@@ -1,0 +1,169 @@
+"""Digest -> genanki notes: field text, GUIDs, tags, and the notices of what was left out."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import html
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import genanki
+
+from ..model import Digest, Paper, PointKind, Question
+from ..parse.source import clean_text
+from .notetypes import mcq_model, paper_model
+
+DECK_ROOT = "Paper Digests"
+
+
+@dataclass(frozen=True)
+class MediaFile:
+    """A file shipped in the package's media, named by its content hash."""
+
+    name: str
+    data: bytes
+
+
+class StableNote(genanki.Note):  # type: ignore[misc]
+    """A genanki note whose note and card ids come from its GUID, not from the clock."""
+
+    def write_to_db(self, cursor: object, timestamp: float, deck_id: int, id_gen: object) -> None:
+        super().write_to_db(cursor, timestamp, deck_id, stable_ids(self.guid))
+
+
+def stable_ids(guid: str) -> Iterator[int]:
+    """Note id, then card ids, derived from ``guid``: the same on every machine and every run."""
+    ordinal = 0
+    while True:
+        yield stable_int(f"{guid}/{ordinal}")
+        ordinal += 1
+
+
+def stable_int(text: str) -> int:
+    """A positive id below 2**53 (exact in JavaScript, like Anki's own ids) from ``text``."""
+    digest = hashlib.sha256(text.encode("utf-8")).digest()
+    return (1 << 40) + int.from_bytes(digest[:8], "big") % ((1 << 53) - (1 << 40))
+
+
+@dataclass(frozen=True)
+class DeckBuild:
+    """Everything the exporter needs to write one deck."""
+
+    date: dt.date
+    deck_name: str
+    deck_id: int
+    notes: tuple[genanki.Note, ...]
+    media: tuple[MediaFile, ...]
+    source: Path
+    notices: tuple[str, ...]
+
+
+def deck_name_for(date: dt.date) -> str:
+    return f"{DECK_ROOT}::{date.isoformat()}"
+
+
+def deck_id_for(date: dt.date) -> int:
+    return stable_int("deck:" + deck_name_for(date))
+
+
+def build_deck(digest: Digest) -> DeckBuild:
+    """The notes of ``digest``'s deck: a paper note per paper with points, an MCQ note per
+    answered question. Unanswered questions and repeated papers are left out, with a notice."""
+    notes: list[genanki.Note] = []
+    notices = list(digest.notices)
+    seen: set[str] = set()
+    unanswered = 0
+    for paper in digest.papers:
+        if paper.identity in seen:
+            notices.append(f"{digest.source}: paper {paper.number} repeats an earlier paper; kept once")
+            continue
+        seen.add(paper.identity)
+        if paper.points:
+            notes.append(_paper_note(paper, digest.date))
+        for question in paper.questions:
+            if question.answer is None:
+                unanswered += 1
+            else:
+                notes.append(_mcq_note(paper, question, digest.date))
+    if unanswered:
+        notices.append(_unanswered_notice(digest, unanswered))
+    return DeckBuild(
+        digest.date,
+        deck_name_for(digest.date),
+        deck_id_for(digest.date),
+        tuple(notes),
+        (),
+        digest.source,
+        tuple(notices),
+    )
+
+
+def _unanswered_notice(digest: Digest, count: int) -> str:
+    total = sum(len(paper.questions) for paper in digest.papers)
+    why = "no answer known"
+    if digest.format == "text":
+        why += f" (text digests carry none; give them in {digest.source.stem}.answers.yaml)"
+    return f"{digest.source}: {digest.date}: {count} of {total} questions left out: {why}"
+
+
+def field_text(text: str) -> str:
+    """Plain text as Anki field HTML: control characters removed, markup shown literally."""
+    return html.escape(clean_text(text).strip()).replace("\n", "<br>")
+
+
+def safe_link(link: str) -> str:
+    """The link if it is an http(s) URL, else nothing (no ``javascript:`` in a card)."""
+    link = clean_text(link).strip()
+    return field_text(link) if link.lower().startswith(("http://", "https://")) else ""
+
+
+def _tags(paper: Paper, date: dt.date) -> list[str]:
+    tags = [f"digest::{date.isoformat()}"]
+    if paper.arxiv_id:
+        tags.append(f"arxiv::{paper.arxiv_id}")
+    return tags
+
+
+def _paper_note(paper: Paper, date: dt.date) -> genanki.Note:
+    fields = [
+        field_text(paper.title),
+        safe_link(paper.link),
+        paper.published.isoformat() if paper.published else "",
+        date.isoformat(),
+        *(field_text(paper.points.get(kind, "")) for kind in PointKind),
+        _flowchart_field(paper),
+        "",
+    ]
+    return StableNote(
+        model=paper_model(),
+        fields=fields,
+        tags=_tags(paper, date),
+        guid=genanki.guid_for(paper.identity, "paper"),
+    )
+
+
+def _flowchart_field(paper: Paper) -> str:
+    if paper.flowchart_text:
+        return f'<div class="fd-flowchart-text">{field_text(paper.flowchart_text)}</div>'
+    return ""
+
+
+def _mcq_note(paper: Paper, question: Question, date: dt.date) -> genanki.Note:
+    choices = "".join(f"<li>{field_text(option)}</li>" for option in question.options)
+    fields = [
+        field_text(question.text),
+        f'<ol type="A">{choices}</ol>',
+        field_text(question.answer_text or ""),
+        field_text(paper.title),
+        safe_link(paper.link),
+        date.isoformat(),
+        "",
+    ]
+    return StableNote(
+        model=mcq_model(),
+        fields=fields,
+        tags=_tags(paper, date),
+        guid=genanki.guid_for(paper.identity, f"mcq{question.number}"),
+    )

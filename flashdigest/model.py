@@ -1,0 +1,118 @@
+"""The typed model that every stage passes on: a digest, its papers, points and questions.
+
+Parsers produce these objects, the card builder consumes them. Nothing here knows about
+files, HTML or Anki.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+class PointKind(enum.Enum):
+    """The five summary points a digest gives for each paper, in their order."""
+
+    TOPIC = ("Topic", "Topic and Domain", "What is the topic and domain of {title}?")
+    PRIOR_WORK = (
+        "PriorWork",
+        "Previous Research and New Ideas",
+        "What earlier research does {title} build on, and what is new in it?",
+    )
+    PROBLEM = ("Problem", "Problem", "What problem does {title} address?")
+    METHODS = ("Methods", "Methods", "What methods does {title} use?")
+    RESULTS = ("Results", "Results and Evaluation", "What results does {title} report, and how is it evaluated?")
+
+    def __init__(self, field_name: str, label: str, question: str) -> None:
+        self.field_name = field_name
+        self.label = label
+        #: the front of the paper card for this point; ``{title}`` is replaced by the title
+        self.question = question
+
+    @property
+    def position(self) -> int:
+        """1-based position of the point in a digest (1 = Topic ... 5 = Results)."""
+        return list(PointKind).index(self) + 1
+
+    @classmethod
+    def from_position(cls, position: int) -> PointKind:
+        return list(cls)[position - 1]
+
+    @classmethod
+    def from_label(cls, label: str) -> PointKind | None:
+        """The kind whose label matches ``label`` (case, emoji and spacing ignored)."""
+        wanted = _normalise_label(label)
+        for kind in cls:
+            if _normalise_label(kind.label) == wanted:
+                return kind
+        return None
+
+
+def _normalise_label(label: str) -> str:
+    return re.sub(r"[^a-z]+", " ", label.lower()).strip()
+
+
+@dataclass(frozen=True)
+class Question:
+    """A multiple-choice question; ``answer`` is the 0-based index of the correct option."""
+
+    number: int
+    text: str
+    options: tuple[str, ...]
+    answer: int | None = None
+
+    @property
+    def answer_text(self) -> str | None:
+        return None if self.answer is None else self.options[self.answer]
+
+
+@dataclass(frozen=True)
+class Paper:
+    """One paper of a digest, with whatever of its parts the source gave."""
+
+    number: int
+    title: str
+    published: dt.date | None = None
+    link: str = ""
+    points: dict[PointKind, str] = field(default_factory=dict)
+    flowchart_text: str = ""
+    flowchart_svg: str = ""
+    questions: tuple[Question, ...] = ()
+
+    @property
+    def arxiv_id(self) -> str | None:
+        return arxiv_id_from_link(self.link)
+
+    @property
+    def identity(self) -> str:
+        """What makes this paper the same paper across sources: its arXiv id, else its title."""
+        found = self.arxiv_id
+        if found:
+            return f"arxiv:{found}"
+        return "title:" + " ".join(self.title.lower().split())
+
+
+@dataclass(frozen=True)
+class Digest:
+    """The papers published on one digest date, read from one source file."""
+
+    date: dt.date
+    papers: tuple[Paper, ...]
+    source: Path
+    format: str
+    notices: tuple[str, ...] = ()
+
+
+_ARXIV_RE = re.compile(
+    r"arxiv\.org/(?:abs|pdf|html)/(?P<id>\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?",
+    re.IGNORECASE,
+)
+
+
+def arxiv_id_from_link(link: str) -> str | None:
+    """``2504.08685`` from ``http://arxiv.org/pdf/2504.08685v2`` (version dropped), else None."""
+    match = _ARXIV_RE.search(link or "")
+    return match.group("id") if match else None

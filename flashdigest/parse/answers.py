@@ -1,0 +1,116 @@
+"""Answer keys: ``<digest stem>.answers.yaml`` beside a text digest.
+
+```yaml
+1: [B, A, B]   # paper number: answers to Q1..Qn, each a letter, a 1-based number or the option's text
+3: [B, ~, B]   # ~ where the answer is unknown
+```
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import yaml
+
+from ..errors import AnswerKeyError
+from ..model import Digest, Paper, Question
+
+ANSWER_KEY_SUFFIX = ".answers.yaml"
+MAX_ANSWER_KEY_BYTES = 1024 * 1024
+
+
+def answer_key_path(digest_path: Path) -> Path:
+    """Where the answer key of ``digest_path`` lives (it may not exist)."""
+    return digest_path.with_name(digest_path.stem + ANSWER_KEY_SUFFIX)
+
+
+def is_answer_key(path: Path) -> bool:
+    return path.name.endswith(ANSWER_KEY_SUFFIX)
+
+
+def resolve_answer(value: object, options: tuple[str, ...]) -> int | None:
+    """The 0-based option index that ``value`` names (letter, 1-based number or option text)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value - 1 if 1 <= value <= len(options) else None
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    if len(text) == 1 and text.isalpha():
+        index = ord(text.upper()) - ord("A")
+        return index if 0 <= index < len(options) else None
+    if text.isdigit():
+        return resolve_answer(int(text), options)
+    folded = [" ".join(option.split()).casefold() for option in options]
+    wanted = " ".join(text.split()).casefold()
+    return folded.index(wanted) if wanted in folded else None
+
+
+def apply_answer_key(digest: Digest, key_path: Path) -> Digest:
+    """The digest with the answers of ``key_path`` filled in; AnswerKeyError when it does not fit."""
+    answers = _load_key(key_path)
+    papers = {paper.number: paper for paper in digest.papers}
+    for number, (line, values) in answers.items():
+        paper = papers.get(number)
+        if paper is None:
+            raise AnswerKeyError(f"paper {number} is not in {digest.source.name}", key_path, line)
+        papers[number] = _answer_paper(paper, values, key_path, line)
+    return dataclasses.replace(digest, papers=tuple(papers[p.number] for p in digest.papers))
+
+
+def _answer_paper(paper: Paper, values: list[object], key_path: Path, line: int) -> Paper:
+    if len(values) > len(paper.questions):
+        raise AnswerKeyError(
+            f"paper {paper.number} has {len(paper.questions)} questions, the key gives {len(values)} answers",
+            key_path,
+            line,
+        )
+    questions: list[Question] = []
+    for question, value in zip(paper.questions, list(values) + [None] * len(paper.questions)):
+        if value is None:
+            questions.append(question)
+            continue
+        index = resolve_answer(value, question.options)
+        if index is None:
+            raise AnswerKeyError(
+                f"paper {paper.number} Q{question.number}: answer {value!r} is not one of its "
+                f"{len(question.options)} options (a letter, a 1-based number or the option's text)",
+                key_path,
+                line,
+            )
+        questions.append(dataclasses.replace(question, answer=index))
+    return dataclasses.replace(paper, questions=tuple(questions))
+
+
+def _load_key(path: Path) -> dict[int, tuple[int, list[object]]]:
+    """Paper number -> (line, answers), read with safe YAML and checked for shape."""
+    try:
+        if path.stat().st_size > MAX_ANSWER_KEY_BYTES:
+            raise AnswerKeyError(f"answer key is over {MAX_ANSWER_KEY_BYTES} bytes", path)
+        text = path.read_text(encoding="utf-8-sig")
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except OSError as exc:
+        raise AnswerKeyError(f"cannot read answer key: {exc.strerror or exc}", path) from None
+    except UnicodeDecodeError:
+        raise AnswerKeyError("answer key is not UTF-8 text", path) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark else None
+        raise AnswerKeyError(f"answer key is not valid YAML: {getattr(exc, 'problem', exc)}", path, line) from None
+    if root is None:
+        return {}
+    if not isinstance(root, yaml.MappingNode):
+        raise AnswerKeyError("answer key must map paper numbers to lists of answers", path, 1)
+    answers: dict[int, tuple[int, list[object]]] = {}
+    for key_node, value_node in root.value:
+        line = key_node.start_mark.line + 1
+        key = yaml.safe_load(yaml.serialize(key_node))
+        value = yaml.safe_load(yaml.serialize(value_node))
+        if isinstance(key, bool) or not isinstance(key, int):
+            raise AnswerKeyError(f"expected a paper number, found {key!r}", path, line)
+        if not isinstance(value, list):
+            raise AnswerKeyError(f"paper {key}: expected a list of answers like [B, A, ~]", path, line)
+        answers[key] = (line, value)
+    return answers

@@ -1,0 +1,60 @@
+"""Reading an input file's bytes into text: BOMs, UTF-16, invalid bytes, control characters."""
+
+from __future__ import annotations
+
+import codecs
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import ParseError
+
+#: inputs larger than this are refused before they are read whole
+MAX_INPUT_BYTES = 64 * 1024 * 1024
+
+# C0 controls but tab and newline, DEL, and C1 controls; U+001F (Anki's field separator) among them.
+_CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+
+
+@dataclass(frozen=True)
+class SourceText:
+    """An input's decoded text and what was repaired while decoding it."""
+
+    path: Path
+    text: str
+    notices: tuple[str, ...] = ()
+
+
+def read_source(path: Path, max_bytes: int = MAX_INPUT_BYTES) -> SourceText:
+    """Read ``path`` as text, or raise ParseError saying why it cannot be."""
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise ParseError(f"file is {size} bytes, over the {max_bytes}-byte limit", path)
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ParseError(f"cannot read: {exc.strerror or exc}", path) from None
+    return decode_source(data, path)
+
+
+def decode_source(data: bytes, path: Path) -> SourceText:
+    """Decode bytes: UTF-8 (BOM optional) or UTF-16 with a BOM; bad bytes become U+FFFD."""
+    if not data.strip():
+        raise ParseError("file is empty", path)
+    notices: list[str] = []
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        text = data.decode("utf-16", errors="replace")
+    else:
+        if b"\x00" in data[:4096]:
+            raise ParseError("binary file, not a text digest", path)
+        text = data.decode("utf-8-sig", errors="replace")
+    if "\ufffd" in text and b"\xef\xbf\xbd" not in data:
+        line = text[: text.index("\ufffd")].count("\n") + 1
+        notices.append(f"{path}:{line}: invalid UTF-8 bytes replaced with U+FFFD")
+    return SourceText(path, clean_text(text.replace("\r\n", "\n").replace("\r", "\n")), tuple(notices))
+
+
+def clean_text(text: str) -> str:
+    """Remove control characters (tab and newline kept) and lone surrogates."""
+    return _SURROGATE_RE.sub("\ufffd", _CONTROL_RE.sub("", text))

@@ -1,0 +1,232 @@
+"""The plain-text digest: text as a reader copies it from the digest's web page.
+
+The layout (see the README): a ``YYYY-MM-DD Papers`` heading, then per paper a ``Paper N`` line,
+the title, ``Published:``, ``Link:``, five numbered points, the title again with one line of
+flowchart text, and ``Q1``..``Qn`` each followed by the question and one line per option.
+
+The parser walks that structure with a cursor. A line is taken for what its position says it
+is, so a title that starts with "Paper", contains "Q1" or ends in "?" stays a title.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from ..errors import ParseError
+from ..model import Digest, Paper, PointKind, Question
+from .source import SourceText
+
+_HEADING_RE = re.compile(r"^(?P<date>\d{4}-\d{1,2}-\d{1,2})\s+Papers?$", re.IGNORECASE)
+_FURNITURE_RE = re.compile(r"^\d+\s*/\s*\d+$")
+_PAPER_RE = re.compile(r"^Paper\s*:?\s*(?P<number>\d+)$", re.IGNORECASE)
+_PUBLISHED_RE = re.compile(r"^Published\s*:\s*(?P<value>.*)$", re.IGNORECASE)
+_LINK_RE = re.compile(r"^Link\s*:\s*(?P<value>.*)$", re.IGNORECASE)
+_POINT_RE = re.compile(r"^(?P<number>[1-9])\.\s*(?P<body>.*)$")
+_QUESTION_LABEL_RE = re.compile(r"^Q\s*(?P<number>\d+)$", re.IGNORECASE)
+_NUMBERED_RE = re.compile(r"^(?P<number>\d+)[.)]\s*(?P<body>.*)$")
+
+
+@dataclass(frozen=True)
+class _Line:
+    number: int
+    text: str
+
+
+def parse_text(source: SourceText) -> Digest:
+    """Parse a plain-text digest, or raise ParseError naming the line that breaks the layout."""
+    return _TextParser(source).parse()
+
+
+def parse_iso_date(value: str) -> dt.date | None:
+    """A date from ``YYYY-MM-DD`` (leading zeros optional), or None."""
+    match = re.fullmatch(r"\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*", value)
+    if not match:
+        return None
+    try:
+        return dt.date(*(int(part) for part in match.groups()))
+    except ValueError:
+        return None
+
+
+class _TextParser:
+    def __init__(self, source: SourceText) -> None:
+        self.source = source
+        self.lines = [
+            _Line(number, text.strip())
+            for number, text in enumerate(source.text.split("\n"), start=1)
+            if text.strip()
+        ]
+        self.pos = 0
+        self.notices: list[str] = list(source.notices)
+
+    # -- cursor -------------------------------------------------------------------------------
+    def _peek(self, ahead: int = 0) -> _Line | None:
+        index = self.pos + ahead
+        return self.lines[index] if index < len(self.lines) else None
+
+    def _take(self) -> _Line:
+        line = self.lines[self.pos]
+        self.pos += 1
+        return line
+
+    def _error(self, reason: str, line: _Line | None) -> ParseError:
+        return ParseError(reason, self.source.path, line.number if line else None)
+
+    # -- structure ----------------------------------------------------------------------------
+    def parse(self) -> Digest:
+        date = self._heading()
+        papers: list[Paper] = []
+        while self._peek() is not None:
+            self._skip_furniture()
+            start = self._peek()
+            if start is None:
+                break
+            number = self._paper_number(start)
+            if number is None or (papers and number <= papers[-1].number):
+                raise self._error(f"expected 'Paper {len(papers) + 1}', found {start.text[:60]!r}", start)
+            self._take()
+            papers.append(self._paper(number, start))
+        return Digest(date, tuple(papers), self.source.path, "text", tuple(self.notices))
+
+    def _heading(self) -> dt.date:
+        for index, line in enumerate(self.lines):
+            match = _HEADING_RE.match(line.text)
+            if match:
+                date = parse_iso_date(match["date"])
+                if date is None:
+                    raise self._error(f"heading date {match['date']!r} is not a real date", line)
+                self.pos = index + 1
+                return date
+            if _PAPER_RE.match(line.text):
+                break
+        first = self.lines[0] if self.lines else None
+        raise self._error("no 'YYYY-MM-DD Papers' heading: not a text digest", first)
+
+    def _paper_number(self, line: _Line) -> int | None:
+        match = _PAPER_RE.match(line.text)
+        return int(match["number"]) if match else None
+
+    def _skip_furniture(self) -> None:
+        while (line := self._peek()) is not None and _FURNITURE_RE.match(line.text):
+            self._take()
+
+    def _at_next_paper(self, current: int) -> bool:
+        """True when the cursor stands at the next paper (perhaps behind a page counter)."""
+        ahead = 0
+        while (line := self._peek(ahead)) is not None and _FURNITURE_RE.match(line.text):
+            ahead += 1
+        line = self._peek(ahead)
+        if line is None:
+            return ahead > 0
+        number = self._paper_number(line)
+        return number is not None and number > current
+
+    def _paper(self, number: int, start: _Line) -> Paper:
+        title_line = self._peek()
+        if title_line is None or self._at_next_paper(number):
+            raise self._error(f"paper {number} has no title", start)
+        title = self._take().text
+        published, link = self._header(number)
+        points = self._points()
+        flowchart = self._flowchart(number, title)
+        questions = self._questions(number)
+        if not self._at_next_paper(number) and self._peek() is not None:
+            line = self._peek()
+            raise self._error(
+                f"unexpected line in paper {number}: {line.text[:60]!r} (expected a question or the next paper)",
+                line,
+            )
+        return Paper(number, title, published, link, points, flowchart, "", questions)
+
+    def _header(self, number: int) -> tuple[dt.date | None, str]:
+        published: dt.date | None = None
+        link = ""
+        while (line := self._peek()) is not None:
+            if match := _PUBLISHED_RE.match(line.text):
+                published = parse_iso_date(match["value"])
+                if published is None and match["value"].strip():
+                    self.notices.append(
+                        f"{self.source.path}:{line.number}: paper {number}: published date "
+                        f"{match['value'].strip()!r} is not YYYY-MM-DD; left blank"
+                    )
+            elif match := _LINK_RE.match(line.text):
+                link = match["value"].strip()
+            else:
+                break
+            self._take()
+        return published, link
+
+    def _points(self) -> dict[PointKind, str]:
+        points: dict[PointKind, str] = {}
+        last = 0
+        while (line := self._peek()) is not None:
+            match = _POINT_RE.match(line.text)
+            if not match or not last < int(match["number"]) <= len(PointKind):
+                break
+            last = int(match["number"])
+            kind, text = split_point(match["body"], last)
+            if kind not in points and text:
+                points[kind] = text
+            self._take()
+        return points
+
+    def _flowchart(self, number: int, title: str) -> str:
+        parts: list[str] = []
+        while (line := self._peek()) is not None:
+            if _QUESTION_LABEL_RE.match(line.text) or self._at_next_paper(number):
+                break
+            if not (not parts and line.text == title):
+                parts.append(line.text)
+            self._take()
+        return " ".join(parts)
+
+    def _questions(self, paper: int) -> tuple[Question, ...]:
+        questions: list[Question] = []
+        while (line := self._peek()) is not None:
+            match = _QUESTION_LABEL_RE.match(line.text)
+            if not match or int(match["number"]) != len(questions) + 1:
+                break
+            self._take()
+            questions.append(self._question(paper, len(questions) + 1, line))
+        return tuple(questions)
+
+    def _question(self, paper: int, number: int, label: _Line) -> Question:
+        question_line = self._peek()
+        if question_line is None or self._ends_options(paper, number):
+            raise self._error(f"paper {paper} Q{number} has no question text", label)
+        self._take()
+        match = _NUMBERED_RE.match(question_line.text)
+        text = match["body"] if match and int(match["number"]) == number else question_line.text
+        options: list[str] = []
+        while self._peek() is not None and not self._ends_options(paper, number):
+            options.append(self._take().text)
+        if len(options) < 2:
+            raise self._error(
+                f"paper {paper} Q{number} has {len(options)} option(s); a question needs at least 2",
+                label,
+            )
+        return Question(number, text, tuple(options))
+
+    def _ends_options(self, paper: int, question: int) -> bool:
+        line = self._peek()
+        if line is None:
+            return True
+        match = _QUESTION_LABEL_RE.match(line.text)
+        if match and int(match["number"]) == question + 1:
+            return True
+        return self._at_next_paper(paper)
+
+
+def split_point(body: str, position: int) -> tuple[PointKind, str]:
+    """Split ``📘 Topic and Domain: text`` into its kind and text.
+
+    The label is what stands before the first colon; an unknown or missing label falls back
+    to the point's position (1 = Topic ... 5 = Results).
+    """
+    label, colon, rest = body.partition(":")
+    kind = PointKind.from_label(label) if colon else None
+    if kind is None:
+        return PointKind.from_position(position), body.strip()
+    return kind, rest.strip()

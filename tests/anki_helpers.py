@@ -1,0 +1,49 @@
+"""Reading back what the real Anki backend holds after an import."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from flashdigest.verify import ImportCounts, import_package
+
+
+@dataclass(frozen=True)
+class ImportedNote:
+    notetype: str
+    guid: str
+    fields: dict[str, str]
+    tags: tuple[str, ...]
+    decks: tuple[str, ...]
+    cards: int
+
+
+def import_deck(collection: Any, path: Path) -> ImportCounts:
+    return import_package(collection, path)
+
+
+def imported_notes(collection: Any) -> list[ImportedNote]:
+    """Every note in the collection, with its fields by name, its decks and its card count."""
+    notes = []
+    for note_id in collection.find_notes(""):
+        note = collection.get_note(note_id)
+        notetype = note.note_type()
+        names = [field["name"] for field in notetype["flds"]]
+        cards = note.cards()
+        decks = tuple(sorted({collection.decks.name(card.did) for card in cards}))
+        notes.append(
+            ImportedNote(
+                notetype["name"],
+                note.guid,
+                dict(zip(names, note.fields)),
+                tuple(sorted(note.tags)),
+                decks,
+                len(cards),
+            )
+        )
+    return notes
+
+
+def by_type(notes: list[ImportedNote], notetype: str) -> list[ImportedNote]:
+    return [note for note in notes if note.notetype == notetype]
