@@ -106,11 +106,20 @@ def _load_key(path: Path) -> dict[int, tuple[int, list[object]]]:
     answers: dict[int, tuple[int, list[object]]] = {}
     for key_node, value_node in root.value:
         line = key_node.start_mark.line + 1
-        key = yaml.safe_load(yaml.serialize(key_node))
-        value = yaml.safe_load(yaml.serialize(value_node))
+        key = _scalar(key_node)
         if isinstance(key, bool) or not isinstance(key, int):
             raise AnswerKeyError(f"expected a paper number, found {key!r}", path, line)
-        if not isinstance(value, list):
+        if not isinstance(value_node, yaml.SequenceNode):
             raise AnswerKeyError(f"paper {key}: expected a list of answers like [B, A, ~]", path, line)
-        answers[key] = (line, value)
+        answers[key] = (line, [_scalar(item) for item in value_node.value])
     return answers
+
+
+def _scalar(node: yaml.Node) -> object:
+    """A scalar's value, where YAML 1.1 booleans (yes, no, on, off) stay the text that was written."""
+    if isinstance(node, yaml.ScalarNode) and (
+        node.tag.endswith((":bool", ":float", ":timestamp")) or node.style in ("'", '"')
+    ):
+        return node.value
+    return yaml.safe_load(yaml.serialize(node))  # a list or map here is reported as a wrong answer
+

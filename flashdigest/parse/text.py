@@ -113,10 +113,10 @@ class _TextParser:
             self._take()
 
     def _at_next_paper(self, current: int) -> bool:
-        """True when the cursor stands at the next paper (perhaps behind a page counter)."""
-        ahead = 0
-        while (line := self._peek(ahead)) is not None and _FURNITURE_RE.match(line.text):
-            ahead += 1
+        """True when the cursor stands at the next paper, perhaps behind one page counter line
+        (so an option that reads "1/2" stays an option)."""
+        line = self._peek()
+        ahead = 1 if line is not None and _FURNITURE_RE.match(line.text) else 0
         line = self._peek(ahead)
         if line is None:
             return ahead > 0
@@ -174,10 +174,13 @@ class _TextParser:
 
     def _flowchart(self, number: int, title: str) -> str:
         parts: list[str] = []
+        heading_seen = False
         while (line := self._peek()) is not None:
-            if _QUESTION_LABEL_RE.match(line.text) or self._at_next_paper(number):
+            if not parts and not heading_seen and line.text == title:
+                heading_seen = True  # the flowchart card repeats the title; it may read "Q1"
+            elif _QUESTION_LABEL_RE.match(line.text) or self._at_next_paper(number):
                 break
-            if not (not parts and line.text == title):
+            else:
                 parts.append(line.text)
             self._take()
         return " ".join(parts)

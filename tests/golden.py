@@ -1,0 +1,45 @@
+"""Golden files for parsers: a parsed Digest as plain data, compared with an expected YAML file.
+
+Set FLASHDIGEST_UPDATE_GOLDEN=1 to rewrite the expected files after a deliberate change.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from flashdigest.model import Digest, PointKind
+
+
+def digest_as_data(digest: Digest) -> dict[str, Any]:
+    return {
+        "date": digest.date.isoformat(),
+        "format": digest.format,
+        "papers": [
+            {
+                "number": paper.number,
+                "title": paper.title,
+                "published": paper.published.isoformat() if paper.published else None,
+                "link": paper.link,
+                "points": {kind.field_name: paper.points[kind] for kind in PointKind if kind in paper.points},
+                "flowchart_text": paper.flowchart_text,
+                "flowchart_svg_chars": len(paper.flowchart_svg),
+                "questions": [
+                    {"text": q.text, "options": list(q.options), "answer": q.answer} for q in paper.questions
+                ],
+            }
+            for paper in digest.papers
+        ],
+    }
+
+
+def assert_matches_golden(digest: Digest, expected_file: Path) -> None:
+    actual = digest_as_data(digest)
+    if os.environ.get("FLASHDIGEST_UPDATE_GOLDEN") or not expected_file.exists():
+        expected_file.write_text(yaml.safe_dump(actual, allow_unicode=True, sort_keys=False, width=100))
+        if not os.environ.get("FLASHDIGEST_UPDATE_GOLDEN"):
+            raise AssertionError(f"{expected_file} did not exist; written now, check it and commit it")
+    assert actual == yaml.safe_load(expected_file.read_text())
