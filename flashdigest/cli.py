@@ -2,27 +2,49 @@
 
 from __future__ import annotations
 
+import json
 import sys
+from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 import click
 
 from . import __version__
+from .errors import FlashdigestError
+from .lock import OutputBusy
 from .parse import FORMATS, ParseOptions
-from .pipeline import ExportOptions, ExportReport, export_inputs
+from .pipeline import ExportOptions, ExportReport, export_inputs, find_inputs
 
 EXIT_OK = 0
+EXIT_USAGE = 2
 EXIT_DATAERR = 65  # EX_DATAERR: some input could not be exported
+EXIT_UNAVAILABLE = 69  # EX_UNAVAILABLE: the Anki backend for `verify` is not installed
+EXIT_TEMPFAIL = 75  # EX_TEMPFAIL: another export holds the output directory
+#: inputs from which a progress bar is shown on a terminal
+PROGRESS_FROM = 20
 
 EXPORT_EPILOG = """\b
 Examples:
   flashdigest export digest.txt                 # -> decks/YYYY-MM-DD.apkg
   flashdigest export ~/digests --out ~/decks    # every digest in a folder
-  flashdigest export 2025-04-14.txt --quiet     # for cron: silent unless something fails
+  flashdigest export ~/digests --quiet          # for cron: silent unless something fails
+  flashdigest export ~/digests --json | jq .    # a report for scripts
 
 \b
-Exit codes: 0 all inputs exported; 65 some input failed (the others were
-still exported); 2 usage error.
+Exit codes: 0 every input exported (or was unchanged); 65 some input
+failed, one stderr line each (the others were still exported); 75 another
+export is writing into the same --out (without --wait); 2 usage error.
+"""
+
+VERIFY_EPILOG = """\b
+Examples:
+  flashdigest verify decks/2025-04-14.apkg
+  flashdigest verify decks/*.apkg
+
+\b
+Exit codes: 0 every deck imported; 65 Anki refused a deck; 69 the Anki
+backend is not installed (pip install 'flashdigest[verify]').
 """
 
 
@@ -38,27 +60,81 @@ def main() -> None:
               help="Directory the decks are written to.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
               help="Read every input as this format instead of detecting it.")
-@click.option("--quiet", "-q", is_flag=True, help="Print nothing unless an input fails.")
-def export(inputs: tuple[Path, ...], out_dir: Path, fmt: str | None, quiet: bool) -> None:
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing unless an input fails (for cron).")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON report on stdout instead of lines.")
+@click.option("--wait", is_flag=True, help="Wait for another export into --out to finish instead of exiting 75.")
+def export(inputs: tuple[Path, ...], out_dir: Path, fmt: str | None, quiet: bool, as_json: bool,
+           wait: bool) -> None:
     """Export digests (files or directories of them) to Anki decks.
 
     INPUTS are digest files or directories; a directory contributes every
     supported file below it (answer keys *.answers.yaml are read beside their
-    digest, never as digests).
+    digest, never as digests). Inputs unchanged since the last export into
+    --out are not read again, and unchanged decks are not rewritten.
     """
-    options = ExportOptions(out_dir=out_dir, parse=ParseOptions(format=fmt))
-    report = export_inputs(inputs, options)
-    _print_report(report, quiet)
+    options = ExportOptions(out_dir=out_dir, parse=ParseOptions(format=fmt), wait=wait)
+    try:
+        report = _run_export(inputs, options, show_progress=not (quiet or as_json))
+    except OutputBusy as busy:
+        click.echo(f"flashdigest: {busy}", err=True)
+        sys.exit(EXIT_TEMPFAIL)
+    for failure in report.failures:
+        click.echo(f"flashdigest: error: {failure}", err=True)
+    if as_json:
+        click.echo(json.dumps(_report_as_data(report), indent=2))
+    elif not quiet:
+        _print_report(report)
     sys.exit(EXIT_DATAERR if report.failures else EXIT_OK)
 
 
-def _print_report(report: ExportReport, quiet: bool) -> None:
-    for failure in report.failures:
-        click.echo(f"flashdigest: error: {failure}", err=True)
-    if quiet:
-        return
+def _run_export(inputs: tuple[Path, ...], options: ExportOptions, show_progress: bool) -> ExportReport:
+    paths = list(find_inputs(inputs))
+    if not (show_progress and len(paths) >= PROGRESS_FROM and sys.stderr.isatty()):
+        return export_inputs(paths, options)
+    with click.progressbar(length=len(paths), label="exporting", file=sys.stderr) as bar:
+        return export_inputs(paths, options, progress=lambda _path: bar.update(1))
+
+
+def _print_report(report: ExportReport) -> None:
     for notice in report.notices:
         click.echo(f"notice: {notice}")
     for deck in report.written:
         click.echo(f"wrote {deck.path}: {deck.paper_notes} paper notes, {deck.mcq_notes} MCQ notes")
-    click.echo(f"{len(report.written)} decks written, {len(report.failures)} inputs failed")
+    click.echo(
+        f"{len(report.written)} written, {len(report.unchanged)} unchanged, {len(report.failures)} failed"
+    )
+
+
+def _report_as_data(report: ExportReport) -> dict[str, Any]:
+    def failure(error: FlashdigestError) -> dict[str, Any]:
+        file = str(error.file) if error.file else None
+        return {"file": file, "line": error.line, "reason": error.reason}
+
+    return {
+        "written": [{**asdict(deck), "date": deck.date.isoformat(), "path": str(deck.path),
+                     "source": str(deck.source)} for deck in report.written],
+        "unchanged": [str(path) for path in report.unchanged],
+        "failed": [failure(error) for error in report.failures],
+        "notices": report.notices,
+    }
+
+
+@main.command(epilog=VERIFY_EPILOG)
+@click.argument("decks", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def verify(decks: tuple[Path, ...]) -> None:
+    """Import decks into a throwaway collection of the real Anki backend.
+
+    Reports what Anki's importer says of each package and the notes and cards
+    per deck, or the importer's own error. Nothing touches your collection.
+    """
+    from .verify import VerifyError, verify_decks
+
+    try:
+        imports, decks_found = verify_decks(list(decks))
+    except VerifyError as error:
+        click.echo(f"flashdigest: error: {error}", err=True)
+        sys.exit(EXIT_UNAVAILABLE if error.file is None else EXIT_DATAERR)
+    for counts in imports:
+        click.echo(f"{counts.path}: {counts.new} new, {counts.updated} updated, {counts.duplicate} unchanged")
+    for deck in decks_found:
+        click.echo(f"{deck.deck}: {deck.notes} notes, {deck.cards} cards")

@@ -37,3 +37,16 @@ class AnswerKeyError(FlashdigestError):
 
 class ExportError(FlashdigestError):
     """A deck could not be written."""
+
+
+class LineErrors(ParseError):
+    """Some lines of an input could not be read; every other line was.
+
+    A line-oriented parser (the JSONL archive) raises this after it has yielded every digest it
+    could read, so one bad line never costs the rest of the file. ``errors`` holds one
+    ParseError per bad line (file and line set); the pipeline reports each as a failure.
+    """
+
+    def __init__(self, errors: tuple[ParseError, ...], file: Path | str | None = None):
+        self.errors = errors
+        super().__init__(f"{len(errors)} line(s) could not be read", file)

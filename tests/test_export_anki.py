@@ -25,7 +25,7 @@ SHARED_KEY = """\
 
 
 def export(paths: list[Path], out: Path, timestamp: float | None = None) -> list[Path]:
-    report = export_inputs(paths, ExportOptions(out_dir=out, timestamp=timestamp))
+    report = export_inputs(paths, ExportOptions(out_dir=out, now=timestamp))
     assert not report.failures, report.failures
     return [deck.path for deck in report.written]
 
@@ -156,6 +156,6 @@ def test_corrected_digest_updates_its_note_instead_of_adding_one(tmp_path: Path,
     source.write_text(source.read_text().replace("at a quarter of the memory", "at a third of the memory"))
     (deck,) = export([source], tmp_path / "out", timestamp=1_700_000_100)
     counts = import_deck(collection, deck)
-    assert (counts.new, counts.updated) == (0, 2)  # no state file yet: every note is newer
+    assert (counts.new, counts.updated, counts.duplicate) == (0, 1, 1)
     results = [n.fields["Results"] for n in imported_notes(collection) if "pruned 1B" in n.fields["Results"]]
     assert results and "a third of the memory" in results[0]

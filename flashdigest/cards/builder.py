@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import html
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,10 +28,14 @@ class MediaFile:
 
 
 class StableNote(genanki.Note):  # type: ignore[misc]
-    """A genanki note whose note and card ids come from its GUID, not from the clock."""
+    """A genanki note whose note and card ids come from its GUID, not from the clock, and whose
+    modification time is its own (``mod``, set by the exporter) rather than the package's."""
+
+    mod: int | None = None
 
     def write_to_db(self, cursor: object, timestamp: float, deck_id: int, id_gen: object) -> None:
-        super().write_to_db(cursor, timestamp, deck_id, stable_ids(self.guid))
+        stamp = timestamp if self.mod is None else self.mod
+        super().write_to_db(cursor, stamp, deck_id, stable_ids(self.guid))
 
 
 def stable_ids(guid: str) -> Iterator[int]:
@@ -109,14 +114,27 @@ def _unanswered_notice(digest: Digest, count: int) -> str:
 
 
 def field_text(text: str) -> str:
-    """Plain text as Anki field HTML: control characters removed, markup shown literally."""
-    return html.escape(clean_text(text).strip()).replace("\n", "<br>")
+    """Plain text as Anki field HTML: control characters removed, markup shown literally,
+    ``$...$`` math turned into the ``\\(...\\)`` that Anki's MathJax renders."""
+    return math_delimiters(html.escape(clean_text(text).strip())).replace("\n", "<br>")
+
+
+# Pandoc's rule for TeX math between dollars: the opening $ has a non-space on its right, the
+# closing $ a non-space on its left and no digit after it, so "$20 and $30" stay prices; \$ is a dollar.
+_DISPLAY_MATH_RE = re.compile(r"(?<![\\$])\$\$(?=[^\s$])((?:\\.|[^$\\\n])+?)(?<=[^\s\\])\$\$")
+_INLINE_MATH_RE = re.compile(r"(?<![\\$])\$(?=[^\s$])((?:\\.|[^$\\\n])*?)(?<=[^\s\\])\$(?![\d$])")
+
+
+def math_delimiters(text: str) -> str:
+    """``$$x$$`` -> ``\\[x\\]`` and ``$x$`` -> ``\\(x\\)``; dollars that are not math stay as they are."""
+    text = _DISPLAY_MATH_RE.sub(r"\\[\1\\]", text)
+    return _INLINE_MATH_RE.sub(r"\\(\1\\)", text)
 
 
 def safe_link(link: str) -> str:
     """The link if it is an http(s) URL, else nothing (no ``javascript:`` in a card)."""
     link = clean_text(link).strip()
-    return field_text(link) if link.lower().startswith(("http://", "https://")) else ""
+    return html.escape(link) if link.lower().startswith(("http://", "https://")) else ""
 
 
 def _tags(paper: Paper, date: dt.date) -> list[str]:
@@ -151,10 +169,10 @@ def _flowchart_field(paper: Paper) -> str:
 
 
 def _mcq_note(paper: Paper, question: Question, date: dt.date) -> genanki.Note:
-    choices = "".join(f"<li>{field_text(option)}</li>" for option in question.options)
+    guid = genanki.guid_for(paper.identity, f"mcq{question.number}")
     fields = [
         field_text(question.text),
-        f'<ol type="A">{choices}</ol>',
+        choices_field(question, guid),
         field_text(question.answer_text or ""),
         field_text(paper.title),
         safe_link(paper.link),
@@ -165,5 +183,31 @@ def _mcq_note(paper: Paper, question: Question, date: dt.date) -> genanki.Note:
         model=mcq_model(),
         fields=fields,
         tags=_tags(paper, date),
-        guid=genanki.guid_for(paper.identity, f"mcq{question.number}"),
+        guid=guid,
     )
+
+
+def choices_field(question: Question, guid: str) -> str:
+    """The options as a list the MCQ template's script shuffles and checks. Which option is right
+    shows only to someone who computes :func:`option_key`, not to a reader of the front's HTML."""
+    seed = f"{stable_int('choices:' + guid):08x}"[-8:]
+    items = "".join(
+        f'<li class="fd-option" data-fd-key="{option_key(seed, index, index == question.answer)}">'
+        f'<span class="fd-letter">{option_letter(index)}</span> '
+        f'<span class="fd-option-text">{field_text(option)}</span></li>'
+        for index, option in enumerate(question.options)
+    )
+    return f'<ol class="fd-options" data-fd-seed="{seed}">{items}</ol>'
+
+
+def option_letter(index: int) -> str:
+    """A, B, C ... for the option at 0-based ``index`` (numbers past Z)."""
+    return chr(ord("A") + index) if index < 26 else str(index + 1)
+
+
+def option_key(seed: str, index: int, correct: bool) -> str:
+    """FNV-1a (32 bits, hex) of ``seed:index:right`` or ``...:wrong``, as the MCQ script computes it."""
+    value = 0x811C9DC5
+    for byte in f"{seed}:{index}:{'right' if correct else 'wrong'}".encode("ascii"):
+        value = ((value ^ byte) * 0x01000193) & 0xFFFFFFFF
+    return f"{value:08x}"
