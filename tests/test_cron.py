@@ -1,0 +1,201 @@
+"""Exports fit for cron: reproducible, incremental, updatable in Anki, locked, safe to interrupt."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import threading
+import time
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from flashdigest.cards import MCQ_FIELDS, PAPER_FIELDS, mcq_model, paper_model
+from flashdigest.cli import main
+from flashdigest.lock import output_lock
+from flashdigest.pipeline import ExportOptions, ExportReport, export_inputs
+from flashdigest.state import STATE_NAME
+from tests.anki_helpers import import_deck, imported_notes
+from tests.conftest import SAMPLES
+
+DAY = 86_400
+
+
+def export(paths: list[Path], out: Path, now: float) -> ExportReport:
+    report = export_inputs(paths, ExportOptions(out_dir=out, now=now))
+    assert not report.failures, report.failures
+    return report
+
+
+def sample_copy(tmp_path: Path) -> Path:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name in ("2026-01-15.txt", "2026-01-15.answers.yaml"):
+        shutil.copy(SAMPLES / name, folder / name)
+    return folder / "2026-01-15.txt"
+
+
+def test_note_types_never_change_fields_under_the_same_id() -> None:
+    pinned = {1744601234501: PAPER_FIELDS, 1744601234502: MCQ_FIELDS}
+    for model in (paper_model(), mcq_model()):
+        assert tuple(field["name"] for field in model.fields) == pinned[model.model_id]
+    assert PAPER_FIELDS == ("Title", "Link", "Published", "DigestDate", "Topic", "PriorWork", "Problem",
+                            "Methods", "Results", "Flowchart", "Extra")
+
+
+def test_same_input_gives_byte_identical_decks_at_any_time(tmp_path: Path) -> None:
+    source = sample_copy(tmp_path)
+    (first,) = [d.path for d in export([source], tmp_path / "a", now=1_700_000_000).written]
+    original = first.read_bytes()
+    first.unlink()  # forces a rebuild, days later, with the directory's state
+    (again,) = [d.path for d in export([source], tmp_path / "a", now=1_700_000_000 + 9 * DAY).written]
+    assert again.read_bytes() == original
+    (tmp_path / "b").mkdir()
+    shutil.copy(tmp_path / "a" / STATE_NAME, tmp_path / "b" / STATE_NAME)  # the state travels with the decks
+    (elsewhere,) = [d.path for d in export([source], tmp_path / "b", now=1_800_000_000).written]
+    assert elsewhere.read_bytes() == original
+    with zipfile.ZipFile(elsewhere) as archive:
+        assert {info.date_time for info in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+
+
+def test_unchanged_input_is_not_read_or_written_again(tmp_path: Path) -> None:
+    source = sample_copy(tmp_path)
+    out = tmp_path / "out"
+    (deck,) = [d.path for d in export([source], out, now=1_700_000_000).written]
+    inode = deck.stat().st_ino
+    report = export([source.parent], out, now=1_700_000_000 + DAY)
+    assert (report.written, report.unchanged) == ([], [deck])
+    assert deck.stat().st_ino == inode
+    (source.parent / "2026-01-15.answers.yaml").write_text("1: [A, C, A]\n2: [A, 2, B]\n")
+    report = export([source], out, now=1_700_000_000 + 2 * DAY)
+    assert [d.path for d in report.written] == [deck]  # a changed answer key is a changed input
+
+
+def test_importing_twice_adds_nothing_and_one_edit_updates_one_note(tmp_path: Path, collection: Any) -> None:
+    source = sample_copy(tmp_path)
+    out = tmp_path / "out"
+    (deck,) = [d.path for d in export([source], out, now=1_700_000_000).written]
+    assert import_deck(collection, deck).new == 8
+    again = import_deck(collection, deck)
+    assert (again.new, again.updated) == (0, 0)
+    source.write_text(source.read_text().replace("beating heuristic eviction", "outdoing heuristic eviction"))
+    export([source], out, now=1_700_000_000 + DAY)
+    counts = import_deck(collection, deck)
+    assert (counts.new, counts.updated, counts.duplicate) == (0, 1, 7)
+    assert any("outdoing heuristic" in n.fields["Results"] for n in imported_notes(collection))
+    assert len(imported_notes(collection)) == 8
+
+
+def test_lost_state_never_drops_a_correction(tmp_path: Path, collection: Any) -> None:
+    source = sample_copy(tmp_path)
+    out = tmp_path / "out"
+    (deck,) = [d.path for d in export([source], out, now=1_700_000_000).written]
+    import_deck(collection, deck)
+    (out / STATE_NAME).unlink()
+    source.write_text(source.read_text().replace("2.0 bits", "2.5 bits"))
+    export([source], out, now=1_700_000_000 + DAY)
+    counts = import_deck(collection, deck)
+    assert counts.new == 0 and counts.updated == 8  # a rebuild: every note counts as newer
+    assert any("2.5 bits" in n.fields.get("Choices", "") for n in imported_notes(collection))
+
+
+def test_leftover_temporary_files_are_cleaned(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / ".flashdigest-abandoned.tmp").write_bytes(b"half a deck")
+    report = export([sample_copy(tmp_path)], out, now=1_700_000_000)
+    assert not list(out.glob(".flashdigest-*.tmp"))
+    assert any("removed 1 temporary file" in notice for notice in report.notices)
+
+
+def test_second_export_exits_75_or_waits(tmp_path: Path) -> None:
+    source = sample_copy(tmp_path)
+    out = tmp_path / "out"
+    runner = CliRunner()
+    with output_lock(out, wait=False):
+        result = runner.invoke(main, ["export", str(source), "--out", str(out)])
+        assert result.exit_code == 75
+        assert result.stderr.startswith("flashdigest: ") and "--wait" in result.stderr
+        assert not list(out.glob("*.apkg"))
+    released = threading.Event()
+
+    def hold_then_release() -> None:
+        with output_lock(out, wait=False):
+            released.wait(10)
+    holder = threading.Thread(target=hold_then_release)
+    holder.start()
+    threading.Timer(0.3, released.set).start()
+    result = runner.invoke(main, ["export", str(source), "--out", str(out), "--wait", "-q"])
+    holder.join()
+    assert result.exit_code == 0 and (out / "2026-01-15.apkg").is_file()
+
+
+def test_json_report(tmp_path: Path) -> None:
+    source = sample_copy(tmp_path)
+    bad = tmp_path / "in" / "bad.txt"
+    bad.write_text("not a digest\n")
+    result = CliRunner().invoke(main, ["export", str(source.parent), "--out", str(tmp_path / "o"), "--json"])
+    assert result.exit_code == 65
+    report = json.loads(result.stdout)
+    assert [d["date"] for d in report["written"]] == ["2026-01-15"]
+    assert report["written"][0]["mcq_notes"] == 6
+    assert report["failed"] == [{"file": str(bad), "line": 1, "reason": report["failed"][0]["reason"]}]
+    assert result.stderr.count("\n") == 1
+
+
+def test_verify_command_reports_notes_and_cards(tmp_path: Path) -> None:
+    export([sample_copy(tmp_path)], tmp_path / "out", now=1_700_000_000)
+    result = CliRunner().invoke(main, ["verify", str(tmp_path / "out" / "2026-01-15.apkg")])
+    assert result.exit_code == 0
+    assert "Paper Digests::2026-01-15: 8 notes, 16 cards" in result.stdout
+    broken = tmp_path / "broken.apkg"
+    broken.write_bytes(b"PK\x03\x04 not really a zip")
+    result = CliRunner().invoke(main, ["verify", str(broken)])
+    assert result.exit_code == 65 and "Anki refused the package" in result.stderr
+
+
+def write_corpus(folder: Path, count: int, marker: str) -> None:
+    text = (SAMPLES / "2026-01-15.txt").read_text()
+    for day in range(count):
+        date = f"2026-02-{day + 1:02d}" if day < 28 else f"2026-03-{day - 27:02d}"
+        body = text.replace("2026-01-15 Papers", f"{date} Papers").replace("six long-context", marker)
+        body = body.replace("2601.04417", f"2602.{10000 + day}").replace("2601.05102", f"2602.{20000 + day}")
+        (folder / f"{date}.txt").write_text(body)
+        shutil.copy(SAMPLES / "2026-01-15.answers.yaml", folder / f"{date}.answers.yaml")
+
+
+def run_export(folder: Path, out: Path) -> subprocess.Popen[bytes]:
+    command = [sys.executable, "-m", "flashdigest", "export", str(folder), "--out", str(out), "-q"]
+    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+@pytest.mark.parametrize("fraction", [0.3, 0.45, 0.55, 0.62, 0.7, 0.78, 0.86, 0.95])
+def test_sigkill_leaves_every_deck_old_or_new_and_whole(tmp_path: Path, fraction: float, collection: Any) -> None:
+    folder, out = tmp_path / "in", tmp_path / "out"
+    folder.mkdir()
+    write_corpus(folder, 40, "OLD-MARKER")
+    assert run_export(folder, out).wait() == 0
+    old = {deck.name: deck.read_bytes() for deck in out.glob("*.apkg")}
+    write_corpus(folder, 40, "NEW-MARKER")
+    started = time.monotonic()
+    assert run_export(folder, tmp_path / "timing").wait() == 0  # how long a full run takes here
+    process = run_export(folder, out)
+    time.sleep((time.monotonic() - started) * fraction)
+    process.kill()
+    process.wait()
+    for deck in out.glob("*.apkg"):
+        data = deck.read_bytes()
+        if data == old[deck.name]:
+            continue
+        import_deck(collection, deck)
+        notes = [n for n in imported_notes(collection) if n.decks == (f"Paper Digests::{deck.stem}",)]
+        assert len(notes) == 8 and any("NEW-MARKER" in n.fields["Results"] for n in notes), deck
+    assert len(list(out.glob("*.apkg"))) == 40
+    assert run_export(folder, out).wait() == 0
+    assert not list(out.glob(".flashdigest-*.tmp"))
+    assert all(b"OLD-MARKER" not in zipfile.ZipFile(d).read("collection.anki2") for d in out.glob("*.apkg"))
