@@ -14,6 +14,7 @@ from . import __version__
 from .errors import FlashdigestError
 from .lock import OutputBusy
 from .parse import FORMATS, ParseOptions
+from .parse.html import LANGUAGES
 from .pipeline import ExportOptions, ExportReport, export_inputs, find_inputs
 
 EXIT_OK = 0
@@ -60,10 +61,12 @@ def main() -> None:
               help="Directory the decks are written to.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
               help="Read every input as this format instead of detecting it.")
+@click.option("--lang", type=click.Choice(LANGUAGES), default="en", show_default=True,
+              help="Language of bilingual HTML pages to export (a page without it gives the one it has).")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing unless an input fails (for cron).")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON report on stdout instead of lines.")
 @click.option("--wait", is_flag=True, help="Wait for another export into --out to finish instead of exiting 75.")
-def export(inputs: tuple[Path, ...], out_dir: Path, fmt: str | None, quiet: bool, as_json: bool,
+def export(inputs: tuple[Path, ...], out_dir: Path, fmt: str | None, lang: str, quiet: bool, as_json: bool,
            wait: bool) -> None:
     """Export digests (files or directories of them) to Anki decks.
 
@@ -72,7 +75,7 @@ def export(inputs: tuple[Path, ...], out_dir: Path, fmt: str | None, quiet: bool
     digest, never as digests). Inputs unchanged since the last export into
     --out are not read again, and unchanged decks are not rewritten.
     """
-    options = ExportOptions(out_dir=out_dir, parse=ParseOptions(format=fmt), wait=wait)
+    options = ExportOptions(out_dir=out_dir, parse=ParseOptions(format=fmt, lang=lang), wait=wait)
     try:
         report = _run_export(inputs, options, show_progress=not (quiet or as_json))
     except OutputBusy as busy:

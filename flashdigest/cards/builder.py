@@ -14,6 +14,7 @@ import genanki
 
 from ..model import Digest, Paper, PointKind, Question
 from ..parse.source import clean_text
+from .flowchart import SvgRejected, flowchart_image
 from .notetypes import mcq_model, paper_model
 
 DECK_ROOT = "Paper Digests"
@@ -79,6 +80,7 @@ def build_deck(digest: Digest) -> DeckBuild:
     notes: list[genanki.Note] = []
     notices = list(digest.notices)
     seen: set[str] = set()
+    media: dict[str, MediaFile] = {}
     unanswered = 0
     for paper in digest.papers:
         if paper.identity in seen:
@@ -86,7 +88,8 @@ def build_deck(digest: Digest) -> DeckBuild:
             continue
         seen.add(paper.identity)
         if paper.points:
-            notes.append(_paper_note(paper, digest.date))
+            flowchart = _flowchart_field(paper, digest.source, media, notices)
+            notes.append(_paper_note(paper, digest.date, flowchart))
         for question in paper.questions:
             if question.answer is None:
                 unanswered += 1
@@ -99,7 +102,7 @@ def build_deck(digest: Digest) -> DeckBuild:
         deck_name_for(digest.date),
         deck_id_for(digest.date),
         tuple(notes),
-        (),
+        tuple(media.values()),
         digest.source,
         tuple(notices),
     )
@@ -144,14 +147,14 @@ def _tags(paper: Paper, date: dt.date) -> list[str]:
     return tags
 
 
-def _paper_note(paper: Paper, date: dt.date) -> genanki.Note:
+def _paper_note(paper: Paper, date: dt.date, flowchart: str) -> genanki.Note:
     fields = [
         field_text(paper.title),
         safe_link(paper.link),
         paper.published.isoformat() if paper.published else "",
         date.isoformat(),
         *(field_text(paper.points.get(kind, "")) for kind in PointKind),
-        _flowchart_field(paper),
+        flowchart,
         "",
     ]
     return StableNote(
@@ -162,7 +165,17 @@ def _paper_note(paper: Paper, date: dt.date) -> genanki.Note:
     )
 
 
-def _flowchart_field(paper: Paper) -> str:
+def _flowchart_field(paper: Paper, source: Path, media: dict[str, MediaFile], notices: list[str]) -> str:
+    """The back of the paper's cards: its flowchart SVG, sanitized, as a media image (added to
+    ``media``); else, or when the SVG cannot be made safe (with a notice), its flowchart text."""
+    if paper.flowchart_svg:
+        try:
+            image = flowchart_image(paper.flowchart_svg, paper.title)
+        except SvgRejected as rejected:
+            notices.append(f"{source}: paper {paper.number}: flowchart image left out: {rejected.reason}")
+        else:
+            media.setdefault(image.name, MediaFile(image.name, image.data))
+            return image.field
     if paper.flowchart_text:
         return f'<div class="fd-flowchart-text">{field_text(paper.flowchart_text)}</div>'
     return ""

@@ -13,6 +13,7 @@ from pathlib import Path
 from ..errors import ParseError
 from ..model import Digest
 from .answers import answer_key_path, apply_answer_key, is_answer_key
+from .html import parse_html
 from .source import read_source
 from .text import parse_text
 
@@ -41,6 +42,9 @@ def read_digests(path: Path, options: ParseOptions | None = None) -> Iterator[Di
         if key.exists():
             digest = apply_answer_key(digest, key)
         yield digest
+        return
+    if fmt == "html":
+        yield parse_html(source, options.lang)
         return
     raise ParseError(f"{fmt} digests are not supported yet", path)
 

@@ -1,0 +1,276 @@
+"""Flowchart SVGs made safe to ship as Anki media, and the paper note's image of them.
+
+Every SVG that reaches a deck, whatever its source (an HTML page's inline ``<svg>``, the JSONL
+archive's ``flow_chart`` string), goes through :func:`sanitize_svg` (or :func:`sanitize_svg_node`
+for an already parsed node). The sanitizer is an allowlist: it re-serializes the tree as
+well-formed XML keeping only known SVG elements and attributes, so that no script, event
+handler, ``<foreignObject>`` or external reference survives; it sets ``xmlns`` and
+``viewBox``, gives the drawing a white backdrop (readable on night mode's dark cards) and caps
+the size. Its output is a fixed point: sanitizing it again gives the same bytes, so the media
+name (a hash of the bytes) is stable.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+from dataclasses import dataclass
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from ..errors import FlashdigestError
+from ..parse.source import clean_text
+
+#: inputs longer than this are refused before parsing
+MAX_SVG_INPUT_CHARS = 4_000_000
+#: a sanitized flowchart larger than this is left out
+MAX_SVG_BYTES = 1_000_000
+MAX_SVG_ELEMENTS = 20_000
+MAX_SVG_DEPTH = 64
+DEFAULT_VIEWBOX = (0.0, 0.0, 1000.0, 800.0)
+SVG_NS = "http://www.w3.org/2000/svg"
+XLINK_NS = "http://www.w3.org/1999/xlink"
+BACKDROP_CLASS = "fd-backdrop"
+BACKDROP_FILL = "#ffffff"
+
+
+class SvgRejected(FlashdigestError):
+    """An SVG that cannot be made safe (none found, too large); its paper keeps its text instead."""
+
+
+@dataclass(frozen=True)
+class FlowchartImage:
+    """A sanitized flowchart: its media file name and bytes, and the field HTML that shows it."""
+
+    name: str
+    data: bytes
+    field: str
+
+
+def _names(*names: str) -> dict[str, str]:
+    return {name.lower(): name for name in names}
+
+
+_ELEMENTS = _names(
+    "svg", "g", "defs", "symbol", "use", "switch", "rect", "circle", "ellipse", "line", "polyline",
+    "polygon", "path", "text", "tspan", "textPath", "marker", "linearGradient", "radialGradient",
+    "stop", "pattern", "clipPath", "mask", "filter", "style", "title", "desc", "feBlend",
+    "feColorMatrix", "feComponentTransfer", "feComposite", "feConvolveMatrix", "feDiffuseLighting",
+    "feDisplacementMap", "feDistantLight", "feDropShadow", "feFlood", "feFuncA", "feFuncB",
+    "feFuncG", "feFuncR", "feGaussianBlur", "feMerge", "feMergeNode", "feMorphology", "feOffset",
+    "fePointLight", "feSpecularLighting", "feSpotLight", "feTile", "feTurbulence",
+)  # fmt: skip
+#: elements whose own tag is dropped but whose children are kept
+_UNWRAPPED = {"a"}
+#: elements whose text children are kept (elsewhere text is layout whitespace)
+_TEXT_ELEMENTS = {"text", "tspan", "textpath", "style", "title", "desc"}
+
+_ATTRIBUTES = _names(
+    "id", "class", "style", "x", "y", "x1", "y1", "x2", "y2", "cx", "cy", "r", "rx", "ry", "fx",
+    "fy", "fr", "width", "height", "d", "points", "pathLength", "transform", "viewBox",
+    "preserveAspectRatio", "fill", "fill-opacity", "fill-rule", "stroke", "stroke-width",
+    "stroke-dasharray", "stroke-dashoffset", "stroke-linecap", "stroke-linejoin",
+    "stroke-miterlimit", "stroke-opacity", "opacity", "color", "display", "visibility", "overflow",
+    "font-family", "font-size", "font-weight", "font-style", "font-variant", "font-stretch",
+    "text-anchor", "dominant-baseline", "alignment-baseline", "baseline-shift", "letter-spacing",
+    "word-spacing", "text-decoration", "writing-mode", "direction", "textLength", "lengthAdjust",
+    "rotate", "dx", "dy", "startOffset", "method", "spacing", "xml:space", "offset", "stop-color",
+    "stop-opacity", "gradientUnits", "gradientTransform", "spreadMethod", "patternUnits",
+    "patternContentUnits", "patternTransform", "clipPathUnits", "clip-path", "clip-rule", "mask",
+    "maskUnits", "maskContentUnits", "filter", "filterUnits", "primitiveUnits", "markerWidth",
+    "markerHeight", "markerUnits", "refX", "refY", "orient", "marker-start", "marker-mid",
+    "marker-end", "in", "in2", "result", "stdDeviation", "slope", "intercept", "amplitude",
+    "exponent", "type", "values", "tableValues", "mode", "operator", "k1", "k2", "k3", "k4",
+    "flood-color", "flood-opacity", "lighting-color", "color-interpolation-filters", "scale",
+    "xChannelSelector", "yChannelSelector", "radius", "baseFrequency", "numOctaves", "seed",
+    "stitchTiles", "order", "kernelMatrix", "divisor", "bias", "targetX", "targetY", "edgeMode",
+    "surfaceScale", "diffuseConstant", "specularConstant", "specularExponent", "azimuth",
+    "elevation", "z", "pointsAtX", "pointsAtY", "pointsAtZ", "limitingConeAngle", "paint-order",
+    "vector-effect", "shape-rendering", "text-rendering", "systemLanguage", "href", "xlink:href",
+)  # fmt: skip
+_LINK_ATTRIBUTES = {"href", "xlink:href"}
+
+_URL_RE = re.compile(r"url\(\s*(['\"]?)(.*?)\1\s*\)", re.IGNORECASE | re.DOTALL)
+_FRAGMENT_RE = re.compile(r"#[A-Za-z_][\w.\-:]*")
+_CSS_DANGER_RE = re.compile(r"@import|expression\s*\(|javascript:|-moz-binding|behavior\s*:", re.IGNORECASE)
+_NUMBER_RE = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
+_XML_INVALID_RE = re.compile("[\ufffe\uffff]")
+
+
+def sanitize_svg(markup: str) -> str:
+    """The first ``<svg>`` of ``markup`` as a safe, standalone SVG document; SvgRejected if none."""
+    if len(markup) > MAX_SVG_INPUT_CHARS:
+        raise SvgRejected(f"flowchart SVG is {len(markup)} characters, over the {MAX_SVG_INPUT_CHARS} limit")
+    node = LexborHTMLParser(markup).css_first("svg")
+    if node is None:
+        raise SvgRejected("no <svg> element in the flowchart")
+    return sanitize_svg_node(node)
+
+
+def sanitize_svg_node(node: LexborNode) -> str:
+    """``node`` (an ``<svg>`` element of a parsed page) as a safe, standalone SVG document."""
+    writer = _SvgWriter()
+    view_box = _view_box(node.attributes)
+    width, height = _format_number(view_box[2]), _format_number(view_box[3])
+    writer.parts.append(
+        f'<svg xmlns="{SVG_NS}" xmlns:xlink="{XLINK_NS}" '
+        f'viewBox="{" ".join(_format_number(v) for v in view_box)}" width="{width}" height="{height}"'
+        f"{_root_extras(node.attributes)}>"
+    )
+    writer.parts.append(
+        f'<rect class="{BACKDROP_CLASS}" x="{_format_number(view_box[0])}" y="{_format_number(view_box[1])}" '
+        f'width="{width}" height="{height}" fill="{BACKDROP_FILL}"/>'
+    )
+    writer.children(node, 1)
+    writer.parts.append("</svg>")
+    document = "".join(writer.parts)
+    if len(document.encode("utf-8")) > MAX_SVG_BYTES:
+        raise SvgRejected(f"flowchart SVG is over {MAX_SVG_BYTES} bytes once sanitized")
+    return document
+
+
+def flowchart_image(svg_markup: str, title: str) -> FlowchartImage:
+    """The media file and ``<img>`` field of a paper's flowchart; SvgRejected if it has none."""
+    data = sanitize_svg(svg_markup).encode("utf-8")
+    name = f"fd-{hashlib.sha256(data).hexdigest()[:20]}.svg"
+    alt = html.escape(" ".join(f"Flowchart of {clean_text(title)}".split()))
+    field = (
+        f'<img class="fd-flowchart" src="{name}" alt="{alt}" '
+        f'style="max-width:100%;height:auto;background-color:{BACKDROP_FILL}">'
+    )
+    return FlowchartImage(name, data, field)
+
+
+class _SvgWriter:
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.elements = 0
+
+    def children(self, node: LexborNode, depth: int) -> None:
+        keep_text = (node.tag or "").lower() in _TEXT_ELEMENTS
+        for child in node.iter(include_text=True):
+            if child.is_text_node:
+                if keep_text:
+                    self.parts.append(_xml_text(child.text_content or "", node))
+            elif child.is_element_node:
+                self.element(child, depth)
+
+    def element(self, node: LexborNode, depth: int) -> None:
+        tag = (node.tag or "").lower()
+        if depth > MAX_SVG_DEPTH:
+            return
+        if tag in _UNWRAPPED:
+            self.children(node, depth + 1)
+            return
+        name = _ELEMENTS.get(tag)
+        if name is None or name == "svg" or _is_backdrop(node):
+            return
+        self.elements += 1
+        if self.elements > MAX_SVG_ELEMENTS:
+            raise SvgRejected(f"flowchart SVG has over {MAX_SVG_ELEMENTS} elements")
+        attributes = "".join(
+            f' {key}="{_xml_attr(value)}"' for key, value in _safe_attributes(node.attributes)
+        )
+        if tag in ("title", "desc"):
+            self.parts.append(f"<{name}{attributes}>{_xml_text(node.text(deep=True), node)}</{name}>")
+            return
+        start = len(self.parts)
+        self.parts.append(f"<{name}{attributes}>")
+        self.children(node, depth + 1)
+        if len(self.parts) == start + 1:
+            self.parts[start] = f"<{name}{attributes}/>"
+        else:
+            self.parts.append(f"</{name}>")
+
+
+def _is_backdrop(node: LexborNode) -> bool:
+    return (node.tag or "").lower() == "rect" and BACKDROP_CLASS in (
+        node.attributes.get("class") or ""
+    ).split()
+
+
+def _safe_attributes(attributes: dict[str, str | None]) -> list[tuple[str, str]]:
+    """The allowed attributes with safe values, in their order (event handlers are never allowed)."""
+    safe: list[tuple[str, str]] = []
+    for raw_name, raw_value in attributes.items():
+        name = _ATTRIBUTES.get(raw_name.lower())
+        value = clean_text(raw_value or "")
+        if name is None:
+            continue
+        if name in _LINK_ATTRIBUTES:
+            if not _FRAGMENT_RE.fullmatch(value.strip()):
+                continue
+            value = value.strip()
+        elif name == "style":
+            value = sanitize_css(value)
+            if not value:
+                continue
+        elif not _urls_are_fragments(value):
+            continue
+        safe.append((name, value))
+    return safe
+
+
+def sanitize_css(css: str) -> str:
+    """CSS (a style attribute or element) without imports, escapes, scripts or non-fragment URLs."""
+    css = clean_text(css).replace("\\", "")
+    while (cleaner := _CSS_DANGER_RE.sub("", css)) != css:
+        css = cleaner
+    return _URL_RE.sub(
+        lambda m: m.group(0) if _FRAGMENT_RE.fullmatch(m.group(2).strip()) else "none", css
+    ).strip()
+
+
+def _urls_are_fragments(value: str) -> bool:
+    if "url" not in value.lower():
+        return True
+    if re.search(r"url\s*\(", value, re.IGNORECASE) is None:
+        return True
+    matches = _URL_RE.findall(value)
+    return bool(matches) and all(_FRAGMENT_RE.fullmatch(target.strip()) for _quote, target in matches)
+
+
+def _view_box(attributes: dict[str, str | None]) -> tuple[float, float, float, float]:
+    """The root's viewBox; else one from a numeric width and height; else the generator's usual."""
+    numbers = [float(n) for n in _NUMBER_RE.findall(attributes.get("viewBox") or "")]
+    if len(numbers) == 4 and numbers[2] > 0 and numbers[3] > 0:
+        return (numbers[0], numbers[1], numbers[2], numbers[3])
+    width = _plain_length(attributes.get("width"))
+    height = _plain_length(attributes.get("height"))
+    if width and height:
+        return (0.0, 0.0, width, height)
+    return DEFAULT_VIEWBOX
+
+
+def _plain_length(value: str | None) -> float | None:
+    """``120`` or ``120px`` as a number; None for percentages and other units."""
+    match = re.fullmatch(r"\s*([0-9]*\.?[0-9]+)\s*(?:px)?\s*", value or "")
+    return float(match.group(1)) if match and float(match.group(1)) > 0 else None
+
+
+def _root_extras(attributes: dict[str, str | None]) -> str:
+    """The root's own attributes worth keeping (not its size, namespaces or viewBox, which are set)."""
+    kept = [
+        (name, value)
+        for name, value in _safe_attributes(attributes)
+        if name not in ("width", "height", "viewBox", "x", "y", "href", "xlink:href")
+    ]
+    return "".join(f' {name}="{_xml_attr(value)}"' for name, value in kept)
+
+
+def _format_number(value: float) -> str:
+    return str(int(value)) if value == int(value) else repr(value)
+
+
+def _xml_text(text: str, parent: LexborNode) -> str:
+    text = _XML_INVALID_RE.sub("", clean_text(text))
+    if (parent.tag or "").lower() == "style":
+        text = sanitize_css(text)
+    return html.escape(text, quote=False)
+
+
+def _xml_attr(value: str) -> str:
+    return (
+        html.escape(_XML_INVALID_RE.sub("", value), quote=True).replace("\n", "&#10;").replace("\t", "&#9;")
+    )

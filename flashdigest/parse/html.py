@@ -1,0 +1,269 @@
+"""The HTML digest page: one page per digest date, in every layout the generator has used.
+
+* 2025-03: bare ``.paper-card``s headed ``Paper: N``; no questions, no flowchart.
+* from 2025-04: a ``.paper-container`` per paper holding a ``.card-deck`` (the summary card and a
+  ``.flowchart-card`` with an inline ``<svg>``) and ``.quiz-tabs`` whose ``.quiz-popup`` carries
+  the answer in ``data-answer`` (matching one ``.quiz-choice``'s ``data-value``).
+* from 2026-03: bilingual, English and Chinese side by side under ``[data-lang]``; sections that
+  are not papers (takeaways, tips, scripts) are ignored.
+
+The page is parsed with lexbor (selectolax), an HTML5-conformant tree builder, so a truncated
+inline SVG closes where a browser closes it and the papers after it are found. Fields get the
+text a browser shows. The flowchart SVG is passed on as found; the card builder sanitizes it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from ..errors import ParseError
+from ..model import Digest, Paper, PointKind, Question
+from .html_text import chunk_points, collapse_space, visible_text
+from .source import SourceText
+from .text import parse_iso_date
+
+LANGUAGES = ("en", "zh")
+#: the language of a page that marks none (every page before 2026-03)
+UNMARKED_LANGUAGE = "en"
+
+_DATE_RE = re.compile(r"(?P<date>\d{4}-\d{1,2}-\d{1,2})\s+Papers?\b", re.IGNORECASE)
+_PAPER_HEADING_RE = re.compile(r"^Paper\s*:?\s*(?P<number>\d+)$", re.IGNORECASE)
+_PUBLISHED_RE = re.compile(r"^Published\s*:\s*(?P<value>.*)$", re.IGNORECASE)
+_LINK_RE = re.compile(r"^Link\s*:\s*(?P<value>.*)$", re.IGNORECASE)
+_QUESTION_NUMBER_RE = re.compile(r"^(?P<number>\d+)[.)]\s*(?P<body>.*)$", re.DOTALL)
+
+
+@dataclass
+class _Page:
+    source: SourceText
+    lang: str
+    notices: list[str] = field(default_factory=list)
+
+    def notice(self, text: str) -> None:
+        self.notices.append(f"{self.source.path}: {text}")
+
+
+def parse_html(source: SourceText, lang: str = "en") -> Digest:
+    """Parse an HTML digest page, exporting language ``lang`` of a bilingual page."""
+    if lang not in LANGUAGES:
+        raise ParseError(f"unknown language {lang!r} (expected one of {', '.join(LANGUAGES)})", source.path)
+    tree = LexborHTMLParser(source.text)
+    roots = _paper_roots(tree)
+    date = _page_date(tree, source, has_papers=bool(roots))
+    page = _Page(source, _page_language(roots, lang, source), list(source.notices))
+    if page.lang != lang:
+        page.notice(f"the page has no {lang!r} text; exported its {page.lang!r} text instead")
+    papers = [_paper(root, position, page) for position, root in enumerate(roots, start=1)]
+    if not papers:
+        page.notice(f"{date}: the page lists no papers")
+    return Digest(date, tuple(papers), source.path, "html", tuple(page.notices))
+
+
+# -- page ---------------------------------------------------------------------------------------
+
+
+def _has_class(node: LexborNode, name: str) -> bool:
+    return name in (node.attributes.get("class") or "").split()
+
+
+def _paper_roots(tree: LexborHTMLParser) -> list[LexborNode]:
+    """One node per paper, in page order: its ``.paper-container``, else its bare ``.paper-card``."""
+    roots: list[LexborNode] = []
+    seen: set[int] = set()
+    for card in tree.css(".paper-card"):
+        if _has_class(card, "flowchart-card"):
+            continue
+        root = card
+        ancestor = card.parent
+        while ancestor is not None and ancestor.tag not in ("body", "html"):
+            if _has_class(ancestor, "paper-container"):
+                root = ancestor
+                break
+            ancestor = ancestor.parent
+        if root.mem_id not in seen:
+            seen.add(root.mem_id)
+            roots.append(root)
+    return roots
+
+
+def _page_date(tree: LexborHTMLParser, source: SourceText, has_papers: bool) -> dt.date:
+    """The digest date from the ``<h1>`` heading, else the ``<title>``, else the file name."""
+    candidates = [visible_text(node) for node in tree.css("h1")]
+    title = tree.css_first("title")
+    if title is not None:
+        candidates.append(collapse_space(title.text()))
+    if has_papers:
+        candidates.append(f"{source.path.stem} Papers")
+    for text in candidates:
+        match = _DATE_RE.search(text)
+        if match:
+            date = parse_iso_date(match["date"])
+            if date is None:
+                raise ParseError(f"heading date {match['date']!r} is not a real date", source.path)
+            return date
+    raise ParseError("no 'YYYY-MM-DD Papers' heading and no paper cards: not a digest page", source.path)
+
+
+def _page_language(roots: list[LexborNode], wanted: str, source: SourceText) -> str:
+    """``wanted`` if the page has it, else the language it has (English for unmarked pages)."""
+    present = {node.attributes.get("data-lang") for root in roots for node in root.css("[data-lang]")}
+    found = sorted(lang for lang in present if lang in LANGUAGES)
+    if not found:
+        return UNMARKED_LANGUAGE
+    if wanted in found:
+        return wanted
+    return UNMARKED_LANGUAGE if UNMARKED_LANGUAGE in found else found[0]
+
+
+def _in_language(nodes: list[LexborNode], lang: str) -> list[LexborNode]:
+    """The nodes of ``lang`` among language alternatives; all of them when none is marked."""
+    marked = [node for node in nodes if node.attributes.get("data-lang")]
+    if not marked:
+        return nodes
+    chosen = [node for node in marked if node.attributes.get("data-lang") == lang]
+    return chosen or [
+        node for node in marked if node.attributes.get("data-lang") == marked[0].attributes.get("data-lang")
+    ]
+
+
+# -- paper --------------------------------------------------------------------------------------
+
+
+def _paper(root: LexborNode, position: int, page: _Page) -> Paper:
+    card = root if _has_class(root, "paper-card") else _summary_card(root)
+    number = _paper_number(card, position)
+    title, published, link = _header(card, root, number, page)
+    svg = root.css_first(".flowchart-card svg")
+    flowchart_text = " ".join(visible_text(node) for node in svg.css("text")) if svg is not None else ""
+    return Paper(
+        number=number,
+        title=title,
+        published=published,
+        link=link,
+        points=_points(card, page.lang),
+        flowchart_text=collapse_space(flowchart_text),
+        flowchart_svg=(svg.html or "") if svg is not None else "",
+        questions=_questions(root, number, page),
+    )
+
+
+def _summary_card(root: LexborNode) -> LexborNode:
+    for card in root.css(".paper-card"):
+        if not _has_class(card, "flowchart-card"):
+            return card
+    return root
+
+
+def _paper_number(card: LexborNode, position: int) -> int:
+    for heading in card.css("h2, h3"):
+        match = _PAPER_HEADING_RE.match(visible_text(heading))
+        if match:
+            return int(match["number"])
+    return position
+
+
+def _header(card: LexborNode, root: LexborNode, number: int, page: _Page) -> tuple[str, dt.date | None, str]:
+    """Title, published date and link from the summary card's paragraphs."""
+    title, link = "", ""
+    published: dt.date | None = None
+    for paragraph in card.css("p"):
+        text = visible_text(paragraph)
+        if match := _PUBLISHED_RE.match(text):
+            published = parse_iso_date(match["value"])
+            if published is None and match["value"].strip():
+                page.notice(
+                    f"paper {number}: published date {match['value'].strip()!r} is not YYYY-MM-DD; left blank"
+                )
+        elif match := _LINK_RE.match(text):
+            anchor = paragraph.css_first("a[href]")
+            link = collapse_space((anchor.attributes.get("href") or "") if anchor is not None else "")
+            link = link or match["value"].strip()
+        elif text and not title:
+            title = text
+    if not title:
+        heading = root.css_first(".flowchart-card h2")
+        title = visible_text(heading) if heading is not None else ""
+    if not title:
+        raise ParseError(f"paper {number} has no title", page.source.path)
+    return title, published, link
+
+
+def _points(card: LexborNode, lang: str) -> dict[PointKind, str]:
+    """The summary points; a point swallowed by an earlier one is used only if its own is missing."""
+    blocks = _in_language(card.css("[data-lang]"), lang)
+    chunks = [chunk for block in blocks for chunk in block.css(".category-chunk")] if blocks else []
+    if not blocks:
+        chunks = card.css(".category-chunk")
+    points: dict[PointKind, str] = {}
+    spilled: dict[PointKind, str] = {}
+    for position, chunk in enumerate(chunks, start=1):
+        found = chunk_points(chunk, position)
+        if found.own is not None:
+            points.setdefault(*found.own)
+        for kind, text in found.spilled:
+            spilled.setdefault(kind, text)
+    for kind, text in spilled.items():
+        points.setdefault(kind, text)
+    return {kind: points[kind] for kind in PointKind if kind in points}
+
+
+# -- questions ----------------------------------------------------------------------------------
+
+
+def _questions(root: LexborNode, paper: int, page: _Page) -> tuple[Question, ...]:
+    """One question per quiz tab, numbered by its tab (so GUIDs match the text digest's)."""
+    tabs = root.css(".quiz-tab")
+    groups = (
+        [tab.css(".quiz-popup") for tab in tabs] if tabs else [[popup] for popup in root.css(".quiz-popup")]
+    )
+    questions: list[Question] = []
+    for number, popups in enumerate(groups, start=1):
+        chosen = _in_language(popups, page.lang)
+        if not chosen:
+            page.notice(f"paper {paper} Q{number}: the quiz tab has no question; left out")
+            continue
+        question = _question(chosen[0], paper, number, page)
+        if question is not None:
+            questions.append(question)
+    return tuple(questions)
+
+
+def _question(popup: LexborNode, paper: int, number: int, page: _Page) -> Question | None:
+    text_node = popup.css_first(".quiz-question")
+    text = visible_text(text_node) if text_node is not None else ""
+    match = _QUESTION_NUMBER_RE.match(text)
+    if match and int(match["number"]) == number:
+        text = match["body"]
+    choices = popup.css(".quiz-choice")
+    options = tuple(visible_text(choice) for choice in choices)
+    if not text or len(options) < 2 or not all(options):
+        page.notice(f"paper {paper} Q{number}: {len(options)} option(s) and question {text[:40]!r}; left out")
+        return None
+    values = [choice.attributes.get("data-value") for choice in choices]
+    answer = _answer_index(popup.attributes.get("data-answer"), values, options)
+    if answer is None:
+        given = (popup.attributes.get("data-answer") or "").strip()
+        why = (
+            f"data-answer {given[:60]!r} matches none of its options"
+            if given
+            else "no answer given (empty data-answer)"
+        )
+        page.notice(f"paper {paper} Q{number}: {why}; left out")
+    return Question(number, text, options, answer)
+
+
+def _answer_index(answer: str | None, values: list[str | None], options: tuple[str, ...]) -> int | None:
+    """The option whose ``data-value`` (else whose shown text) is the popup's ``data-answer``."""
+    wanted = collapse_space(answer or "")
+    if not wanted:
+        return None
+    for candidates in (values, list(options)):
+        folded = [collapse_space(value or "") for value in candidates]
+        if wanted in folded:
+            return folded.index(wanted)
+    lowered = [option.casefold() for option in options]
+    return lowered.index(wanted.casefold()) if wanted.casefold() in lowered else None
