@@ -141,3 +141,48 @@ def verify(decks: tuple[Path, ...]) -> None:
         click.echo(f"{counts.path}: {counts.new} new, {counts.updated} updated, {counts.duplicate} unchanged")
     for deck in decks_found:
         click.echo(f"{deck.deck}: {deck.notes} notes, {deck.cards} cards")
+
+
+INSPECT_EPILOG = """\b
+Examples:
+  flashdigest inspect digest.txt > digest.yaml  # fix it by hand, then:
+  flashdigest export digest.yaml                # the same deck as the .txt gives
+  flashdigest inspect summaries.jsonl           # one YAML document per date
+  flashdigest inspect page.html --json | jq '.[0].papers[].title'
+
+\b
+Exit codes: 0 every input read; 65 some input (or JSONL line) failed, one
+stderr line each (what could be read is still printed); 2 usage error.
+"""
+
+
+@main.command("inspect", epilog=INSPECT_EPILOG)
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
+              help="Read every input as this format instead of detecting it.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array of the digests instead of YAML.")
+def inspect_command(inputs: tuple[Path, ...], fmt: str | None, as_json: bool) -> None:
+    """Print what the parser finds in digests, as a hand-written YAML digest.
+
+    The output is the YAML digest format (one document per digest date,
+    notices as comments): edit it and export it like any digest.
+    """
+    from .inspect import digest_yaml, digests_json, inspect_inputs, yaml_preamble
+
+    digests = []
+    failed = False
+    if not as_json:
+        click.echo(yaml_preamble(), nl=False)
+    for item in inspect_inputs(inputs, ParseOptions(format=fmt)):
+        if isinstance(item, FlashdigestError):
+            failed = True
+            click.echo(f"flashdigest: error: {item}", err=True)
+        elif as_json:
+            digests.append(item)
+            for notice in item.notices:
+                click.echo(f"notice: {notice}", err=True)
+        else:
+            click.echo(digest_yaml(item), nl=False)
+    if as_json:
+        click.echo(digests_json(digests))
+    sys.exit(EXIT_DATAERR if failed else EXIT_OK)

@@ -6,6 +6,7 @@ only breaks ties) unless the caller names it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,8 +15,10 @@ from ..errors import ParseError
 from ..model import Digest
 from .answers import answer_key_path, apply_answer_key, is_answer_key
 from .html import parse_html
-from .source import read_source
+from .jsonl import parse_jsonl
+from .source import decode_source, read_source
 from .text import parse_text
+from .yaml_digest import MAX_YAML_BYTES, parse_yaml
 
 FORMATS = ("text", "html", "jsonl", "yaml")
 SUPPORTED_SUFFIXES = (".txt", ".text", ".html", ".htm", ".jsonl", ".yaml", ".yml")
@@ -34,8 +37,14 @@ def read_digests(path: Path, options: ParseOptions | None = None) -> Iterator[Di
     options = options or ParseOptions()
     if is_answer_key(path):
         raise ParseError("an answer key, not a digest", path)
+    fmt = options.format or detect_format(read_head(path), path)
+    if fmt == "jsonl":  # streamed line by line, never read whole
+        yield from parse_jsonl(path)
+        return
+    if fmt == "yaml":
+        yield from parse_yaml(read_source(path, MAX_YAML_BYTES))
+        return
     source = read_source(path)
-    fmt = options.format or detect_format(source.text, path)
     if fmt == "text":
         digest = parse_text(source)
         key = answer_key_path(path)
@@ -49,13 +58,34 @@ def read_digests(path: Path, options: ParseOptions | None = None) -> Iterator[Di
     raise ParseError(f"{fmt} digests are not supported yet", path)
 
 
+#: how much of a file format detection looks at
+HEAD_BYTES = 8192
+_TEXT_HEADING_RE = re.compile(r"^\s*\d{4}-\d{1,2}-\d{1,2}\s+Papers?\s*$", re.IGNORECASE | re.MULTILINE)
+_YAML_DIGEST_RE = re.compile(r"^(?:---|%YAML|date\s*:|papers\s*:)", re.MULTILINE)
+
+
+def read_head(path: Path) -> str:
+    """The decoded first HEAD_BYTES of ``path``, for format detection."""
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(HEAD_BYTES)
+    except OSError as exc:
+        raise ParseError(f"cannot read: {exc.strerror or exc}", path) from None
+    return decode_source(data, path).text
+
+
 def detect_format(text: str, path: Path) -> str:
-    """Which of FORMATS ``text`` is, judged by its first characters, then by the suffix."""
+    """Which of FORMATS ``text`` is, judged by its content (HTML markup, one JSON object per
+    line, a ``YYYY-MM-DD Papers`` heading, a YAML ``date:``/``papers:`` mapping), then by the suffix."""
     head = text.lstrip()[:2048].lower()
     if head.startswith(("<!doctype html", "<html", "<head", "<body", "<div", "<meta", "<!--")):
         return "html"
     if head.startswith("{"):
         return "jsonl"
+    if _TEXT_HEADING_RE.search(text[:HEAD_BYTES]):
+        return "text"
+    if _YAML_DIGEST_RE.search(text[:HEAD_BYTES]):
+        return "yaml"
     suffix = path.suffix.lower()
     if suffix in (".yaml", ".yml"):
         return "yaml"

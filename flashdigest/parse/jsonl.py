@@ -1,0 +1,207 @@
+"""The generator's JSON-lines archive: one paper a line -> one Digest per digest date.
+
+The file is streamed in two passes, so memory does not grow with the number of rows:
+
+1. *index*: every line is decoded and checked; the byte ranges of consecutive rows of the same
+   deck date ("runs") are remembered, and each bad line becomes a ParseError with its number.
+2. *read*: for each deck date, in the order of its first row, its runs are read again and turned
+   into a Digest. A date whose rows reappear later in the file is still one digest.
+
+Rows without a ``date`` (the archive's oldest) are filed under their ``published_at`` date, with a
+notice; the same paper in several undated rows becomes one paper. Within a date, a paper that
+appears twice is kept once (the richer row; on a tie, the later one).
+
+After the last digest, bad lines are raised together as :class:`~flashdigest.errors.LineErrors`,
+so the caller has exported every good date before it hears of them.
+"""
+
+from __future__ import annotations
+
+import codecs
+import dataclasses
+import datetime as dt
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+from ..errors import LineErrors, ParseError
+from ..model import Digest, Paper
+from .jsonl_row import ArchiveRow, read_row
+from .source import clean_text
+
+#: a line longer than this (a paper with a huge flowchart, or not an archive) is reported, not read
+MAX_LINE_BYTES = 4 * 1024 * 1024
+#: bad lines reported one by one; any beyond are summed up in one more error
+MAX_REPORTED_LINES = 50
+
+
+@dataclass
+class _Run:
+    """Consecutive lines whose rows share a deck date: [start, end) in bytes, from first_line."""
+
+    start: int
+    end: int
+    first_line: int
+
+
+@dataclass
+class _Index:
+    runs: dict[dt.date, list[_Run]] = field(default_factory=dict)
+    errors: list[ParseError] = field(default_factory=list)
+    bad_lines: int = 0
+
+
+def parse_jsonl(path: Path) -> Iterator[Digest]:
+    """Yield one Digest per deck date of the archive at ``path``; then raise LineErrors if
+    some lines could not be read."""
+    try:
+        with path.open("rb") as handle:
+            if handle.read(2) in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+                raise ParseError("a UTF-16 JSON-lines file; save it as UTF-8", path)
+            index = _index(handle, path)
+            undated_seen: set[str] = set()
+            for date, runs in index.runs.items():
+                yield _digest(handle, path, date, runs, undated_seen)
+    except OSError as exc:
+        raise ParseError(f"cannot read: {exc.strerror or exc}", path) from None
+    if index.bad_lines:
+        raise LineErrors(tuple(_reported_errors(index, path)), path)
+
+
+def _reported_errors(index: _Index, path: Path) -> list[ParseError]:
+    errors = list(index.errors)
+    unreported = index.bad_lines - len(errors)
+    if unreported:
+        errors.append(
+            ParseError(f"{unreported} more bad line(s) not listed; is this a JSON-lines archive?", path)
+        )
+    return errors
+
+
+def _lines(handle: BinaryIO, start: int, first_line: int) -> Iterator[tuple[int, int, bytes | None]]:
+    """(line number, offset after the line, its bytes or None when over MAX_LINE_BYTES)."""
+    handle.seek(start)
+    number = first_line
+    while raw := handle.readline(MAX_LINE_BYTES + 1):
+        if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
+            while (more := handle.readline(MAX_LINE_BYTES)) and not more.endswith(b"\n"):
+                pass
+            yield number, handle.tell(), None
+        else:
+            yield number, handle.tell(), raw
+        number += 1
+
+
+def _decode_row(raw: bytes | None, path: Path, line: int) -> ArchiveRow | None:
+    """The row on a line; None for a blank line; ParseError for a bad one."""
+    if raw is None:
+        raise ParseError(f"line is over {MAX_LINE_BYTES} bytes", path, line)
+    text = raw.decode("utf-8", errors="replace").lstrip("\ufeff").strip()
+    if not text:
+        return None
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ParseError(f"not JSON: {exc.msg} at column {exc.colno}", path, line) from None
+    except RecursionError:
+        raise ParseError("not JSON that can be read: nested too deeply", path, line) from None
+    return read_row(value, path, line)
+
+
+def _index(handle: BinaryIO, path: Path) -> _Index:
+    """Pass 1: check every line, remember each deck date's runs, collect the bad lines."""
+    index = _Index()
+    current: _Run | None = None
+    current_date: dt.date | None = None
+    start = 0
+    for number, end, raw in _lines(handle, 0, 1):
+        try:
+            row = _decode_row(raw, path, number)
+        except ParseError as error:
+            index.bad_lines += 1
+            if len(index.errors) < MAX_REPORTED_LINES:
+                index.errors.append(error)
+            row = None
+        if row is not None and (current is None or row.deck_date != current_date):
+            current, current_date = _Run(start, end, number), row.deck_date
+            index.runs.setdefault(row.deck_date, []).append(current)
+        elif row is not None and current is not None:
+            current.end = end
+        start = end
+    return index
+
+
+def _rows(handle: BinaryIO, path: Path, date: dt.date, runs: list[_Run]) -> Iterator[tuple[ArchiveRow, bool]]:
+    """Pass 2: the good rows of ``date`` in its runs, each with whether its bytes were not UTF-8."""
+    for run in runs:
+        for number, end, raw in _lines(handle, run.start, run.first_line):
+            try:
+                row = _decode_row(raw, path, number)
+            except ParseError:
+                row = None  # reported in pass 1
+            if row is not None and row.deck_date == date:
+                yield row, raw is not None and _has_bad_utf8(raw)
+            if end >= run.end:
+                break
+
+
+def _has_bad_utf8(raw: bytes) -> bool:
+    return "\ufffd" in raw.decode("utf-8", errors="replace") and b"\xef\xbf\xbd" not in raw
+
+
+@dataclass
+class _Group:
+    """The papers of one deck date being gathered, by identity, in first-seen order."""
+
+    papers: dict[str, Paper] = field(default_factory=dict)
+    notices: list[str] = field(default_factory=list)
+    undated_lines: list[int] = field(default_factory=list)
+
+
+def _digest(handle: BinaryIO, path: Path, date: dt.date, runs: list[_Run], undated_seen: set[str]) -> Digest:
+    group = _Group()
+    for row, bad_utf8 in _rows(handle, path, date, runs):
+        if bad_utf8:
+            group.notices.append(f"{path}:{row.line}: invalid UTF-8 bytes replaced with U+FFFD")
+        if not row.dated:
+            group.undated_lines.append(row.line)
+            if row.paper.identity in undated_seen and row.paper.identity not in group.papers:
+                group.notices.append(
+                    f"{path}:{row.line}: undated row repeats a paper filed earlier; kept once"
+                )
+                continue
+            undated_seen.add(row.paper.identity)
+        _add_paper(group, row, path)
+    if group.undated_lines:
+        group.notices.append(_undated_notice(path, date, group.undated_lines))
+    papers = tuple(
+        dataclasses.replace(paper, number=number)
+        for number, paper in enumerate(group.papers.values(), start=1)
+    )
+    return Digest(date, papers, path, "jsonl", tuple(clean_text(notice) for notice in group.notices))
+
+
+def _add_paper(group: _Group, row: ArchiveRow, path: Path) -> None:
+    earlier = group.papers.get(row.paper.identity)
+    if earlier is None:
+        group.papers[row.paper.identity] = row.paper
+        return
+    keep = "this row" if _richness(row.paper) >= _richness(earlier) else "the earlier row"
+    group.notices.append(f"{path}:{row.line}: paper repeats an earlier row of {row.deck_date}; kept {keep}")
+    if keep == "this row":
+        group.papers[row.paper.identity] = row.paper
+
+
+def _richness(paper: Paper) -> tuple[int, int, int]:
+    answered = sum(question.answer is not None for question in paper.questions)
+    return (answered, bool(paper.flowchart_svg), len(paper.points))
+
+
+def _undated_notice(path: Path, date: dt.date, lines: list[int]) -> str:
+    where = f"line {lines[0]}" if len(lines) == 1 else f"lines {lines[0]}-{lines[-1]}"
+    return (
+        f"{path}: {len(lines)} row(s) without a digest 'date' ({where}) filed under their "
+        f"published date, deck {date.isoformat()}"
+    )
