@@ -57,17 +57,42 @@ def main() -> None:
 
 @main.command(epilog=EXPORT_EPILOG)
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option("--out", "out_dir", default=Path("decks"), show_default=True, type=click.Path(path_type=Path),
-              help="Directory the decks are written to.")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
-              help="Read every input as this format instead of detecting it.")
-@click.option("--lang", type=click.Choice(LANGUAGES), default="en", show_default=True,
-              help="Language of bilingual HTML pages to export (a page without it gives the one it has).")
+@click.option(
+    "--out",
+    "out_dir",
+    default=Path("decks"),
+    show_default=True,
+    type=click.Path(path_type=Path),
+    help="Directory the decks are written to.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default=None,
+    help="Read every input as this format instead of detecting it.",
+)
+@click.option(
+    "--lang",
+    type=click.Choice(LANGUAGES),
+    default="en",
+    show_default=True,
+    help="Language of bilingual HTML pages to export (a page without it gives the one it has).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing unless an input fails (for cron).")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON report on stdout instead of lines.")
-@click.option("--wait", is_flag=True, help="Wait for another export into --out to finish instead of exiting 75.")
-def export(inputs: tuple[Path, ...], out_dir: Path, fmt: str | None, lang: str, quiet: bool, as_json: bool,
-           wait: bool) -> None:
+@click.option(
+    "--wait", is_flag=True, help="Wait for another export into --out to finish instead of exiting 75."
+)
+def export(
+    inputs: tuple[Path, ...],
+    out_dir: Path,
+    fmt: str | None,
+    lang: str,
+    quiet: bool,
+    as_json: bool,
+    wait: bool,
+) -> None:
     """Export digests (files or directories of them) to Anki decks.
 
     INPUTS are digest files or directories; a directory contributes every
@@ -114,8 +139,15 @@ def _report_as_data(report: ExportReport) -> dict[str, Any]:
         return {"file": file, "line": error.line, "reason": error.reason}
 
     return {
-        "written": [{**asdict(deck), "date": deck.date.isoformat(), "path": str(deck.path),
-                     "source": str(deck.source)} for deck in report.written],
+        "written": [
+            {
+                **asdict(deck),
+                "date": deck.date.isoformat(),
+                "path": str(deck.path),
+                "source": str(deck.source),
+            }
+            for deck in report.written
+        ],
         "unchanged": [str(path) for path in report.unchanged],
         "failed": [failure(error) for error in report.failures],
         "notices": report.notices,
@@ -123,7 +155,9 @@ def _report_as_data(report: ExportReport) -> dict[str, Any]:
 
 
 @main.command(epilog=VERIFY_EPILOG)
-@click.argument("decks", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument(
+    "decks", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
 def verify(decks: tuple[Path, ...]) -> None:
     """Import decks into a throwaway collection of the real Anki backend.
 
@@ -158,10 +192,22 @@ stderr line each (what could be read is still printed); 2 usage error.
 
 @main.command("inspect", epilog=INSPECT_EPILOG)
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
-              help="Read every input as this format instead of detecting it.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default=None,
+    help="Read every input as this format instead of detecting it.",
+)
+@click.option(
+    "--lang",
+    type=click.Choice(LANGUAGES),
+    default="en",
+    show_default=True,
+    help="Language of bilingual HTML pages to read (a page without it gives the one it has).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array of the digests instead of YAML.")
-def inspect_command(inputs: tuple[Path, ...], fmt: str | None, as_json: bool) -> None:
+def inspect_command(inputs: tuple[Path, ...], fmt: str | None, lang: str, as_json: bool) -> None:
     """Print what the parser finds in digests, as a hand-written YAML digest.
 
     The output is the YAML digest format (one document per digest date,
@@ -173,7 +219,7 @@ def inspect_command(inputs: tuple[Path, ...], fmt: str | None, as_json: bool) ->
     failed = False
     if not as_json:
         click.echo(yaml_preamble(), nl=False)
-    for item in inspect_inputs(inputs, ParseOptions(format=fmt)):
+    for item in inspect_inputs(inputs, ParseOptions(format=fmt, lang=lang)):
         if isinstance(item, FlashdigestError):
             failed = True
             click.echo(f"flashdigest: error: {item}", err=True)

@@ -24,7 +24,11 @@ class PointKind(enum.Enum):
     )
     PROBLEM = ("Problem", "Problem", "What problem does {title} address?")
     METHODS = ("Methods", "Methods", "What methods does {title} use?")
-    RESULTS = ("Results", "Results and Evaluation", "What results does {title} report, and how is it evaluated?")
+    RESULTS = (
+        "Results",
+        "Results and Evaluation",
+        "What results does {title} report, and how is it evaluated?",
+    )
 
     def __init__(self, field_name: str, label: str, question: str) -> None:
         self.field_name = field_name

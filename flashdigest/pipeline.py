@@ -27,7 +27,7 @@ from .state import ExportState, sha256_hex
 @dataclass(frozen=True)
 class ExportOptions:
     out_dir: Path = Path("decks")
-    parse: ParseOptions = ParseOptions()
+    parse: ParseOptions = field(default_factory=ParseOptions)
     #: the clock for new modification times (None: now); tests pin it
     now: float | None = None
     #: wait for another export into the same directory to finish instead of failing at once
@@ -73,7 +73,9 @@ def export_inputs(
     report = ExportReport()
     with output_lock(options.out_dir, options.wait):
         if removed := remove_temporary_files(options.out_dir):
-            report.notices.append(f"{options.out_dir}: removed {removed} temporary file(s) of an interrupted run")
+            report.notices.append(
+                f"{options.out_dir}: removed {removed} temporary file(s) of an interrupted run"
+            )
         state = ExportState.load(options.out_dir)
         for path in find_inputs(paths):
             _export_input(path, options, state, report)
@@ -135,18 +137,24 @@ def _richer_source_owns(digest: Digest, score: list[int], state: ExportState, ou
     return str(owner["source"]) if list(owner["richness"]) >= score else None
 
 
-def _export_digest(digest: Digest, options: ExportOptions, state: ExportState, report: ExportReport) -> str | None:
+def _export_digest(
+    digest: Digest, options: ExportOptions, state: ExportState, report: ExportReport
+) -> str | None:
     """Export one digest; the date of the deck it stands behind, or None when it gave no deck."""
     date = digest.date.isoformat()
     score = richness(digest)
     owner = _richer_source_owns(digest, score, state, options.out_dir)
     if owner is not None:
-        report.notices.append(f"{digest.source}: {date}: {owner} is as rich or richer and gives this deck; skipped")
+        report.notices.append(
+            f"{digest.source}: {date}: {owner} is as rich or richer and gives this deck; skipped"
+        )
         return None
     build = build_deck(digest)
     report.notices.extend(build.notices)
     if not build.notes:
-        report.notices.append(f"{digest.source}: {date}: no papers with points or answered questions; no deck")
+        report.notices.append(
+            f"{digest.source}: {date}: no papers with points or answered questions; no deck"
+        )
         return None
     previous = state.decks.get(date)
     stamps = stamp_deck(build, state, options.now)
@@ -155,7 +163,9 @@ def _export_digest(digest: Digest, options: ExportOptions, state: ExportState, r
         report.unchanged.append(target)
     else:
         if previous is not None and previous["source"] != str(digest.source.resolve()):
-            report.notices.append(f"{digest.source}: {date}: richer than {previous['source']}; this one gives the deck")
+            report.notices.append(
+                f"{digest.source}: {date}: richer than {previous['source']}; this one gives the deck"
+            )
         write_deck(build, options.out_dir, stamps)
         report.written.append(_result(build, target))
     source = str(digest.source.resolve())

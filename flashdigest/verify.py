@@ -58,13 +58,14 @@ def throwaway_collection() -> Iterator[Any]:
 def import_package(collection: Any, path: Path) -> ImportCounts:
     """Import ``path`` the way Anki desktop and AnkiDroid do (update notes if newer)."""
     from anki.collection import ImportAnkiPackageOptions, ImportAnkiPackageRequest
+    from anki.import_export_pb2 import ImportAnkiPackageUpdateCondition
 
     options = ImportAnkiPackageOptions(
         with_scheduling=False,
         with_deck_configs=False,
         merge_notetypes=False,
-        update_notes=0,  # IF_NEWER, Anki's default
-        update_notetypes=0,
+        update_notes=ImportAnkiPackageUpdateCondition.IMPORT_ANKI_PACKAGE_UPDATE_CONDITION_IF_NEWER,
+        update_notetypes=ImportAnkiPackageUpdateCondition.IMPORT_ANKI_PACKAGE_UPDATE_CONDITION_IF_NEWER,
     )
     try:
         response = collection.import_anki_package(

@@ -36,7 +36,7 @@ def imported_notes(collection: Any) -> list[ImportedNote]:
             ImportedNote(
                 notetype["name"],
                 note.guid,
-                dict(zip(names, note.fields)),
+                dict(zip(names, note.fields, strict=True)),
                 tuple(sorted(note.tags)),
                 decks,
                 len(cards),

@@ -34,8 +34,20 @@ down
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [("A", 0), ("c", 2), (2, 1), ("3", 2), ("beta two", 1), (" Gamma three ", 2), ("D", None), (4, None),
-     (0, None), ("Delta", None), (True, None), (1.5, None)],
+    [
+        ("A", 0),
+        ("c", 2),
+        (2, 1),
+        ("3", 2),
+        ("beta two", 1),
+        (" Gamma three ", 2),
+        ("D", None),
+        (4, None),
+        (0, None),
+        ("Delta", None),
+        (True, None),
+        (1.5, None),
+    ],
 )
 def test_resolve_answer(value: object, expected: int | None) -> None:
     assert resolve_answer(value, OPTIONS) == expected

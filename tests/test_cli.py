@@ -34,7 +34,9 @@ def test_bad_input_fails_alone_with_one_line_and_exit_65(tmp_path: Path) -> None
     bad.write_text("2025-06-02 Papers\nPaper 1\nT\nQ1\n1. Q?\nonly one option\n")
     code, out, err = run("export", str(bad), str(good), "--out", str(tmp_path / "out"))
     assert code == 65
-    assert err.splitlines() == [f"flashdigest: error: {bad}:4: paper 1 Q1 has 1 option(s); a question needs at least 2"]
+    assert err.splitlines() == [
+        f"flashdigest: error: {bad}:4: paper 1 Q1 has 1 option(s); a question needs at least 2"
+    ]
     assert "Traceback" not in out + err
     assert sorted(p.name for p in (tmp_path / "out").glob("*.apkg")) == ["2025-06-01.apkg"]
 

@@ -44,8 +44,19 @@ def test_note_types_never_change_fields_under_the_same_id() -> None:
     pinned = {1744601234501: PAPER_FIELDS, 1744601234502: MCQ_FIELDS}
     for model in (paper_model(), mcq_model()):
         assert tuple(field["name"] for field in model.fields) == pinned[model.model_id]
-    assert PAPER_FIELDS == ("Title", "Link", "Published", "DigestDate", "Topic", "PriorWork", "Problem",
-                            "Methods", "Results", "Flowchart", "Extra")
+    assert PAPER_FIELDS == (
+        "Title",
+        "Link",
+        "Published",
+        "DigestDate",
+        "Topic",
+        "PriorWork",
+        "Problem",
+        "Methods",
+        "Results",
+        "Flowchart",
+        "Extra",
+    )
 
 
 def test_same_input_gives_byte_identical_decks_at_any_time(tmp_path: Path) -> None:
@@ -127,6 +138,7 @@ def test_second_export_exits_75_or_waits(tmp_path: Path) -> None:
     def hold_then_release() -> None:
         with output_lock(out, wait=False):
             released.wait(10)
+
     holder = threading.Thread(target=hold_then_release)
     holder.start()
     threading.Timer(0.3, released.set).start()
@@ -175,7 +187,9 @@ def run_export(folder: Path, out: Path) -> subprocess.Popen[bytes]:
 
 
 @pytest.mark.parametrize("fraction", [0.3, 0.45, 0.55, 0.62, 0.7, 0.78, 0.86, 0.95])
-def test_sigkill_leaves_every_deck_old_or_new_and_whole(tmp_path: Path, fraction: float, collection: Any) -> None:
+def test_sigkill_leaves_every_deck_old_or_new_and_whole(
+    tmp_path: Path, fraction: float, collection: Any
+) -> None:
     folder, out = tmp_path / "in", tmp_path / "out"
     folder.mkdir()
     write_corpus(folder, 40, "OLD-MARKER")

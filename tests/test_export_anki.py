@@ -73,12 +73,15 @@ def test_shared_digest_with_key_adds_nine_mcq_notes_with_right_answers(
     assert answers["How many H100 GPU hours were required to train the Seaweed-7B model?"] == (
         "665,000 hours (equivalent to 27.7 days on 1,000 GPUs)"
     )
-    assert answers[
-        "According to the paper&#x27;s findings, which layer optimization strategy yielded the best "
-        "performance in C3PO?"
-    ] == "Optimizing only the last 5 layers (deep layers)"
+    assert (
+        answers[
+            "According to the paper&#x27;s findings, which layer optimization strategy yielded the best "
+            "performance in C3PO?"
+        ]
+        == "Optimizing only the last 5 layers (deep layers)"
+    )
     for note in mcq:
-        assert f"<li>{note.fields['Answer']}</li>" in note.fields["Choices"]
+        assert note.fields["Answer"] in note.fields["Choices"]
         assert note.fields["Paper"] and note.fields["Link"].startswith("http://arxiv.org/pdf/")
 
 
@@ -141,7 +144,10 @@ def read_collection(deck: Path) -> sqlite3.Connection:
 def test_ids_are_stable_across_runs_and_machines(tmp_path: Path) -> None:
     (first,) = export([SAMPLES], tmp_path / "a", timestamp=1_700_000_000)
     (second,) = export([SAMPLES], tmp_path / "b", timestamp=1_800_000_000)
-    queries = ["SELECT id, guid, mid FROM notes ORDER BY id", "SELECT id, nid, did, ord FROM cards ORDER BY id"]
+    queries = [
+        "SELECT id, guid, mid FROM notes ORDER BY id",
+        "SELECT id, nid, did, ord FROM cards ORDER BY id",
+    ]
     for query in queries:
         rows = [read_collection(deck).execute(query).fetchall() for deck in (first, second)]
         assert rows[0] == rows[1] and rows[0]

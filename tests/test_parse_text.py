@@ -22,7 +22,8 @@ def minimal_paper(number: int = 1, title: str = "A Title", questions: str = "") 
     return (
         f"Paper {number}\n{title}\nPublished: 2025-04-11\nLink: http://arxiv.org/pdf/2504.0868{number}\n"
         "1. 📘 Topic and Domain: topic text\n2. 💡 Previous Research and New Ideas: prior text\n"
-        "3. ❓ Problem: problem text\n4. 🛠️ Methods: methods text\n5. 📊 Results and Evaluation: results text\n"
+        "3. ❓ Problem: problem text\n4. 🛠️ Methods: methods text\n"
+        "5. 📊 Results and Evaluation: results text\n"
         f"{title}\nFlow text\n{questions}"
     )
 
@@ -76,7 +77,9 @@ def test_question_text_ending_options_and_numbering() -> None:
 
 
 def test_paper_without_points_or_questions() -> None:
-    (paper,) = parse("2025-01-02 Papers\nPaper 1\nJust a title\nLink: http://arxiv.org/abs/2501.00001\n").papers
+    (paper,) = parse(
+        "2025-01-02 Papers\nPaper 1\nJust a title\nLink: http://arxiv.org/abs/2501.00001\n"
+    ).papers
     assert paper.points == {} and paper.questions == () and paper.arxiv_id == "2501.00001"
 
 

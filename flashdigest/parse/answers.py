@@ -68,7 +68,7 @@ def _answer_paper(paper: Paper, values: list[object], key_path: Path, line: int)
             line,
         )
     questions: list[Question] = []
-    for question, value in zip(paper.questions, list(values) + [None] * len(paper.questions)):
+    for question, value in zip(paper.questions, list(values) + [None] * len(paper.questions), strict=False):
         if value is None:
             questions.append(question)
             continue
@@ -98,7 +98,9 @@ def _load_key(path: Path) -> dict[int, tuple[int, list[object]]]:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else None
-        raise AnswerKeyError(f"answer key is not valid YAML: {getattr(exc, 'problem', exc)}", path, line) from None
+        raise AnswerKeyError(
+            f"answer key is not valid YAML: {getattr(exc, 'problem', exc)}", path, line
+        ) from None
     if root is None:
         return {}
     if not isinstance(root, yaml.MappingNode):
@@ -122,4 +124,3 @@ def _scalar(node: yaml.Node) -> object:
     ):
         return node.value
     return yaml.safe_load(yaml.serialize(node))  # a list or map here is reported as a wrong answer
-

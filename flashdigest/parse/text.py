@@ -132,11 +132,11 @@ class _TextParser:
         points = self._points()
         flowchart = self._flowchart(number, title)
         questions = self._questions(number)
-        if not self._at_next_paper(number) and self._peek() is not None:
-            line = self._peek()
+        line = self._peek()
+        if line is not None and not self._at_next_paper(number):
+            found = line.text[:60]
             raise self._error(
-                f"unexpected line in paper {number}: {line.text[:60]!r} (expected a question or the next paper)",
-                line,
+                f"unexpected line in paper {number}: {found!r} (expected a question or the next paper)", line
             )
         return Paper(number, title, published, link, points, flowchart, "", questions)
 
