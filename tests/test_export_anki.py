@@ -86,7 +86,7 @@ def test_shared_digest_with_key_adds_nine_mcq_notes_with_right_answers(
 
 
 def test_sample_exports_with_its_answer_key(tmp_path: Path, collection: Any) -> None:
-    (deck,) = export([SAMPLES], tmp_path)
+    (deck,) = export([SAMPLES / "2026-01-15.txt"], tmp_path)
     import_deck(collection, deck)
     notes = imported_notes(collection)
     assert len(by_type(notes, "FlashDigest Paper")) == 2
@@ -142,8 +142,8 @@ def read_collection(deck: Path) -> sqlite3.Connection:
 
 
 def test_ids_are_stable_across_runs_and_machines(tmp_path: Path) -> None:
-    (first,) = export([SAMPLES], tmp_path / "a", timestamp=1_700_000_000)
-    (second,) = export([SAMPLES], tmp_path / "b", timestamp=1_800_000_000)
+    (first,) = export([SAMPLES / "2026-01-15.txt"], tmp_path / "a", timestamp=1_700_000_000)
+    (second,) = export([SAMPLES / "2026-01-15.txt"], tmp_path / "b", timestamp=1_800_000_000)
     queries = [
         "SELECT id, guid, mid FROM notes ORDER BY id",
         "SELECT id, nid, did, ord FROM cards ORDER BY id",
