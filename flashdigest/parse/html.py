@@ -22,11 +22,11 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from ..errors import ParseError
 from ..model import Digest, Paper, PointKind, Question
+from ..options import LANGUAGES
 from .html_text import chunk_points, collapse_space, visible_text
 from .source import SourceText
 from .text import parse_iso_date
 
-LANGUAGES = ("en", "zh")
 #: the language of a page that marks none (every page before 2026-03)
 UNMARKED_LANGUAGE = "en"
 
@@ -42,9 +42,27 @@ class _Page:
     source: SourceText
     lang: str
     notices: list[str] = field(default_factory=list)
+    root_ids: frozenset[int] = frozenset()
 
     def notice(self, text: str) -> None:
         self.notices.append(f"{self.source.path}: {text}")
+
+    def owned(self, root: LexborNode, within: LexborNode, selector: str) -> list[LexborNode]:
+        """``within.css(selector)`` less what belongs to a paper nested in ``root`` (as papers nest
+        inside a flowchart truncated in its ``<title>`` or ``<foreignObject>``)."""
+        return [node for node in within.css(selector) if self._owner(node) == root.mem_id]
+
+    def first(self, root: LexborNode, within: LexborNode, selector: str) -> LexborNode | None:
+        found = self.owned(root, within, selector)
+        return found[0] if found else None
+
+    def _owner(self, node: LexborNode) -> int | None:
+        current: LexborNode | None = node
+        while current is not None:
+            if current.mem_id in self.root_ids:
+                return int(current.mem_id)
+            current = current.parent
+        return None
 
 
 def parse_html(source: SourceText, lang: str = "en") -> Digest:
@@ -54,7 +72,9 @@ def parse_html(source: SourceText, lang: str = "en") -> Digest:
     tree = LexborHTMLParser(source.text)
     roots = _paper_roots(tree)
     date = _page_date(tree, source, has_papers=bool(roots))
-    page = _Page(source, _page_language(roots, lang, source), list(source.notices))
+    page = _Page(
+        source, _page_language(roots, lang), list(source.notices), frozenset(r.mem_id for r in roots)
+    )
     if page.lang != lang:
         page.notice(f"the page has no {lang!r} text; exported its {page.lang!r} text instead")
     papers = [_paper(root, position, page) for position, root in enumerate(roots, start=1)]
@@ -108,7 +128,7 @@ def _page_date(tree: LexborHTMLParser, source: SourceText, has_papers: bool) -> 
     raise ParseError("no 'YYYY-MM-DD Papers' heading and no paper cards: not a digest page", source.path)
 
 
-def _page_language(roots: list[LexborNode], wanted: str, source: SourceText) -> str:
+def _page_language(roots: list[LexborNode], wanted: str) -> str:
     """``wanted`` if the page has it, else the language it has (English for unmarked pages)."""
     present = {node.attributes.get("data-lang") for root in roots for node in root.css("[data-lang]")}
     found = sorted(lang for lang in present if lang in LANGUAGES)
@@ -134,43 +154,43 @@ def _in_language(nodes: list[LexborNode], lang: str) -> list[LexborNode]:
 
 
 def _paper(root: LexborNode, position: int, page: _Page) -> Paper:
-    card = root if _has_class(root, "paper-card") else _summary_card(root)
-    number = _paper_number(card, position)
-    title, published, link = _header(card, root, number, page)
-    svg = root.css_first(".flowchart-card svg")
+    card = root if _has_class(root, "paper-card") else _summary_card(root, page)
+    number = _paper_number(root, card, position, page)
+    title, published, link = _header(root, card, number, page)
+    svg = page.first(root, root, ".flowchart-card svg")
     flowchart_text = " ".join(visible_text(node) for node in svg.css("text")) if svg is not None else ""
     return Paper(
         number=number,
         title=title,
         published=published,
         link=link,
-        points=_points(card, page.lang),
+        points=_points(root, card, page),
         flowchart_text=collapse_space(flowchart_text),
         flowchart_svg=(svg.html or "") if svg is not None else "",
         questions=_questions(root, number, page),
     )
 
 
-def _summary_card(root: LexborNode) -> LexborNode:
-    for card in root.css(".paper-card"):
+def _summary_card(root: LexborNode, page: _Page) -> LexborNode:
+    for card in page.owned(root, root, ".paper-card"):
         if not _has_class(card, "flowchart-card"):
             return card
     return root
 
 
-def _paper_number(card: LexborNode, position: int) -> int:
-    for heading in card.css("h2, h3"):
+def _paper_number(root: LexborNode, card: LexborNode, position: int, page: _Page) -> int:
+    for heading in page.owned(root, card, "h2, h3"):
         match = _PAPER_HEADING_RE.match(visible_text(heading))
         if match:
             return int(match["number"])
     return position
 
 
-def _header(card: LexborNode, root: LexborNode, number: int, page: _Page) -> tuple[str, dt.date | None, str]:
+def _header(root: LexborNode, card: LexborNode, number: int, page: _Page) -> tuple[str, dt.date | None, str]:
     """Title, published date and link from the summary card's paragraphs."""
     title, link = "", ""
     published: dt.date | None = None
-    for paragraph in card.css("p"):
+    for paragraph in page.owned(root, card, "p"):
         text = visible_text(paragraph)
         if match := _PUBLISHED_RE.match(text):
             published = parse_iso_date(match["value"])
@@ -185,19 +205,17 @@ def _header(card: LexborNode, root: LexborNode, number: int, page: _Page) -> tup
         elif text and not title:
             title = text
     if not title:
-        heading = root.css_first(".flowchart-card h2")
+        heading = page.first(root, root, ".flowchart-card h2")
         title = visible_text(heading) if heading is not None else ""
     if not title:
         raise ParseError(f"paper {number} has no title", page.source.path)
     return title, published, link
 
 
-def _points(card: LexborNode, lang: str) -> dict[PointKind, str]:
+def _points(root: LexborNode, card: LexborNode, page: _Page) -> dict[PointKind, str]:
     """The summary points; a point swallowed by an earlier one is used only if its own is missing."""
-    blocks = _in_language(card.css("[data-lang]"), lang)
-    chunks = [chunk for block in blocks for chunk in block.css(".category-chunk")] if blocks else []
-    if not blocks:
-        chunks = card.css(".category-chunk")
+    blocks = _in_language(page.owned(root, card, "[data-lang]"), page.lang) or [card]
+    chunks = [chunk for block in blocks for chunk in page.owned(root, block, ".category-chunk")]
     points: dict[PointKind, str] = {}
     spilled: dict[PointKind, str] = {}
     for position, chunk in enumerate(chunks, start=1):
@@ -216,10 +234,9 @@ def _points(card: LexborNode, lang: str) -> dict[PointKind, str]:
 
 def _questions(root: LexborNode, paper: int, page: _Page) -> tuple[Question, ...]:
     """One question per quiz tab, numbered by its tab (so GUIDs match the text digest's)."""
-    tabs = root.css(".quiz-tab")
-    groups = (
-        [tab.css(".quiz-popup") for tab in tabs] if tabs else [[popup] for popup in root.css(".quiz-popup")]
-    )
+    tabs = page.owned(root, root, ".quiz-tab")
+    untabbed = [[popup] for popup in page.owned(root, root, ".quiz-popup")]
+    groups = [page.owned(root, tab, ".quiz-popup") for tab in tabs] if tabs else untabbed
     questions: list[Question] = []
     for number, popups in enumerate(groups, start=1):
         chosen = _in_language(popups, page.lang)

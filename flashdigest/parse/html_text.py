@@ -19,7 +19,7 @@ from .text import split_point
 _HIDDEN_TEXT = {"script", "style", "template", "noscript", "title"}
 #: elements that start a new line in a browser (so their text never runs into the text before)
 _BLOCKS = {
-    "address", "article", "aside", "blockquote", "br", "dd", "div", "dl", "dt", "figcaption",
+    "address", "article", "aside", "blockquote", "dd", "div", "dl", "dt", "figcaption",
     "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main", "nav",
     "ol", "p", "pre", "section", "table", "td", "th", "tr", "ul",
 }  # fmt: skip
@@ -44,16 +44,20 @@ class ChunkPoints:
 
 
 def visible_text(node: LexborNode) -> str:
-    """The text a browser shows for ``node``: markup dropped, whitespace collapsed to spaces."""
-    parts: list[str] = []
+    """The text a browser shows for ``node``: markup dropped, whitespace collapsed to spaces,
+    a line break only where a ``<br>`` is."""
+    lines: list[list[str]] = [[]]
     for child in node.traverse(include_text=True):
+        tag = (child.tag or "").lower()
         if child.is_text_node:
             parent = child.parent
             if parent is None or (parent.tag or "").lower() not in _HIDDEN_TEXT:
-                parts.append(child.text_content or "")
-        elif (child.tag or "").lower() in _BLOCKS:
-            parts.append(" ")
-    return collapse_space("".join(parts))
+                lines[-1].append(child.text_content or "")
+        elif tag == "br":
+            lines.append([])
+        elif tag in _BLOCKS:
+            lines[-1].append(" ")
+    return "\n".join(text for text in (collapse_space("".join(parts)) for parts in lines) if text)
 
 
 def collapse_space(text: str) -> str:
