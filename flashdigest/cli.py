@@ -13,8 +13,7 @@ import click
 from . import __version__
 from .errors import FlashdigestError
 from .lock import OutputBusy
-from .parse import FORMATS, ParseOptions
-from .parse.html import LANGUAGES
+from .options import FORMATS, LANGUAGES, ParseOptions
 from .pipeline import ExportOptions, ExportReport, export_inputs, find_inputs
 
 EXIT_OK = 0

@@ -11,17 +11,21 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from . import __version__
-from .cards import DeckBuild, build_deck, mcq_model
 from .errors import FlashdigestError, LineErrors
-from .export import deck_path, notetypes_hash, remove_temporary_files, stamp_deck, write_deck
 from .lock import output_lock
 from .model import Digest
-from .parse import ParseOptions, is_candidate_input, read_digests
-from .parse.answers import answer_key_path
+from .options import ParseOptions, answer_key_path, is_candidate_input
 from .state import ExportState, sha256_hex
+
+if TYPE_CHECKING:
+    from .cards import DeckBuild
+
+# The parsers, the card builder and genanki are imported when an input has changed, not before:
+# a cron run over unchanged inputs then costs little more than Python's start-up.
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,8 @@ def export_inputs(
     Raises :class:`~flashdigest.lock.OutputBusy` when another export holds the directory and
     ``options.wait`` is false; every other failure is recorded in the report.
     """
+    from .export import remove_temporary_files
+
     report = ExportReport()
     with output_lock(options.out_dir, options.wait):
         if removed := remove_temporary_files(options.out_dir):
@@ -85,27 +91,65 @@ def export_inputs(
     return report
 
 
+@cache
+def code_version() -> str:
+    """A hash of flashdigest's own code and card templates: any change to them rebuilds every deck."""
+    root = Path(__file__).parent
+    files = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in {".py", ".html", ".css", ".js"})
+    return sha256_hex(*(str(p.relative_to(root)).encode() + b"\0" + p.read_bytes() for p in files))
+
+
+def input_stamp(path: Path, options: ExportOptions) -> list[Any]:
+    """What can be known of an input without reading it: settings, size and mtime (its key's too)."""
+    stamp: list[Any] = [code_version(), options.parse.format, options.parse.lang]
+    for file in (path, answer_key_path(path)):
+        try:
+            info = file.stat()
+            stamp += [info.st_size, info.st_mtime_ns]
+        except FileNotFoundError:
+            stamp += [None, None]
+    return stamp
+
+
 def input_fingerprint(path: Path, options: ExportOptions) -> str:
     """A hash of everything an input's decks depend on: its bytes, its answer key, the settings."""
     key = answer_key_path(path)
     key_bytes = key.read_bytes() if key.is_file() else b""
-    settings = f"{__version__}/{options.parse.format}/{options.parse.lang}/{notetypes_hash()}"
+    settings = f"{code_version()}/{options.parse.format}/{options.parse.lang}"
     return sha256_hex(path.read_bytes(), key_bytes, settings)
+
+
+def _unchanged_since_last_run(path: Path, options: ExportOptions, state: ExportState) -> list[str] | None:
+    """The dates of ``path``'s decks if it is unchanged since its last export, else None.
+
+    Size and mtime answer first; when they differ, the content's hash decides."""
+    entry = state.input_entry(path)
+    if entry is None or not state.decks_present(entry, options.out_dir):
+        return None
+    stamp = input_stamp(path, options)
+    if entry.get("stamp") != stamp:
+        fingerprint = input_fingerprint(path, options)
+        if entry.get("fingerprint") != fingerprint:
+            return None
+        state.record_input(path, fingerprint, stamp, entry["dates"])  # touched, not changed
+    return list(entry["dates"])
 
 
 def _export_input(path: Path, options: ExportOptions, state: ExportState, report: ExportReport) -> None:
     try:
-        fingerprint = input_fingerprint(path, options)
-        if state.input_unchanged(path, fingerprint, options.out_dir):
-            dates = state.inputs[str(path.resolve())]["dates"]
+        dates = _unchanged_since_last_run(path, options, state)
+        if dates is not None:
             report.unchanged.extend(options.out_dir / f"{date}.apkg" for date in dates)
             return
+        from .parse import read_digests
+
+        stamp, fingerprint = input_stamp(path, options), input_fingerprint(path, options)
         dates = [
             date
             for digest in read_digests(path, options.parse)
             if (date := _export_digest(digest, options, state, report)) is not None
         ]
-        state.record_input(path, fingerprint, dates)
+        state.record_input(path, fingerprint, stamp, dates)
     except LineErrors as error:  # the file's other lines were exported
         report.failures.extend(error.errors)
         state.forget_input(path)
@@ -141,6 +185,9 @@ def _export_digest(
     digest: Digest, options: ExportOptions, state: ExportState, report: ExportReport
 ) -> str | None:
     """Export one digest; the date of the deck it stands behind, or None when it gave no deck."""
+    from .cards import build_deck
+    from .export import deck_path, stamp_deck, write_deck
+
     date = digest.date.isoformat()
     score = richness(digest)
     owner = _richer_source_owns(digest, score, state, options.out_dir)
@@ -169,10 +216,12 @@ def _export_digest(
         write_deck(build, options.out_dir, stamps)
         report.written.append(_result(build, target))
     source = str(digest.source.resolve())
-    state.decks[date] = {"source": source, "richness": score, "content": stamps.content_hash}
+    state.set_deck(date, {"source": source, "richness": score, "content": stamps.content_hash})
     return date
 
 
 def _result(build: DeckBuild, path: Path) -> DeckResult:
+    from .cards import mcq_model
+
     mcq = sum(note.model is mcq_model() for note in build.notes)
     return DeckResult(build.date, path, build.source, len(build.notes) - mcq, mcq)

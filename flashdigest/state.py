@@ -40,6 +40,8 @@ class ExportState:
     decks: dict[str, dict[str, Any]] = field(default_factory=dict)
     notes: dict[str, list[Any]] = field(default_factory=dict)
     notetypes: dict[str, int] = field(default_factory=dict)
+    #: whether anything changed since load (an unchanged state is not written again)
+    dirty: bool = False
 
     @classmethod
     def load(cls, out_dir: Path) -> ExportState:
@@ -53,8 +55,15 @@ class ExportState:
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return cls(path)
 
+    def set_deck(self, date: str, record: dict[str, Any]) -> None:
+        if self.decks.get(date) != record:
+            self.decks[date] = record
+            self.dirty = True
+
     def save(self) -> None:
-        """Write the state atomically (temporary file, flush, rename)."""
+        """Write the state atomically (temporary file, flush, rename), if anything changed."""
+        if not self.dirty:
+            return
         data = {
             "version": STATE_VERSION,
             "inputs": self.inputs,
@@ -65,7 +74,7 @@ class ExportState:
         descriptor, temp = tempfile.mkstemp(prefix=".flashdigest-", suffix=".tmp", dir=self.path.parent)
         try:
             with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-                json.dump(data, handle, sort_keys=True, separators=(",", ":"))
+                handle.write(json.dumps(data, sort_keys=True, separators=(",", ":")))
                 handle.flush()
                 os.fsync(handle.fileno())
             os.replace(temp, self.path)
@@ -83,27 +92,31 @@ class ExportState:
         if content_hash not in self.notetypes:
             newest = max(self.notetypes.values(), default=0)
             self.notetypes[content_hash] = max(now, newest + 1)
+            self.dirty = True
         return self.notetypes[content_hash]
 
-    @staticmethod
-    def _mod(table: dict[str, list[Any]], key: str, content_hash: str, now: int) -> int:
+    def _mod(self, table: dict[str, list[Any]], key: str, content_hash: str, now: int) -> int:
         entry = table.get(key)
         if entry is not None and entry[0] == content_hash:
             return int(entry[1])
         mod = now if entry is None else max(now, int(entry[1]) + 1)
         table[key] = [content_hash, mod]
+        self.dirty = True
         return mod
 
     # -- incremental runs -----------------------------------------------------------------------
-    def input_unchanged(self, source: Path, fingerprint: str, out_dir: Path) -> bool:
-        """True when ``source`` was exported with this fingerprint and all its decks still exist."""
-        entry = self.inputs.get(str(source.resolve()))
-        if entry is None or entry.get("fingerprint") != fingerprint:
-            return False
+    def input_entry(self, source: Path) -> dict[str, Any] | None:
+        return self.inputs.get(str(source.resolve()))
+
+    def decks_present(self, entry: dict[str, Any], out_dir: Path) -> bool:
         return all((out_dir / f"{date}.apkg").is_file() for date in entry.get("dates", []))
 
-    def record_input(self, source: Path, fingerprint: str, dates: Iterable[str]) -> None:
-        self.inputs[str(source.resolve())] = {"fingerprint": fingerprint, "dates": sorted(set(dates))}
+    def record_input(self, source: Path, fingerprint: str, stamp: list[Any], dates: Iterable[str]) -> None:
+        entry = {"fingerprint": fingerprint, "stamp": stamp, "dates": sorted(set(dates))}
+        if self.inputs.get(str(source.resolve())) != entry:
+            self.inputs[str(source.resolve())] = entry
+            self.dirty = True
 
     def forget_input(self, source: Path) -> None:
-        self.inputs.pop(str(source.resolve()), None)
+        if self.inputs.pop(str(source.resolve()), None) is not None:
+            self.dirty = True

@@ -8,28 +8,33 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import ParseError
 from ..model import Digest
-from .answers import answer_key_path, apply_answer_key, is_answer_key
+from ..options import (
+    FORMATS,
+    SUPPORTED_SUFFIXES,
+    ParseOptions,
+    answer_key_path,
+    is_answer_key,
+    is_candidate_input,
+)
+from .answers import apply_answer_key
 from .html import parse_html
 from .jsonl import parse_jsonl
 from .source import decode_source, read_source
 from .text import parse_text
 from .yaml_digest import MAX_YAML_BYTES, parse_yaml
 
-FORMATS = ("text", "html", "jsonl", "yaml")
-SUPPORTED_SUFFIXES = (".txt", ".text", ".html", ".htm", ".jsonl", ".yaml", ".yml")
-
-
-@dataclass(frozen=True)
-class ParseOptions:
-    """What the user chose about reading inputs."""
-
-    format: str | None = None  # one of FORMATS, or None to detect
-    lang: str = "en"
+__all__ = [
+    "FORMATS",
+    "SUPPORTED_SUFFIXES",
+    "ParseOptions",
+    "detect_format",
+    "is_candidate_input",
+    "read_digests",
+]
 
 
 def read_digests(path: Path, options: ParseOptions | None = None) -> Iterator[Digest]:
@@ -94,8 +99,3 @@ def detect_format(text: str, path: Path) -> str:
     if suffix == ".jsonl":
         return "jsonl"
     return "text"
-
-
-def is_candidate_input(path: Path) -> bool:
-    """Whether a file found in an input directory is worth trying as a digest."""
-    return path.suffix.lower() in SUPPORTED_SUFFIXES and not is_answer_key(path) and not path.name.startswith(".")

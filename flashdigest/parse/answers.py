@@ -16,17 +16,7 @@ import yaml
 from ..errors import AnswerKeyError
 from ..model import Digest, Paper, Question
 
-ANSWER_KEY_SUFFIX = ".answers.yaml"
 MAX_ANSWER_KEY_BYTES = 1024 * 1024
-
-
-def answer_key_path(digest_path: Path) -> Path:
-    """Where the answer key of ``digest_path`` lives (it may not exist)."""
-    return digest_path.with_name(digest_path.stem + ANSWER_KEY_SUFFIX)
-
-
-def is_answer_key(path: Path) -> bool:
-    return path.name.endswith(ANSWER_KEY_SUFFIX)
 
 
 def resolve_answer(value: object, options: tuple[str, ...]) -> int | None:

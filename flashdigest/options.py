@@ -1,0 +1,41 @@
+"""What a user can choose about reading inputs, and which files count as inputs.
+
+Kept apart from the parsers so that the CLI and an incremental run can know these without
+importing any parser.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+FORMATS = ("text", "html", "jsonl", "yaml")
+LANGUAGES = ("en", "zh")
+SUPPORTED_SUFFIXES = (".txt", ".text", ".html", ".htm", ".jsonl", ".yaml", ".yml")
+ANSWER_KEY_SUFFIX = ".answers.yaml"
+
+
+@dataclass(frozen=True)
+class ParseOptions:
+    """What the user chose about reading inputs."""
+
+    format: str | None = None  # one of FORMATS, or None to detect
+    lang: str = "en"  # one of LANGUAGES: which language of a bilingual page
+
+
+def answer_key_path(digest_path: Path) -> Path:
+    """Where the answer key of ``digest_path`` lives (it may not exist)."""
+    return digest_path.with_name(digest_path.stem + ANSWER_KEY_SUFFIX)
+
+
+def is_answer_key(path: Path) -> bool:
+    return path.name.endswith(ANSWER_KEY_SUFFIX)
+
+
+def is_candidate_input(path: Path) -> bool:
+    """Whether a file found in an input directory is worth trying as a digest."""
+    return (
+        path.suffix.lower() in SUPPORTED_SUFFIXES
+        and not is_answer_key(path)
+        and not path.name.startswith(".")
+    )
