@@ -32,10 +32,23 @@ def _template(name: str) -> str:
     return resources.files(__package__).joinpath("templates", name).read_text(encoding="utf-8")
 
 
+def _with_script(template: str, placeholder: str, script_name: str) -> str:
+    """``template`` with the script ``script_name`` inlined at ``%placeholder%``: a card may load
+    nothing from outside, and Anki would read ``{{`` in a script as a field, so none may appear."""
+    script = _template(script_name).strip()
+    if "{{" in script or "}}" in script:
+        raise ValueError(f"{script_name} contains '{{{{' or '}}}}', which Anki reads as a field")
+    return template.replace(f"%{placeholder}%", script)
+
+
+def mcq_front_template() -> str:
+    return _with_script(_template("mcq_front.html"), "MCQ_SCRIPT", "mcq.js")
+
+
 def _paper_templates() -> list[dict[str, str]]:
     """One card template per summary point; a card exists only when its point does."""
     front = _template("paper_front.html")
-    back = _template("paper_back.html")
+    back = _with_script(_template("paper_back.html"), "ZOOM_SCRIPT", "zoom.js")
     templates = []
     for kind in PointKind:
         question = kind.question.replace("{title}", "<i>{{Title}}</i>")
@@ -77,7 +90,7 @@ def mcq_model() -> genanki.Model:
         templates=[
             {
                 "name": "Multiple choice",
-                "qfmt": _template("mcq_front.html"),
+                "qfmt": mcq_front_template(),
                 "afmt": _template("mcq_back.html"),
             }
         ],

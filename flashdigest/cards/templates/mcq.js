@@ -1,0 +1,264 @@
+/* FlashDigest MCQ: shuffle the options, mark the tapped one right or wrong, carry the order and
+   the choice to the back. One script for both sides: the back repeats the front through FrontSide,
+   and the script finds out which side it is on. Without this script the card still works: the
+   options in the digest's order on the front, the answer stated on the back. */
+(function () {
+  "use strict";
+  var STORE_KEY = "flashdigest-mcq";
+  var STATE_MAX_AGE_MS = 60 * 60 * 1000;
+  var script = document.currentScript;
+
+  function fnv1a(text) {
+    var hash = 0x811c9dc5;
+    for (var i = 0; i < text.length; i++) {
+      hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193) >>> 0;
+    }
+    return ("0000000" + hash.toString(16)).slice(-8);
+  }
+
+  function squash(text) {
+    return (text || "").replace(/\s+/g, " ").trim();
+  }
+
+  function letterFor(position) {
+    return position < 26 ? String.fromCharCode(65 + position) : String(position + 1);
+  }
+
+  function findRoot() {
+    var before = script && script.previousElementSibling;
+    if (before && before.classList.contains("fd-mcq")) {
+      return before;
+    }
+    var roots = document.querySelectorAll(".fd-mcq");
+    return roots.length ? roots[roots.length - 1] : null;
+  }
+
+  function readChoices(root) {
+    var list = root.querySelector("ol.fd-options, ol");
+    if (!list) {
+      return null;
+    }
+    var items = [];
+    for (var i = 0; i < list.children.length; i++) {
+      if (list.children[i].tagName === "LI") {
+        items.push(list.children[i]);
+      }
+    }
+    var prompt = root.querySelector(".fd-prompt");
+    var seed = list.getAttribute("data-fd-seed") || "";
+    var identity = seed || squash(prompt ? prompt.textContent : "");
+    return { list: list, items: items, seed: seed, identity: identity };
+  }
+
+  function optionText(item) {
+    var text = item.querySelector(".fd-option-text");
+    return squash((text || item).textContent);
+  }
+
+  function correctIndex(choices, back) {
+    if (choices.seed) {
+      for (var i = 0; i < choices.items.length; i++) {
+        var key = fnv1a(choices.seed + ":" + i + ":right");
+        if (choices.items[i].getAttribute("data-fd-key") === key) {
+          return i;
+        }
+      }
+    }
+    var answer = back ? back.querySelector(".fd-answer-text") : null;
+    var wanted = answer ? squash(answer.textContent) : "";
+    for (var j = 0; wanted && j < choices.items.length; j++) {
+      if (optionText(choices.items[j]) === wanted) {
+        return j;
+      }
+    }
+    return -1;
+  }
+
+  function newOrder(count, shuffle) {
+    var order = [];
+    for (var i = 0; i < count; i++) {
+      order.push(i);
+    }
+    for (var k = count - 1; shuffle && k > 0; k--) {
+      var pick = Math.floor(Math.random() * (k + 1));
+      var held = order[k];
+      order[k] = order[pick];
+      order[pick] = held;
+    }
+    return order;
+  }
+
+  function isOrderOf(order, count) {
+    if (!order || order.length !== count) {
+      return false;
+    }
+    var seen = [];
+    for (var i = 0; i < count; i++) {
+      var value = order[i];
+      if (typeof value !== "number" || value < 0 || value >= count || seen[value]) {
+        return false;
+      }
+      seen[value] = true;
+    }
+    return true;
+  }
+
+  function saveState(state) {
+    window.__flashdigestMcq = state;
+    try {
+      window.sessionStorage.setItem(STORE_KEY, JSON.stringify(state));
+    } catch (error) {
+      /* no sessionStorage here: the window global is all we carry */
+    }
+  }
+
+  function storedStates() {
+    var states = [window.__flashdigestMcq];
+    try {
+      states.push(JSON.parse(window.sessionStorage.getItem(STORE_KEY) || "null"));
+    } catch (error) {
+      /* unreadable or absent: the back falls back to the digest's order */
+    }
+    return states;
+  }
+
+  function carriedState(choices) {
+    var states = storedStates();
+    for (var i = 0; i < states.length; i++) {
+      var state = states[i];
+      var fresh = state && Math.abs(Date.now() - state.time) < STATE_MAX_AGE_MS;
+      if (fresh && state.identity === choices.identity && isOrderOf(state.order, choices.items.length)) {
+        return state;
+      }
+    }
+    return null;
+  }
+
+  function arrange(choices, order) {
+    for (var position = 0; position < order.length; position++) {
+      var item = choices.items[order[position]];
+      choices.list.appendChild(item);
+      var letter = item.querySelector(".fd-letter");
+      if (letter) {
+        letter.textContent = letterFor(position);
+      }
+    }
+  }
+
+  function addBadge(item, text) {
+    var badge = document.createElement("span");
+    badge.className = "fd-badge";
+    badge.textContent = text;
+    item.appendChild(badge);
+  }
+
+  function markOptions(choices, chosen, correct) {
+    for (var i = 0; i < choices.items.length; i++) {
+      var item = choices.items[i];
+      if (i === correct) {
+        item.classList.add("fd-correct");
+        addBadge(item, i === chosen ? "\u2713 your choice" : "\u2713 correct");
+      } else if (i === chosen) {
+        item.classList.add(correct < 0 ? "fd-chosen" : "fd-wrong");
+        addBadge(item, (correct < 0 ? "" : "\u2717 ") + "your choice");
+      }
+    }
+  }
+
+  function verdictText(state, chosen, correct, side) {
+    var chosenLetter = letterFor(state.order.indexOf(chosen));
+    var correctLetter = letterFor(state.order.indexOf(correct));
+    if (correct < 0) {
+      return "You chose " + chosenLetter + (side === "front" ? ". Flip the card to check." : ".");
+    }
+    if (chosen === correct) {
+      return "\u2713 Right: " + correctLetter + " is correct.";
+    }
+    var lead = side === "front" ? "\u2717 Not quite" : "\u2717 You chose " + chosenLetter;
+    return lead + ": the answer is " + correctLetter + ".";
+  }
+
+  function showVerdict(root, state, chosen, correct, side) {
+    var verdict = root.querySelector(".fd-verdict");
+    if (!verdict || chosen < 0) {
+      return;
+    }
+    verdict.textContent = verdictText(state, chosen, correct, side);
+    verdict.className = "fd-verdict " + (correct < 0 ? "fd-verdict-open" : chosen === correct ? "fd-verdict-right" : "fd-verdict-wrong");
+  }
+
+  function choose(root, choices, state, index) {
+    if (state.chosen >= 0) {
+      return;
+    }
+    state.chosen = index;
+    state.time = Date.now();
+    saveState(state);
+    var correct = correctIndex(choices, null);
+    root.classList.add("fd-answered");
+    markOptions(choices, index, correct);
+    showVerdict(root, state, index, correct, "front");
+  }
+
+  function listenForChoice(root, choices, state, index) {
+    var item = choices.items[index];
+    item.setAttribute("role", "button");
+    item.addEventListener("click", function () {
+      choose(root, choices, state, index);
+    });
+  }
+
+  function runFront(root, choices) {
+    var shuffle = (root.getAttribute("data-fd-shuffle") || "on").toLowerCase() !== "off";
+    var state = {
+      identity: choices.identity,
+      order: newOrder(choices.items.length, shuffle),
+      chosen: -1,
+      time: Date.now()
+    };
+    arrange(choices, state.order);
+    saveState(state);
+    root.classList.add("fd-live");
+    for (var i = 0; i < choices.items.length; i++) {
+      listenForChoice(root, choices, state, i);
+    }
+  }
+
+  function runBack(root, choices, back) {
+    var state = carriedState(choices);
+    if (!state) {
+      state = { identity: choices.identity, order: newOrder(choices.items.length, false), chosen: -1 };
+      root.classList.add("fd-not-carried");
+    }
+    var chosen = typeof state.chosen === "number" && state.chosen < choices.items.length ? state.chosen : -1;
+    var correct = correctIndex(choices, back);
+    arrange(choices, state.order);
+    root.classList.add("fd-revealed");
+    markOptions(choices, chosen, correct);
+    showVerdict(root, state, chosen, correct, "back");
+    var letter = back.querySelector(".fd-answer-letter");
+    if (letter && correct >= 0) {
+      letter.textContent = letterFor(state.order.indexOf(correct)) + ".";
+    }
+  }
+
+  function run() {
+    var root = findRoot();
+    var choices = root ? readChoices(root) : null;
+    if (!choices || !choices.items.length) {
+      return;
+    }
+    var back = document.querySelector(".fd-mcq-back");
+    if (back) {
+      runBack(root, choices, back);
+    } else {
+      runFront(root, choices);
+    }
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", run);
+  } else {
+    run();
+  }
+})();

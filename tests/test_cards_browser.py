@@ -1,0 +1,333 @@
+"""The card templates in a real browser: the demo deck imported into the real Anki backend, its
+cards rendered there, shown at phone width in Debian's headless Chromium and used like a reader
+uses them, on Anki desktop (one page for both sides) and on AnkiDroid (a fresh page per side)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.browser_helpers import (
+    ANKIDROID_NIGHT,
+    DEMO_ANSWER,
+    DEMO_OPTIONS,
+    DEMO_QUESTION,
+    DESKTOP_NIGHT,
+    LIGHT,
+    PHONE,
+    CardServer,
+    RenderedCard,
+    browser_missing_reason,
+    browser_required,
+    click_option,
+    import_demo_deck,
+    launched_chromium,
+    option_rows,
+    page_html,
+    rendered_cards,
+    reviewer_html,
+    show_desktop_side,
+    text_contrasts,
+    visible_text,
+)
+
+RIGHT = DEMO_OPTIONS[DEMO_ANSWER]
+WRONG = DEMO_OPTIONS[0]
+NIGHTS = [DESKTOP_NIGHT, ANKIDROID_NIGHT]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    reason = browser_missing_reason()
+    if reason:
+        if browser_required():
+            pytest.fail(f"browser tests required (FLASHDIGEST_REQUIRE_BROWSER) but {reason}")
+        pytest.skip(reason)
+    with launched_chromium() as launched:
+        yield launched
+
+
+@dataclass
+class Demo:
+    """The demo deck's cards as the backend renders them, and the server that shows them."""
+
+    cards: list[RenderedCard]
+    server: CardServer
+    collection: Any
+
+    def mcq(self) -> RenderedCard:
+        return next(card for card in self.cards if card.fields.get("Question") == DEMO_QUESTION)
+
+    def paper(self, template_start: str = "3.") -> RenderedCard:
+        return next(card for card in self.cards if card.template.startswith(template_start))
+
+    def rerender(self) -> None:
+        self.cards = rendered_cards(self.collection)
+
+
+@pytest.fixture
+def demo(collection: Any, tmp_path: Path) -> Iterator[Demo]:
+    import_demo_deck(collection, tmp_path / "decks")
+    site = tmp_path / "site"
+    site.mkdir()
+    with CardServer(site) as server:
+        server.add_media(Path(collection.media.dir()))
+        server.publish("reviewer.html", reviewer_html())
+        yield Demo(rendered_cards(collection), server, collection)
+
+
+class Phone:
+    """A 360 px wide browser tab that records script errors and every URL it asks for."""
+
+    def __init__(self, browser: Any, javascript: bool = True) -> None:
+        self.context = browser.new_context(viewport=PHONE, java_script_enabled=javascript)
+        self.page = self.context.new_page()
+        self.page.set_default_timeout(5000)
+        self.errors: list[str] = []
+        self.requests: list[str] = []
+        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
+        self.page.on("console", self._console)
+        self.page.on("request", lambda request: self.requests.append(request.url))
+
+    def _console(self, message: Any) -> None:
+        if message.type == "error":
+            self.errors.append(message.text)
+
+    def desktop(self, demo: Demo, side_html: str, body_class: str) -> None:
+        """Anki desktop: the reviewer page stays, the side's HTML goes into ``#qa``."""
+        if not self.page.url.endswith("/reviewer.html"):
+            self.page.goto(demo.server.url("reviewer.html"))
+        show_desktop_side(self.page, side_html, body_class)
+
+    def droid(self, demo: Demo, side_html: str, body_class: str, name: str) -> None:
+        """AnkiDroid: each side is a fresh page load."""
+        self.page.goto(demo.server.publish(name, page_html(side_html, body_class)))
+
+
+@pytest.fixture
+def phone(browser: Any) -> Iterator[Phone]:
+    tab = Phone(browser)
+    yield tab
+    tab.context.close()
+    assert tab.errors == [], tab.errors
+    assert all(url.startswith("http://127.0.0.1:") for url in tab.requests), tab.requests
+
+
+@pytest.fixture
+def phone_without_js(browser: Any) -> Iterator[Phone]:
+    tab = Phone(browser, javascript=False)
+    yield tab
+    tab.context.close()
+
+
+def letter_of(rows: list[Any], text: str) -> str:
+    return next(row.letter for row in rows if row.text == text)
+
+
+def assert_front_gives_nothing_away(page: Any) -> None:
+    rows = option_rows(page)
+    assert [row.letter for row in rows] == ["A", "B", "C"]
+    assert sorted(row.text for row in rows) == sorted(DEMO_OPTIONS)
+    assert all(not row.marks and not row.badge for row in rows)
+    shown = visible_text(page).lower()
+    assert DEMO_QUESTION.lower() in shown
+    for giveaway in ("correct", "answer", "right", "\u2713", "\u2717"):
+        assert giveaway not in shown
+
+
+def test_mcq_on_desktop_wrong_choice_then_back(demo: Demo, phone: Phone) -> None:
+    card = demo.mcq()
+    phone.desktop(demo, card.question, card.body_class())
+    assert_front_gives_nothing_away(phone.page)
+    click_option(phone.page, WRONG)
+    front = option_rows(phone.page)
+    right_letter = letter_of(front, RIGHT)
+    assert {row.text: row.marks for row in front} == {
+        WRONG: {"fd-wrong"},
+        RIGHT: {"fd-correct"},
+        DEMO_OPTIONS[2]: set(),
+    }
+    assert phone.page.inner_text(".fd-verdict") == f"\u2717 Not quite: the answer is {right_letter}."
+    click_option(phone.page, RIGHT)  # a choice is final
+    assert option_rows(phone.page) == front
+
+    phone.desktop(demo, card.answer, card.body_class())
+    back = option_rows(phone.page)
+    assert [(row.letter, row.text) for row in back] == [(row.letter, row.text) for row in front]
+    assert {row.text: (row.marks, row.badge) for row in back if row.marks} == {
+        WRONG: ({"fd-wrong"}, "\u2717 your choice"),
+        RIGHT: ({"fd-correct"}, "\u2713 correct"),
+    }
+    assert visible_text(phone.page, ".fd-answer-body") == f"{right_letter}. {RIGHT}"
+    link = phone.page.locator(".fd-mcq-back a.fd-title")
+    assert link.get_attribute("href") == "https://arxiv.org/abs/2505.00001"
+    assert link.inner_text().startswith("Tiny Gardens:")
+
+
+def test_mcq_right_choice_is_confirmed_on_both_sides(demo: Demo, phone: Phone) -> None:
+    card = demo.mcq()
+    phone.desktop(demo, card.question, card.body_class())
+    click_option(phone.page, RIGHT)
+    rows = option_rows(phone.page)
+    assert [row.marks for row in rows if row.marks] == [{"fd-correct"}]
+    assert phone.page.inner_text(".fd-verdict") == f"\u2713 Right: {letter_of(rows, RIGHT)} is correct."
+    phone.desktop(demo, card.answer, card.body_class())
+    back = option_rows(phone.page)
+    assert [(row.text, row.badge) for row in back if row.marks] == [(RIGHT, "\u2713 your choice")]
+    assert [row.text for row in back] == [row.text for row in rows]
+
+
+def test_options_are_shuffled_per_review_and_the_back_keeps_the_order(demo: Demo, phone: Phone) -> None:
+    card = demo.mcq()
+    orders = set()
+    for _ in range(24):
+        phone.desktop(demo, card.question, card.body_class())
+        front = tuple(row.text for row in option_rows(phone.page))
+        phone.desktop(demo, card.answer, card.body_class())
+        assert tuple(row.text for row in option_rows(phone.page)) == front
+        assert sorted(front) == sorted(DEMO_OPTIONS)
+        orders.add(front)
+    assert len(orders) > 1
+
+
+def test_shuffle_setting_in_the_note_type_turns_it_off(demo: Demo, phone: Phone) -> None:
+    notetype = demo.collection.models.by_name("FlashDigest MCQ")
+    template = notetype["tmpls"][0]
+    assert 'data-fd-shuffle="on"' in template["qfmt"]
+    template["qfmt"] = template["qfmt"].replace('data-fd-shuffle="on"', 'data-fd-shuffle="off"')
+    demo.collection.models.update_dict(notetype)
+    demo.rerender()
+    card = demo.mcq()
+    for _ in range(8):
+        phone.desktop(demo, card.question, card.body_class())
+        assert [row.text for row in option_rows(phone.page)] == list(DEMO_OPTIONS)
+
+
+def test_mcq_on_ankidroid_carries_order_and_choice_to_a_fresh_back_page(demo: Demo, phone: Phone) -> None:
+    card = demo.mcq()
+    phone.droid(demo, card.question, card.body_class(), "front.html")
+    assert_front_gives_nothing_away(phone.page)
+    click_option(phone.page, WRONG)
+    front = [row.text for row in option_rows(phone.page)]
+    phone.droid(demo, card.answer, card.body_class(), "back.html")
+    back = option_rows(phone.page)
+    assert [row.text for row in back] == front
+    assert {row.text: row.marks for row in back if row.marks} == {WRONG: {"fd-wrong"}, RIGHT: {"fd-correct"}}
+
+
+def test_back_without_carried_choice_shows_the_answer_plainly(demo: Demo, browser: Any) -> None:
+    card = demo.mcq()
+    front_tab, back_tab = Phone(browser), Phone(browser)  # two contexts share no sessionStorage
+    front_tab.droid(demo, card.question, card.body_class(), "front.html")
+    click_option(front_tab.page, WRONG)
+    back_tab.droid(demo, card.answer, card.body_class(), "back.html")
+    back = option_rows(back_tab.page)
+    assert [(row.letter, row.text) for row in back] == list(zip("ABC", DEMO_OPTIONS, strict=True))
+    assert [(row.text, row.badge) for row in back if row.marks] == [(RIGHT, "\u2713 correct")]
+    assert visible_text(back_tab.page, ".fd-answer-body") == f"B. {RIGHT}"
+    for tab in (front_tab, back_tab):
+        tab.context.close()
+        assert tab.errors == []
+
+
+def test_mcq_without_javascript(demo: Demo, phone_without_js: Phone) -> None:
+    card = demo.mcq()
+    phone_without_js.droid(demo, card.question, card.body_class(), "front.html")
+    assert_front_gives_nothing_away(phone_without_js.page)
+    assert [row.text for row in option_rows(phone_without_js.page)] == list(DEMO_OPTIONS)
+    phone_without_js.droid(demo, card.answer, card.body_class(), "back.html")
+    assert [row.text for row in option_rows(phone_without_js.page)] == list(DEMO_OPTIONS)
+    assert visible_text(phone_without_js.page, ".fd-answer-body") == RIGHT
+    assert phone_without_js.page.locator(".fd-answer").is_visible()
+
+
+def test_front_html_does_not_single_out_the_answer(demo: Demo) -> None:
+    front = re.sub(r"<(style|script)>.*?</\1>", "", demo.mcq().question, flags=re.DOTALL)
+    items = re.findall(r"<li\b[^>]*>", front)
+    assert len(items) == 3
+    shapes = {re.sub(r'data-fd-key="[0-9a-f]{8}"', 'data-fd-key=""', item) for item in items}
+    assert len(shapes) == 1, shapes
+    assert front.count(RIGHT) == 1  # only as an option, never as an answer
+    assert "fd-correct" not in front and "Answer" not in front
+
+
+def test_script_survives_a_page_without_session_storage(demo: Demo, phone: Phone) -> None:
+    card = demo.mcq()
+    phone.page.set_content(page_html(card.question, card.body_class()))  # about:blank: storage throws
+    click_option(phone.page, WRONG)
+    assert {row.text: row.marks for row in option_rows(phone.page) if row.marks} == {
+        WRONG: {"fd-wrong"},
+        RIGHT: {"fd-correct"},
+    }
+    phone.requests.clear()
+
+
+def test_mcq_script_leaves_one_namespaced_global(demo: Demo, phone: Phone) -> None:
+    card = demo.mcq()
+    phone.page.goto(demo.server.url("reviewer.html"))
+    before = set(phone.page.evaluate("Object.keys(window)"))
+    show_desktop_side(phone.page, card.question, card.body_class())
+    show_desktop_side(phone.page, card.answer, card.body_class())
+    assert set(phone.page.evaluate("Object.keys(window)")) - before == {"__flashdigestMcq"}
+
+
+def test_paper_card_front_asks_and_back_answers(demo: Demo, phone: Phone) -> None:
+    card = demo.paper("3.")
+    phone.desktop(demo, card.question, card.body_class())
+    title = "Tiny Gardens: Sample-Efficient Planning with Pocket-Sized World Models"
+    assert visible_text(phone.page, ".fd-prompt") == f"What problem does {title} address?"
+    assert phone.page.inner_text(".fd-prompt i") == title
+    assert "power-hungry" not in visible_text(phone.page)
+    phone.desktop(demo, card.answer, card.body_class())
+    shown = visible_text(phone.page)
+    point = shown.index("Large world models are too slow")
+    assert point < shown.index("Published 2025-05-01 · Digest 2025-05-02")
+    link = phone.page.locator(".fd-paper-back a.fd-title")
+    assert link.get_attribute("href") == "https://arxiv.org/abs/2505.00001"
+    assert link.inner_text() == title
+
+
+def test_flowchart_loads_and_zooms_to_full_width_on_tap(demo: Demo, phone: Phone) -> None:
+    card = demo.paper("1.")
+    phone.droid(demo, card.answer, card.body_class(), "back.html")
+    image = phone.page.locator(".fd-figure img")
+    assert image.evaluate("img => img.complete && img.naturalWidth") > 0
+    full = phone.page.locator(".fd-figure").evaluate("figure => figure.clientWidth")
+    fitted = image.bounding_box()["width"]
+    assert fitted < full - 20
+    image.click()
+    assert abs(image.bounding_box()["width"] - full) <= 1
+    image.click()
+    assert image.bounding_box()["width"] == pytest.approx(fitted, abs=1)
+
+
+@pytest.mark.parametrize("night", [LIGHT, *NIGHTS])
+def test_every_side_fits_phone_width_with_readable_contrast(demo: Demo, phone: Phone, night: str) -> None:
+    for card in demo.cards:
+        for side in (card.question, card.answer):
+            phone.desktop(demo, side, card.body_class(night))
+            if card.notetype == "FlashDigest MCQ" and side == card.question:
+                click_option(phone.page, WRONG if WRONG in card.question else "20 million")
+            assert phone.page.evaluate("document.scrollingElement.scrollWidth") <= PHONE["width"]
+            contrasts = text_contrasts(phone.page)
+            assert contrasts, card.template
+            poor = [c for c in contrasts if c.ratio < 4.5]
+            assert not poor, (card.template, night, poor)
+            dark = [c.background_luminance < 0.05 for c in contrasts]
+            assert all(dark) if night else not any(dark), (night, contrasts)
+
+
+@pytest.mark.parametrize("night", [LIGHT, *NIGHTS])
+def test_mcq_back_after_a_wrong_choice_has_readable_contrast(demo: Demo, phone: Phone, night: str) -> None:
+    card = demo.mcq()
+    phone.desktop(demo, card.question, card.body_class(night))
+    click_option(phone.page, WRONG)
+    phone.desktop(demo, card.answer, card.body_class(night))
+    assert phone.page.evaluate("document.scrollingElement.scrollWidth") <= PHONE["width"]
+    poor = [c for c in text_contrasts(phone.page) if c.ratio < 4.5]
+    assert not poor, poor
