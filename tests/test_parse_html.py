@@ -34,7 +34,13 @@ HTML_DATA = DATA / "html"
 BROKEN = HTML_DATA / "2025-09-09-broken.html"
 SHARED_PAGES = ("2025-03-20", "2025-04-14", "2026-03-25", "2026-04-10", "2026-08-21")
 LABELS = {
-    "en": ("Topic and Domain", "Previous Research and New Ideas", "Problem", "Methods", "Results and Evaluation"),
+    "en": (
+        "Topic and Domain",
+        "Previous Research and New Ideas",
+        "Problem",
+        "Methods",
+        "Results and Evaluation",
+    ),
     "zh": ("主题与领域", "先前研究与新思路", "问题", "方法", "结果与评估"),
 }
 
@@ -44,7 +50,9 @@ def parse_page(markup: str, name: str = "2025-01-02.html", lang: str = "en") -> 
 
 
 def export(paths: list[Path], out: Path, lang: str = "en") -> list[Path]:
-    report = export_inputs(paths, ExportOptions(out_dir=out, parse=ParseOptions(lang=lang), now=1_700_000_000))
+    report = export_inputs(
+        paths, ExportOptions(out_dir=out, parse=ParseOptions(lang=lang), now=1_700_000_000)
+    )
     assert not report.failures, report.failures
     return [deck.path for deck in report.written]
 
@@ -84,8 +92,10 @@ def page_papers(path: Path, lang: str) -> list[PagePaper]:
             label = shown(chunk.find("strong"))
             body = shown(chunk).split(label, 1)[1]
             body = re.split(r"\s\d\.\s*\*\*", " " + body)[0].strip()  # cut what the point swallowed
-            name = next(k for k, labels in zip(PointKind, zip(*LABELS.values())) if any(x in label for x in labels))
-            paper.points.setdefault(name.field_name, body)
+            kind = next(
+                k for k, en, zh in zip(PointKind, *LABELS.values(), strict=True) if en in label or zh in label
+            )
+            paper.points.setdefault(kind.field_name, body)
         for number, tab in enumerate(root.select(".quiz-tab"), start=1):
             popup = tab.select_one(f'.quiz-popup[data-lang="{lang}"]') or tab.select_one(".quiz-popup")
             right = [c for c in popup.select(".quiz-choice") if c.get("data-value") == popup["data-answer"]]
@@ -125,7 +135,10 @@ def test_shared_page_imports_with_every_field_and_answer_of_the_page(
         assert note.fields["Flowchart"].startswith('<img class="fd-flowchart" src="fd-') == paper.has_svg
         for number, (question, answer) in paper.answers.items():
             mcq = mcq_notes[genanki.guid_for(f"arxiv:{paper.arxiv}", f"mcq{number}")]
-            assert (mcq.fields["Question"], mcq.fields["Answer"]) == (field_text(question), field_text(answer))
+            assert (mcq.fields["Question"], mcq.fields["Answer"]) == (
+                field_text(question),
+                field_text(answer),
+            )
             assert mcq.fields["Paper"] == html.escape(paper.title)
 
 
@@ -138,7 +151,9 @@ def test_text_digest_and_its_page_give_the_same_papers_and_guids(
         assert from_page.identity == from_text.identity
         assert (from_page.title, from_page.points) == (from_text.title, from_text.points)
         assert from_page.flowchart_text == from_text.flowchart_text
-        assert [(q.text, q.options) for q in from_page.questions] == [(q.text, q.options) for q in from_text.questions]
+        assert [(q.text, q.options) for q in from_page.questions] == [
+            (q.text, q.options) for q in from_text.questions
+        ]
     key = tmp_path / "in" / "2025-04-14.answers.yaml"
     key.parent.mkdir()
     shutil.copy(shared_digests / "000_0e9ee186ca297bc0.txt", key.parent / "2025-04-14.txt")
@@ -175,7 +190,9 @@ def test_day_without_papers_gives_no_deck_a_notice_and_exit_0(shared_digests: Pa
     assert list(tmp_path.glob("*.apkg")) == []
 
 
-def test_bilingual_page_in_chinese_and_fallback_of_an_english_only_page(tmp_path: Path, collection: Any) -> None:
+def test_bilingual_page_in_chinese_and_fallback_of_an_english_only_page(
+    tmp_path: Path, collection: Any
+) -> None:
     code, out, err = run(
         "export", str(SAMPLES / "2026-05-06.html"), str(SAMPLES / "2025-05-02.html"), "--lang", "zh",
         "--out", str(tmp_path),
@@ -184,7 +201,7 @@ def test_bilingual_page_in_chinese_and_fallback_of_an_english_only_page(tmp_path
     assert f"{SAMPLES / '2025-05-02.html'}: the page has no 'zh' text; exported its 'en' text instead" in out
     import_deck(collection, tmp_path / "2026-05-06.apkg")
     tidepool = next(n for n in imported_notes(collection) if n.fields.get("Title", "").startswith("Tidepool"))
-    assert tidepool.fields["Problem"] == "物理风暴潮模型精确但运行需数小时，难以支撑疏散决策。"
+    assert tidepool.fields["Problem"] == "物理风暴潮模型精确但运行需数小时\uff0c难以支撑疏散决策。"
     answers = {n.fields["Answer"] for n in by_type(imported_notes(collection), "FlashDigest MCQ")}
     assert answers == {"不规则的海岸网格", "不到9厘米", "非配对的含噪与干净录音"}
 
@@ -245,7 +262,9 @@ def test_broken_page_exports_what_a_browser_shows(tmp_path: Path, collection: An
 def test_page_that_is_no_digest_fails_alone_in_one_line(tmp_path: Path) -> None:
     stray = tmp_path / "stray.html"
     stray.write_text("<!DOCTYPE html><html><body><h1>My holiday</h1><p>Photos</p></body></html>")
-    code, out, err = run("export", str(stray), str(SAMPLES / "2025-05-02.html"), "--out", str(tmp_path / "out"))
+    code, _out, err = run(
+        "export", str(stray), str(SAMPLES / "2025-05-02.html"), "--out", str(tmp_path / "out")
+    )
     assert code == 65
     assert err.splitlines() == [
         f"flashdigest: error: {stray}: no 'YYYY-MM-DD Papers' heading and no paper cards: not a digest page"
@@ -288,7 +307,7 @@ def built_page(papers: int, cut_paper: int, cut: str) -> str:
             f'<div class="paper-container"><div class="card-deck"><div class="paper-card active">'
             f"<h2>Paper {n}</h2><p><strong>Paper Number {n}</strong></p>"
             f'<p><strong>Link: </strong><a href="http://arxiv.org/pdf/2507.{n:05d}">x</a></p>'
-            f'<div><div class="category-chunk">1.  <strong>📘 Topic and Domain:</strong> Topic {n}.</div></div>'
+            f'<div><div class="category-chunk">1. <strong>📘 Topic and Domain:</strong>Topic {n}.</div></div>'
             f'</div><div class="paper-card flowchart-card"><h2>Paper Number {n}</h2>{svg}</div></div>'
             f'<div class="quiz-tabs"><div class="quiz-tab">Q1<div class="quiz-popup" data-answer="yes {n}">'
             f'<div class="quiz-question">1. Found {n}?</div><div class="quiz-choices">'
@@ -322,7 +341,8 @@ def quiz_tab(number: int, answer: str) -> str:
     return (
         f'<div class="quiz-tab">Q{number}<div class="quiz-popup" data-answer="{answer}">'
         f'<div class="quiz-question">{number}. Question {number}?</div><div class="quiz-choices">'
-        '<div class="quiz-choice" data-value="a">a</div><div class="quiz-choice" data-value="b">b</div></div></div></div>'
+        '<div class="quiz-choice" data-value="a">a</div>'
+        '<div class="quiz-choice" data-value="b">b</div></div></div></div>'
     )
 
 
