@@ -30,3 +30,6 @@ lint: $(VENV)/.installed-test
 
 clean:
 	rm -rf $(VENV) decks/*.apkg .pytest_cache .mypy_cache
+
+bench: $(VENV)/.installed
+	$(BIN)/python bench/run.py
