@@ -94,6 +94,9 @@ _LINK_ATTRIBUTES = {"href", "xlink:href"}
 _URL_RE = re.compile(r"url\(\s*(['\"]?)(.*?)\1\s*\)", re.IGNORECASE | re.DOTALL)
 _FRAGMENT_RE = re.compile(r"#[A-Za-z_][\w.\-:]*")
 _CSS_DANGER_RE = re.compile(r"@import|expression\s*\(|javascript:|-moz-binding|behavior\s*:", re.IGNORECASE)
+_CSS_ESCAPE_RE = re.compile(r"\\(?:(?P<hex>[0-9a-fA-F]{1,6})\s?|(?P<char>[^\n0-9a-fA-F])|\n|$)")
+#: an address left outside any url() (as after a broken escape): removed, it has no business in a drawing
+_CSS_ADDRESS_RE = re.compile(r"(?:[a-z][a-z0-9+.\-]*:)?//[^\s;)}'\"]*", re.IGNORECASE)
 _NUMBER_RE = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 _XML_INVALID_RE = re.compile("[\ufffe\uffff]")
 
@@ -206,20 +209,27 @@ def _safe_attributes(attributes: dict[str, str | None]) -> list[tuple[str, str]]
             value = sanitize_css(value)
             if not value:
                 continue
-        elif not _urls_are_fragments(value):
-            continue
+        elif "\\" in value or not _urls_are_fragments(value):
+            continue  # presentation attributes are CSS values: no escapes, no outside URLs
         safe.append((name, value))
     return safe
 
 
 def sanitize_css(css: str) -> str:
     """CSS (a style attribute or element) without imports, escapes, scripts or non-fragment URLs."""
-    css = clean_text(css).replace("\\", "")
+    css = _CSS_ESCAPE_RE.sub(_unescape_css, clean_text(css)).replace("\\", "")
     while (cleaner := _CSS_DANGER_RE.sub("", css)) != css:
         css = cleaner
-    return _URL_RE.sub(
-        lambda m: m.group(0) if _FRAGMENT_RE.fullmatch(m.group(2).strip()) else "none", css
-    ).strip()
+    css = _URL_RE.sub(lambda m: m.group(0) if _FRAGMENT_RE.fullmatch(m.group(2).strip()) else "none", css)
+    return _CSS_ADDRESS_RE.sub("", css).strip()
+
+
+def _unescape_css(match: re.Match[str]) -> str:
+    """A CSS escape (``\\72`` or ``\\r``) as the character it stands for, so no URL hides in one."""
+    if match["hex"]:
+        code = int(match["hex"], 16)
+        return chr(code) if 0 < code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else "\ufffd"
+    return match["char"] or ""
 
 
 def _urls_are_fragments(value: str) -> bool:

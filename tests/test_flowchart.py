@@ -1,0 +1,255 @@
+"""Flowchart SVGs: the allowlist sanitizer against hostile input, the media file and its note field,
+checked as XML and after an import into the real Anki backend."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+import pytest
+from selectolax.lexbor import LexborHTMLParser
+
+from flashdigest.cards import build_deck
+from flashdigest.cards.flowchart import (
+    BACKDROP_FILL,
+    MAX_SVG_BYTES,
+    MAX_SVG_ELEMENTS,
+    MAX_SVG_INPUT_CHARS,
+    SvgRejected,
+    flowchart_image,
+    sanitize_svg,
+    sanitize_svg_node,
+)
+from flashdigest.model import Digest, Paper, PointKind
+from flashdigest.parse import read_digests
+from flashdigest.pipeline import ExportOptions, export_inputs
+from tests.anki_helpers import by_type, import_deck, imported_notes
+from tests.conftest import DATA, SAMPLES
+
+SVG = "{http://www.w3.org/2000/svg}"
+XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
+IMG_FIELD_RE = re.compile(
+    r'<img class="fd-flowchart" src="(fd-[0-9a-f]{20}\.svg)" alt="([^"]*)" style="[^"]*">'
+)
+FORBIDDEN_ELEMENTS = {
+    "script",
+    "foreignObject",
+    "image",
+    "feImage",
+    "animate",
+    "set",
+    "iframe",
+    "a",
+    "handler",
+}
+
+HOSTILE = {
+    "script element": "<svg><script>alert(1)</script><text>kept</text></svg>",
+    "event handlers": '<svg onload="alert(1)"><rect onclick="x()" ONMOUSEOVER="y()" width="1"/></svg>',
+    "javascript link": '<svg><a href="javascript:alert(1)"><text>kept</text></a></svg>',
+    "external use": '<svg><use xlink:href="http://evil.example/x#a"/><use href="//evil.example/#b"/></svg>',
+    "data use": '<svg><use href="data:image/svg+xml;base64,PHN2Zz48L3N2Zz4="/></svg>',
+    "image": '<svg><image href="http://evil.example/t.png" width="1" height="1"/></svg>',
+    "feImage": '<svg><filter id="f"><feImage href="http://evil.example/x.png"/></filter></svg>',
+    "foreignObject": '<svg><foreignObject><iframe src="http://evil.example"></iframe></foreignObject></svg>',
+    "style import": "<svg><style>@import url(http://evil.example/a.css); .a{fill:red}</style></svg>",
+    "style url": "<svg><style>.a{fill:url(http://evil.example/p#x)} .b{fill:url(#ok)}</style></svg>",
+    "css escapes": r"<svg><style>.a{background:u\72l(http://evil.example/q)} @im\port 'x';</style></svg>",
+    "escaped escape": r"<svg><style>.a{background:u\\72l(http://evil.example/q)}</style></svg>",
+    "escape in attribute": r'<svg><rect fill="u\72l(http://evil.example/q)" style="fill:u\\72l(x)"/></svg>',
+    "style attribute": "<svg><rect style=\"fill:url('http://evil.example/f');behavior:url(x.htc)\"/></svg>",
+    "presentation url": '<svg><rect fill="url(http://evil.example/p#g)" stroke="url(#ok)"/></svg>',
+    "animation": '<svg><animate attributeName="href" to="javascript:alert(1)"/><set to="alert(1)"/></svg>',
+    "doctype entity": '<!DOCTYPE svg [<!ENTITY x "evil.example">]><svg><text>&x;</text></svg>',
+    "nested svg": '<svg><svg onload="alert(1)"><script>alert(2)</script></svg><text>kept</text></svg>',
+    "unknown element": "<svg><handler>alert(1)</handler><iframe src='http://evil.example'></iframe></svg>",
+}
+
+
+def as_xml(document: str) -> ET.Element:
+    """The sanitized document parsed as XML (a .svg image must be well-formed XML)."""
+    return ET.fromstring(document)
+
+
+def assert_safe(document: str) -> None:
+    root = as_xml(document)
+    assert root.tag == f"{SVG}svg" and root.get("viewBox")
+    for element in root.iter():
+        name = element.tag.removeprefix(SVG)
+        assert name not in FORBIDDEN_ELEMENTS, name
+        for attribute, value in element.attrib.items():
+            assert not attribute.lower().startswith("on"), attribute
+            if attribute in ("href", XLINK_HREF):
+                assert value.startswith("#"), value
+            for target in re.findall(r"url\(\s*['\"]?([^'\")]*)", value):
+                assert target.startswith("#"), value
+        for target in re.findall(r"url\(\s*['\"]?([^'\")]*)", element.text or ""):
+            assert target.startswith("#"), element.text
+    assert "\\" not in document  # no CSS escape can hide a URL
+    lowered = document.lower()
+    for word in ("evil.example", "javascript", "alert", "@import", "data:", "entity"):
+        assert word not in lowered, word
+
+
+@pytest.mark.parametrize("name", list(HOSTILE))
+def test_hostile_svg_comes_out_safe_well_formed_and_stable(name: str) -> None:
+    document = sanitize_svg(HOSTILE[name])
+    assert_safe(document)
+    assert sanitize_svg(document) == document
+    if "<text>kept" in HOSTILE[name]:
+        assert [t.text for t in as_xml(document).iter(f"{SVG}text")] == ["kept"]
+
+
+def test_fragment_references_and_styles_are_kept() -> None:
+    document = sanitize_svg(HOSTILE["style url"] + HOSTILE["presentation url"])
+    assert ".b{fill:url(#ok)}" in document and ".a{fill:none}" in document
+    rects = [r for r in as_xml(sanitize_svg(HOSTILE["presentation url"])).iter(f"{SVG}rect")]
+    assert [(r.get("fill"), r.get("stroke")) for r in rects] == [(BACKDROP_FILL, None), (None, "url(#ok)")]
+
+
+def svgs_of(page: Path) -> list[Any]:
+    return LexborHTMLParser(page.read_text(encoding="utf-8")).css(".flowchart-card svg")
+
+
+def test_real_flowcharts_keep_every_element_and_are_a_fixed_point(shared_digests: Path) -> None:
+    pages = [*sorted((shared_digests / "html").glob("*.html")), *sorted(SAMPLES.glob("*.html"))]
+    checked = 0
+    for page in pages:
+        for node in svgs_of(page):
+            document = sanitize_svg_node(node)
+            assert_safe(document)
+            assert sanitize_svg(document) == document
+            elements = [n for n in node.traverse() if n.is_element_node and n.tag != "svg"]
+            kept = [e for e in as_xml(document).iter() if e.get("class") != "fd-backdrop"][1:]
+            assert len(kept) == len(elements), page
+            texts = [" ".join(t.itertext()) for t in as_xml(document).iter(f"{SVG}text")]
+            assert texts == [t.text() for t in node.css("text")]
+            checked += 1
+    assert checked >= 11
+
+
+def test_backdrop_and_size_come_from_the_view_box() -> None:
+    root = as_xml(sanitize_svg('<svg viewBox="-10 -5 300 200.5"><circle r="3"/></svg>'))
+    assert (root.get("viewBox"), root.get("width"), root.get("height")) == (
+        "-10 -5 300 200.5",
+        "300",
+        "200.5",
+    )
+    backdrop = root[0]
+    assert backdrop.tag == f"{SVG}rect" and backdrop.get("fill") == BACKDROP_FILL
+    assert [backdrop.get(k) for k in ("x", "y", "width", "height")] == ["-10", "-5", "300", "200.5"]
+    assert root.get("xmlns") is None  # it is the element's namespace, checked by its tag above
+
+
+@pytest.mark.parametrize(
+    ("attributes", "view_box"),
+    [
+        ('width="640px" height="320"', "0 0 640 320"),
+        ('width="100%" viewBox="0 0 0 10"', "0 0 1000 800"),
+        ('width="100%"', "0 0 1000 800"),
+        ('viewBox="0,0,50,40"', "0 0 50 40"),
+    ],
+)
+def test_view_box_is_always_set(attributes: str, view_box: str) -> None:
+    assert as_xml(sanitize_svg(f"<svg {attributes}><rect/></svg>")).get("viewBox") == view_box
+
+
+def test_archive_string_with_xml_prolog_and_cdata_goes_through_the_same_sanitizer() -> None:
+    archive_svg = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE svg>\n'
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 50" onload="alert(1)">'
+        "<style><![CDATA[ .t { font-size: 9px } ]]></style><text class='t'>A &amp; B &lt; C</text>"
+        "<script><![CDATA[ alert(2) ]]></script></svg>"
+    )
+    document = sanitize_svg(archive_svg)
+    assert_safe(document)
+    (text,) = as_xml(document).iter(f"{SVG}text")
+    assert text.text == "A & B < C"
+    assert ".t { font-size: 9px }" in document
+
+
+def test_limits_reject_instead_of_shipping() -> None:
+    with pytest.raises(SvgRejected, match="no <svg> element"):
+        sanitize_svg("<div>no drawing</div>")
+    with pytest.raises(SvgRejected, match="characters"):
+        sanitize_svg("<svg>" + " " * MAX_SVG_INPUT_CHARS + "</svg>")
+    with pytest.raises(SvgRejected, match="elements"):
+        sanitize_svg("<svg>" + "<rect/>" * (MAX_SVG_ELEMENTS + 1) + "</svg>")
+    long_text = "x" * (MAX_SVG_BYTES + 1)
+    with pytest.raises(SvgRejected, match="bytes"):
+        sanitize_svg(f"<svg><text>{long_text}</text></svg>")
+
+
+def paper(svg: str, title: str = "Flow Paper", text: str = "flow text") -> Paper:
+    return Paper(
+        1, title, link="http://arxiv.org/abs/2501.00001", points={PointKind.TOPIC: "t"},
+        flowchart_text=text, flowchart_svg=svg,
+    )  # fmt: skip
+
+
+def digest(*papers: Paper, day: int = 1) -> Digest:
+    return Digest(dt.date(2025, 1, day), papers, Path(f"2025-01-0{day}.html"), "html")
+
+
+def flowchart_field(build: Any) -> str:
+    return str(build.notes[0].fields[9])
+
+
+def test_media_is_named_by_content_hash_and_never_collides_across_days() -> None:
+    svg = '<svg viewBox="0 0 10 10"><text>Same</text></svg>'
+    first, again = build_deck(digest(paper(svg), day=1)), build_deck(digest(paper(svg), day=2))
+    other = build_deck(digest(paper(svg.replace("Same", "Other")), day=3))
+    (media,) = first.media
+    assert media.name == f"fd-{hashlib.sha256(media.data).hexdigest()[:20]}.svg"
+    assert media.data == sanitize_svg(svg).encode("utf-8")
+    assert [m.name for m in again.media] == [media.name]
+    assert [m.name for m in other.media] != [media.name]
+    assert f'src="{media.name}"' in flowchart_field(first)
+
+
+def test_image_alt_text_is_escaped() -> None:
+    image = flowchart_image("<svg><rect/></svg>", 'A "quoted" <b>title</b> & more')
+    (img,) = LexborHTMLParser(image.field).css("img")
+    assert img.attributes["alt"] == 'Flowchart of A "quoted" <b>title</b> & more'
+    assert img.attributes["src"] == image.name
+    assert "background-color" in (img.attributes["style"] or "")
+
+
+def test_flowchart_that_cannot_be_made_safe_falls_back_to_its_text_with_a_notice() -> None:
+    build = build_deck(digest(paper("<svg>" + "<g/>" * (MAX_SVG_ELEMENTS + 1) + "</svg>")))
+    assert build.media == ()
+    assert flowchart_field(build) == '<div class="fd-flowchart-text">flow text</div>'
+    assert any(f"over {MAX_SVG_ELEMENTS} elements" in notice for notice in build.notices)
+    text_only = build_deck(digest(dataclasses.replace(paper(""), flowchart_svg="")))
+    assert text_only.media == () and "fd-flowchart-text" in flowchart_field(text_only)
+
+
+def test_flowcharts_arrive_in_ankis_media_folder_and_every_reference_resolves(
+    tmp_path: Path, collection: Any
+) -> None:
+    sources = [SAMPLES / "2025-05-02.html", DATA / "html" / "2025-09-09-broken.html"]
+    report = export_inputs(sources, ExportOptions(out_dir=tmp_path, now=1_700_000_000))
+    assert not report.failures
+    for deck in report.written:
+        import_deck(collection, deck.path)
+    media_dir = Path(collection.media.dir())
+    papers = by_type(imported_notes(collection), "FlashDigest Paper")
+    expected = {p.title: p for source in sources for p in next(iter(read_digests(source))).papers}
+    with_images = 0
+    for note in papers:
+        source_paper = expected[note.fields["Title"]]
+        match = IMG_FIELD_RE.fullmatch(note.fields["Flowchart"])
+        assert bool(match) == bool(source_paper.flowchart_svg), note.fields["Title"]
+        if match:
+            with_images += 1
+            data = (media_dir / match.group(1)).read_bytes()
+            assert data == sanitize_svg(source_paper.flowchart_svg).encode("utf-8")
+            assert_safe(data.decode("utf-8"))
+    assert with_images == 4  # two sample papers, the hostile chart and the truncated one
+    check = collection.media.check()
+    assert list(check.missing) == [] and list(check.unused) == []
