@@ -9,6 +9,7 @@ unchanged since the last run is not parsed again and an unchanged deck is not wr
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
@@ -114,9 +115,14 @@ def input_stamp(path: Path, options: ExportOptions) -> list[Any]:
 def input_fingerprint(path: Path, options: ExportOptions) -> str:
     """A hash of everything an input's decks depend on: its bytes, its answer key, the settings."""
     key = answer_key_path(path)
-    key_bytes = key.read_bytes() if key.is_file() else b""
     settings = f"{code_version()}/{options.parse.format}/{options.parse.lang}"
-    return sha256_hex(path.read_bytes(), key_bytes, settings)
+    return sha256_hex(_file_hash(path), _file_hash(key) if key.is_file() else "", settings)
+
+
+def _file_hash(path: Path) -> str:
+    """The file's SHA-256, read in chunks: an archive of any size hashes in constant memory."""
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def _unchanged_since_last_run(path: Path, options: ExportOptions, state: ExportState) -> list[str] | None:
