@@ -98,7 +98,8 @@ _CSS_ESCAPE_RE = re.compile(r"\\(?:(?P<hex>[0-9a-fA-F]{1,6})\s?|(?P<char>[^\n0-9
 #: an address left outside any url() (as after a broken escape): removed, it has no business in a drawing
 _CSS_ADDRESS_RE = re.compile(r"(?:[a-z][a-z0-9+.\-]*:)?//[^\s;)}'\"]*", re.IGNORECASE)
 _NUMBER_RE = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
-_XML_INVALID_RE = re.compile("[\ufffe\uffff]")
+#: characters XML 1.0 forbids (control characters but tab and newlines, lone surrogates, U+FFFE/F)
+_XML_INVALID_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def sanitize_svg(markup: str) -> str:
@@ -127,7 +128,7 @@ def sanitize_svg_node(node: LexborNode) -> str:
     )
     writer.children(node, 1)
     writer.parts.append("</svg>")
-    document = "".join(writer.parts)
+    document = _XML_INVALID_RE.sub("", "".join(writer.parts))
     if len(document.encode("utf-8")) > MAX_SVG_BYTES:
         raise SvgRejected(f"flowchart SVG is over {MAX_SVG_BYTES} bytes once sanitized")
     return document
@@ -198,7 +199,7 @@ def _safe_attributes(attributes: dict[str, str | None]) -> list[tuple[str, str]]
     safe: list[tuple[str, str]] = []
     for raw_name, raw_value in attributes.items():
         name = _ATTRIBUTES.get(raw_name.lower())
-        value = clean_text(raw_value or "")
+        value = raw_value or ""
         if name is None:
             continue
         if name in _LINK_ATTRIBUTES:
@@ -274,13 +275,11 @@ def _format_number(value: float) -> str:
 
 
 def _xml_text(text: str, parent: LexborNode) -> str:
-    text = _XML_INVALID_RE.sub("", clean_text(text))
     if (parent.tag or "").lower() == "style":
         text = sanitize_css(text)
-    return html.escape(text, quote=False)
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _xml_attr(value: str) -> str:
-    return (
-        html.escape(_XML_INVALID_RE.sub("", value), quote=True).replace("\n", "&#10;").replace("\t", "&#9;")
-    )
+    """An attribute value for ``name="..."`` (characters XML forbids go from the whole document)."""
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace('"', "&quot;")

@@ -158,7 +158,7 @@ def _paper(root: LexborNode, position: int, page: _Page) -> Paper:
     number = _paper_number(root, card, position, page)
     title, published, link = _header(root, card, number, page)
     svg = page.first(root, root, ".flowchart-card svg")
-    flowchart_text = " ".join(visible_text(node) for node in svg.css("text")) if svg is not None else ""
+    flowchart_text = " ".join(node.text(deep=True) for node in svg.css("text")) if svg is not None else ""
     return Paper(
         number=number,
         title=title,

@@ -23,6 +23,7 @@ _BLOCKS = {
     "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main", "nav",
     "ol", "p", "pre", "section", "table", "td", "th", "tr", "ul",
 }  # fmt: skip
+_SPECIAL_SELECTOR = ", ".join(sorted(_HIDDEN_TEXT | _BLOCKS | {"br"}))
 _LEADING_NUMBER_RE = re.compile(r"^\s*(?P<number>[1-9])\s*[.)]\s*")
 #: ``2. **💡 Previous Research and New Ideas:**`` where a point swallowed the next ones
 _SPILL_RE = re.compile(r"(?:^|\s)(?P<number>[1-9])\.\s*\*\*(?P<label>[^*]{1,80}?)\*\*\s*")
@@ -46,6 +47,8 @@ class ChunkPoints:
 def visible_text(node: LexborNode) -> str:
     """The text a browser shows for ``node``: markup dropped, whitespace collapsed to spaces,
     a line break only where a ``<br>`` is."""
+    if node.css_first(_SPECIAL_SELECTOR) is None:  # plain inline markup: lexbor's own text is right
+        return collapse_space(node.text(deep=True))
     lines: list[list[str]] = [[]]
     for child in node.traverse(include_text=True):
         tag = (child.tag or "").lower()
