@@ -95,7 +95,11 @@ def _json_default(value: object) -> str:
     raise TypeError(f"cannot write {type(value).__name__} as JSON")
 
 
-class _DigestDumper(yaml.SafeDumper):
+#: libyaml's emitter when PyYAML has it (some 20 times faster on an archive's flowcharts)
+_SafeDumper: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+class _DigestDumper(_SafeDumper):  # type: ignore[valid-type,misc]
     """Safe YAML, with text of several lines as ``|`` blocks and unknown answers as ``~``."""
 
 

@@ -29,10 +29,11 @@ import yaml
 from ..errors import ParseError
 from ..model import Digest, Paper, PointKind, Question
 from .answers import resolve_answer
-from .source import SourceText
+from .source import MAX_INPUT_BYTES, SourceText
 from .text import parse_iso_date
 
-MAX_YAML_BYTES = 16 * 1024 * 1024
+#: the whole file is read; an archive bigger than this exports directly from its JSONL (it streams)
+MAX_YAML_BYTES = MAX_INPUT_BYTES
 MAX_DIGESTS = 10_000
 MAX_PAPERS = 200
 MAX_QUESTIONS = 20
@@ -46,6 +47,8 @@ QUESTION_KEYS = ("question", "options", "answer")
 #: ``points:`` keys: topic, prior_work, problem, methods, results
 POINT_KEYS = {kind.name.lower(): kind for kind in PointKind}
 
+#: libyaml's parser when PyYAML has it; both are safe loaders (no tags, no objects)
+_SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _NULL_TAG = "tag:yaml.org,2002:null"
 _INT_TAG = "tag:yaml.org,2002:int"
 
@@ -55,7 +58,7 @@ def parse_yaml(source: SourceText) -> Iterator[Digest]:
     reader = _NodeReader(source)
     count = 0
     try:
-        for root in yaml.compose_all(source.text, Loader=yaml.SafeLoader):
+        for root in yaml.compose_all(source.text, Loader=_SAFE_LOADER):
             if root is None or root.tag == _NULL_TAG:
                 continue
             count += 1
