@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: decks test lint bench clean
+.PHONY: decks test lint bench clean screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,10 @@ decks: $(VENV)/.installed
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# docs/screenshots/*.png: the demo deck's cards at phone width, light and night (needs /usr/bin/chromium)
+screenshots: $(VENV)/.installed-test
+	$(BIN)/python -m tests.make_screenshots docs/screenshots
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check flashdigest tests

@@ -243,12 +243,12 @@ def demo_digest() -> Digest:
             PointKind.TOPIC: "World models for planning in small robotic control tasks.",
             PointKind.PRIOR_WORK: "Builds on latent world models; new is a model small enough "
             "for a microcontroller.",
-            PointKind.PROBLEM: "Large world models are too slow and power-hungry for cheap robots: "
-            "planning cost grows as $O(H \\cdot d^2)$ for horizon $H$ and width $d$.",
+            PointKind.PROBLEM: "Large world models are too slow and power-hungry for the cheap "
+            "microcontrollers that small robots carry.",
             PointKind.METHODS: "Distils a large world model into a 2M-parameter student and plans "
             "with short rollouts.",
             PointKind.RESULTS: "Matches the teacher on four of five tasks at 1/100 of the energy "
-            "($3 of power a year).",
+            "($3 of power a year); planning costs $O(H \\cdot d^2)$ for horizon $H$ and width $d$.",
         },
         flowchart_text="Teacher world model -> distillation -> pocket model -> planner -> robot",
         flowchart_svg=FLOWCHART_SVG,

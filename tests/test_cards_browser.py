@@ -35,6 +35,7 @@ from tests.browser_helpers import (
     text_contrasts,
     visible_text,
 )
+from tests.make_screenshots import SCALE, take_screenshots
 
 RIGHT = DEMO_OPTIONS[DEMO_ANSWER]
 WRONG = DEMO_OPTIONS[0]
@@ -331,3 +332,19 @@ def test_mcq_back_after_a_wrong_choice_has_readable_contrast(demo: Demo, phone: 
     assert phone.page.evaluate("document.scrollingElement.scrollWidth") <= PHONE["width"]
     poor = [c for c in text_contrasts(phone.page) if c.ratio < 4.5]
     assert not poor, poor
+
+
+def test_screenshot_script_writes_phone_width_pngs(browser: Any, tmp_path: Path) -> None:
+    paths = take_screenshots(browser, tmp_path)
+    assert {path.name for path in paths} == {
+        f"{card}-{side}-{mode}.png"
+        for card in ("mcq", "paper")
+        for side in ("front", "back")
+        for mode in ("light", "night")
+    }
+    for path in paths:
+        header = path.read_bytes()[:24]
+        assert header[:8] == b"\x89PNG\r\n\x1a\n"
+        assert int.from_bytes(header[16:20], "big") == int(PHONE["width"] * SCALE)
+    light, night = (tmp_path / f"mcq-back-{mode}.png" for mode in ("light", "night"))
+    assert light.read_bytes() != night.read_bytes()

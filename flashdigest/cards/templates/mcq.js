@@ -165,26 +165,25 @@
     }
   }
 
-  function verdictText(state, chosen, correct, side) {
-    var chosenLetter = letterFor(state.order.indexOf(chosen));
+  function verdictText(state, chosen, correct) {
     var correctLetter = letterFor(state.order.indexOf(correct));
     if (correct < 0) {
-      return "You chose " + chosenLetter + (side === "front" ? ". Flip the card to check." : ".");
+      return "You chose " + letterFor(state.order.indexOf(chosen)) + ". Flip the card to check.";
     }
     if (chosen === correct) {
       return "\u2713 Right: " + correctLetter + " is correct.";
     }
-    var lead = side === "front" ? "\u2717 Not quite" : "\u2717 You chose " + chosenLetter;
-    return lead + ": the answer is " + correctLetter + ".";
+    return "\u2717 Not quite: the answer is " + correctLetter + ".";
   }
 
-  function showVerdict(root, state, chosen, correct, side) {
+  function showVerdict(root, state, chosen, correct) {
     var verdict = root.querySelector(".fd-verdict");
-    if (!verdict || chosen < 0) {
+    if (!verdict) {
       return;
     }
-    verdict.textContent = verdictText(state, chosen, correct, side);
-    verdict.className = "fd-verdict " + (correct < 0 ? "fd-verdict-open" : chosen === correct ? "fd-verdict-right" : "fd-verdict-wrong");
+    var tone = correct < 0 ? "fd-verdict-open" : chosen === correct ? "fd-verdict-right" : "fd-verdict-wrong";
+    verdict.textContent = verdictText(state, chosen, correct);
+    verdict.className = "fd-verdict " + tone;
   }
 
   function choose(root, choices, state, index) {
@@ -197,7 +196,7 @@
     var correct = correctIndex(choices, null);
     root.classList.add("fd-answered");
     markOptions(choices, index, correct);
-    showVerdict(root, state, index, correct, "front");
+    showVerdict(root, state, index, correct);
   }
 
   function listenForChoice(root, choices, state, index) {
@@ -235,7 +234,6 @@
     arrange(choices, state.order);
     root.classList.add("fd-revealed");
     markOptions(choices, chosen, correct);
-    showVerdict(root, state, chosen, correct, "back");
     var letter = back.querySelector(".fd-answer-letter");
     if (letter && correct >= 0) {
       letter.textContent = letterFor(state.order.indexOf(correct)) + ".";
