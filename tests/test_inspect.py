@@ -12,6 +12,7 @@ import yaml
 from click.testing import CliRunner
 
 from flashdigest.cli import main
+from flashdigest.parse import detect_format, read_digests, read_head
 from flashdigest.verify import throwaway_collection
 from tests.anki_helpers import import_deck, imported_notes
 from tests.conftest import SAMPLES
@@ -141,3 +142,32 @@ def test_a_directory_reads_answer_keys_beside_their_digest_never_as_digests(tmp_
     key = yaml.safe_load((SAMPLES / "2026-01-15.answers.yaml").read_text(encoding="utf-8"))
     answered = [[q["answer"] is not None for q in paper["questions"]] for paper in document["papers"]]
     assert answered[0] == [value is not None for value in key[1]]
+
+
+@pytest.mark.parametrize(
+    ("source", "disguise", "expected"),
+    [
+        (SAMPLES / "2025-05-02.html", "page.txt", "html"),
+        (SAMPLES / "archive.jsonl", "archive.txt", "jsonl"),
+        (SAMPLES / "hand-written.yaml", "notes.txt", "yaml"),
+        (SAMPLES / "2026-01-15.txt", "digest.yaml", "text"),
+        (SAMPLES / "2026-01-15.txt", "digest.html", "text"),
+    ],
+)
+def test_format_is_detected_from_content_not_suffix(
+    tmp_path: Path, source: Path, disguise: str, expected: str
+) -> None:
+    disguised = tmp_path / disguise
+    disguised.write_bytes(source.read_bytes())
+    key = source.with_name(source.stem + ".answers.yaml")
+    if key.is_file():
+        disguised.with_name(disguised.stem + ".answers.yaml").write_bytes(key.read_bytes())
+    assert detect_format(read_head(disguised), disguised) == expected
+    assert {digest.format for digest in read_digests(disguised)} == {expected}
+    assert exported(tmp_path, "disguised", str(disguised))[0] == exported(tmp_path, "plain", str(source))[0]
+
+
+def test_format_option_overrides_detection(tmp_path: Path) -> None:
+    code, _, err = run("inspect", "--format", "yaml", str(SAMPLES / "2026-01-15.txt"))
+    assert code == 65
+    assert err.startswith(f"flashdigest: error: {SAMPLES / '2026-01-15.txt'}:")
