@@ -186,7 +186,8 @@ def test_directory_with_text_and_page_of_one_date_exports_one_deck_from_the_page
 def test_day_without_papers_gives_no_deck_a_notice_and_exit_0(shared_digests: Path, tmp_path: Path) -> None:
     code, out, err = run("export", str(shared_digests / "html" / "2026-03-25.html"), "--out", str(tmp_path))
     assert (code, err) == (0, "")
-    assert "2026-03-25: the page lists no papers" in out
+    notices = [line for line in out.splitlines() if line.startswith("notice:")]
+    assert len(notices) == 1 and "2026-03-25" in notices[0] and notices[0].endswith("no deck"), out
     assert list(tmp_path.glob("*.apkg")) == []
 
 
@@ -359,3 +360,16 @@ def test_question_left_out_keeps_the_numbers_and_guids_of_the_others() -> None:
     notes = build_deck(digest).notes
     guids = {note.guid for note in notes if note.model.name == "FlashDigest MCQ"}
     assert guids == {genanki.guid_for("arxiv:2507.00001", f"mcq{n}") for n in (1, 3, 4)}
+
+
+def test_own_page_without_papers_gives_no_deck_and_exit_0(tmp_path: Path) -> None:
+    empty = tmp_path / "2025-07-02.html"
+    empty.write_text(
+        built_page(0, 0, "").replace("2025-07-01", "2025-07-02") + "<div class='tips-content'>x</div>"
+    )
+    code, out, err = run("export", str(empty), "--out", str(tmp_path / "out"))
+    assert (code, err) == (0, "")
+    assert [line for line in out.splitlines() if line.startswith("notice:")] == [
+        f"notice: {empty}: 2025-07-02: no papers with points or answered questions; no deck"
+    ]
+    assert not (tmp_path / "out").exists() or list((tmp_path / "out").glob("*.apkg")) == []

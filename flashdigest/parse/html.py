@@ -78,8 +78,6 @@ def parse_html(source: SourceText, lang: str = "en") -> Digest:
     if page.lang != lang:
         page.notice(f"the page has no {lang!r} text; exported its {page.lang!r} text instead")
     papers = [_paper(root, position, page) for position, root in enumerate(roots, start=1)]
-    if not papers:
-        page.notice(f"{date}: the page lists no papers")
     return Digest(date, tuple(papers), source.path, "html", tuple(page.notices))
 
 
