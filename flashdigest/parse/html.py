@@ -29,6 +29,8 @@ from .text import parse_iso_date
 
 #: the language of a page that marks none (every page before 2026-03)
 UNMARKED_LANGUAGE = "en"
+#: a day's digest has a few dozen papers at most; far more is not a digest page
+MAX_PAPERS = 1000
 
 _DATE_RE = re.compile(r"(?P<date>\d{4}-\d{1,2}-\d{1,2})\s+Papers?\b", re.IGNORECASE)
 _PAPER_HEADING_RE = re.compile(r"^Paper\s*:?\s*(?P<number>\d+)$", re.IGNORECASE)
@@ -71,6 +73,10 @@ def parse_html(source: SourceText, lang: str = "en") -> Digest:
         raise ParseError(f"unknown language {lang!r} (expected one of {', '.join(LANGUAGES)})", source.path)
     tree = LexborHTMLParser(source.text)
     roots = _paper_roots(tree)
+    if len(roots) > MAX_PAPERS:
+        raise ParseError(
+            f"{len(roots)} paper cards, over the {MAX_PAPERS} a digest page can hold", source.path
+        )
     date = _page_date(tree, source, has_papers=bool(roots))
     page = _Page(
         source, _page_language(roots, lang), list(source.notices), frozenset(r.mem_id for r in roots)
