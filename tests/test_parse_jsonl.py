@@ -19,6 +19,7 @@ from flashdigest.model import PointKind
 from flashdigest.parse import ParseOptions, detect_format, read_digests
 from flashdigest.parse.jsonl import parse_jsonl
 from flashdigest.parse.jsonl_row import markdown_points
+from flashdigest.parse.yaml_digest import MAX_PAPERS, MAX_SVG_CHARS
 from flashdigest.pipeline import ExportOptions, export_inputs
 from tests.anki_helpers import by_type, import_deck, imported_notes
 from tests.conftest import SAMPLES
@@ -216,3 +217,31 @@ def test_detection_goes_by_content_and_format_overrides(tmp_path: Path) -> None:
     with pytest.raises(LineErrors) as caught:
         list(read_digests(text_digest, ParseOptions(format="jsonl")))
     assert [error.line for error in caught.value.errors] == [1, 2, 3, 4]
+
+
+def test_rows_are_held_to_the_yaml_caps_so_inspect_output_reads_back(tmp_path: Path) -> None:
+    lines: list[object] = [row(f"Paper {index}") for index in range(MAX_PAPERS + 2)]
+    lines.append(
+        row(
+            "Empty Option",
+            date="2025-06-04",
+            questions={"question1": {"question": "Q?", "option1": "a", "option2": " "}},
+        )
+    )
+    lines.append(row("Huge", date="2025-06-04", flow_chart="<svg>" + "x" * MAX_SVG_CHARS + "</svg>"))
+    archive = write_jsonl(tmp_path / "a.jsonl", lines)
+    digests = []
+    with pytest.raises(LineErrors) as caught:
+        for digest in parse_jsonl(archive):
+            digests.append(digest)
+    assert [len(digest.papers) for digest in digests] == [MAX_PAPERS]
+    errors = caught.value.errors
+    assert [error.line for error in errors] == [
+        MAX_PAPERS + 1,
+        MAX_PAPERS + 2,
+        MAX_PAPERS + 3,
+        MAX_PAPERS + 4,
+    ]
+    assert f"already has {MAX_PAPERS} rows" in errors[0].reason
+    assert "questions.question1.option2 is empty" in errors[2].reason
+    assert f"at most {MAX_SVG_CHARS} are allowed" in errors[3].reason

@@ -11,6 +11,9 @@ Rows without a ``date`` (the archive's oldest) are filed under their ``published
 notice; the same paper in several undated rows becomes one paper. Within a date, a paper that
 appears twice is kept once (the richer row; on a tie, the later one).
 
+Rows are held to the caps of the hand-written YAML format (at most MAX_PAPERS rows a date,
+text lengths, questions, options), so that what ``inspect`` prints can be exported again.
+
 After the last digest, bad lines are raised together as :class:`~flashdigest.errors.LineErrors`,
 so the caller has exported every good date before it hears of them.
 """
@@ -30,6 +33,7 @@ from ..errors import LineErrors, ParseError
 from ..model import Digest, Paper
 from .jsonl_row import ArchiveRow, read_row
 from .source import clean_text
+from .yaml_digest import MAX_PAPERS
 
 #: a line longer than this (a paper with a huge flowchart, or not an archive) is reported, not read
 MAX_LINE_BYTES = 4 * 1024 * 1024
@@ -51,6 +55,25 @@ class _Index:
     runs: dict[dt.date, list[_Run]] = field(default_factory=dict)
     errors: list[ParseError] = field(default_factory=list)
     bad_lines: int = 0
+    rows_per_date: dict[dt.date, int] = field(default_factory=dict)
+
+    def reject(self, error: ParseError) -> None:
+        self.bad_lines += 1
+        if len(self.errors) < MAX_REPORTED_LINES:
+            self.errors.append(error)
+
+    def count_row(self, row: ArchiveRow, path: Path) -> bool:
+        """Count ``row`` for its date; False (and a bad line) once the date has MAX_PAPERS rows."""
+        count = self.rows_per_date.get(row.deck_date, 0) + 1
+        if count > MAX_PAPERS:
+            self.reject(
+                ParseError(
+                    f"{row.deck_date} already has {MAX_PAPERS} rows, the most a digest takes", path, row.line
+                )
+            )
+            return False
+        self.rows_per_date[row.deck_date] = count
+        return True
 
 
 def parse_jsonl(path: Path) -> Iterator[Digest]:
@@ -120,9 +143,9 @@ def _index(handle: BinaryIO, path: Path) -> _Index:
         try:
             row = _decode_row(raw, path, number)
         except ParseError as error:
-            index.bad_lines += 1
-            if len(index.errors) < MAX_REPORTED_LINES:
-                index.errors.append(error)
+            index.reject(error)
+            row = None
+        if row is not None and not index.count_row(row, path):
             row = None
         if row is not None and (current is None or row.deck_date != current_date):
             current, current_date = _Run(start, end, number), row.deck_date
@@ -134,14 +157,17 @@ def _index(handle: BinaryIO, path: Path) -> _Index:
 
 
 def _rows(handle: BinaryIO, path: Path, date: dt.date, runs: list[_Run]) -> Iterator[tuple[ArchiveRow, bool]]:
-    """Pass 2: the good rows of ``date`` in its runs, each with whether its bytes were not UTF-8."""
+    """Pass 2: the good rows of ``date`` in its runs (the first MAX_PAPERS, as pass 1 counted),
+    each with whether its bytes were not UTF-8."""
+    count = 0
     for run in runs:
         for number, end, raw in _lines(handle, run.start, run.first_line):
             try:
                 row = _decode_row(raw, path, number)
             except ParseError:
                 row = None  # reported in pass 1
-            if row is not None and row.deck_date == date:
+            if row is not None and row.deck_date == date and count < MAX_PAPERS:
+                count += 1
                 yield row, raw is not None and _has_bad_utf8(raw)
             if end >= run.end:
                 break

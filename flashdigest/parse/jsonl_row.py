@@ -17,6 +17,10 @@ from ..errors import ParseError
 from ..model import Paper, PointKind, Question
 from .answers import resolve_answer
 from .text import parse_iso_date, split_point
+from .yaml_digest import MAX_OPTIONS, MAX_QUESTIONS, MAX_SVG_CHARS, MAX_TEXT_CHARS
+
+#: ``content`` holds all five points
+MAX_CONTENT_CHARS = len(PointKind) * MAX_TEXT_CHARS
 
 _MARKDOWN_POINT_RE = re.compile(r"^\s*(?P<number>[1-9])[.)]\s+(?P<body>.*)$")
 _NUMBERED_KEY_RE = re.compile(r"^(?P<stem>question|option)(?P<number>[1-9]\d{0,2})$")
@@ -53,8 +57,8 @@ def read_row(value: object, path: Path, line: int) -> ArchiveRow:
         title=title,
         published=published,
         link=fields.text("url").strip(),
-        points=markdown_points(fields.text("content")),
-        flowchart_svg=fields.text("flow_chart"),
+        points=markdown_points(fields.text("content", limit=MAX_CONTENT_CHARS)),
+        flowchart_svg=fields.text("flow_chart", limit=MAX_SVG_CHARS),
         questions=_questions(fields.mapping("questions"), path, line),
     )
     return ArchiveRow(line, deck_date, digest_date is not None, paper)
@@ -106,8 +110,16 @@ class _RowFields:
             )
         return value
 
-    def text(self, name: str, required: bool = False) -> str:
+    def text(self, name: str, required: bool = False, limit: int = MAX_TEXT_CHARS) -> str:
+        """The string field ``name`` ("" when absent); the same caps as the YAML format, so that
+        what ``inspect`` prints of a row can be read back."""
         value = self._get(name, str, "a string", required)
+        if isinstance(value, str) and len(value) > limit:
+            raise ParseError(
+                f"field '{name}' has {len(value)} characters; at most {limit} are allowed",
+                self.path,
+                self.line,
+            )
         return value if isinstance(value, str) else ""
 
     def mapping(self, name: str) -> dict[str, object]:
@@ -138,7 +150,10 @@ def _numbered(mapping: dict[str, object], stem: str) -> list[tuple[str, object]]
 def _questions(questions: dict[str, object], path: Path, line: int) -> tuple[Question, ...]:
     """The row's questions, numbered 1.. in the order of their ``questionN`` keys."""
     result: list[Question] = []
-    for key, value in _numbered(questions, "question"):
+    numbered = _numbered(questions, "question")
+    if len(numbered) > MAX_QUESTIONS:
+        raise ParseError(f"{len(numbered)} questions; at most {MAX_QUESTIONS} are allowed", path, line)
+    for key, value in numbered:
         if not isinstance(value, dict):
             raise ParseError(f"questions.{key} must be an object, found {_json_type(value)}", path, line)
         result.append(_question(len(result) + 1, key, _RowFields(value, path, line)))
@@ -147,18 +162,14 @@ def _questions(questions: dict[str, object], path: Path, line: int) -> tuple[Que
 
 def _question(number: int, key: str, fields: _RowFields) -> Question:
     text = fields.text("question", required=True)
+    if not text.strip():
+        raise ParseError(f"questions.{key}.question is empty", fields.path, fields.line)
     options = []
     for option_key, option in _numbered(fields.row, "option"):
-        if not isinstance(option, str):
-            raise ParseError(
-                f"questions.{key}.{option_key} must be a string, found {_json_type(option)}",
-                fields.path,
-                fields.line,
-            )
-        options.append(option)
-    if len(options) < 2:
+        options.append(_option_text(option, f"questions.{key}.{option_key}", fields))
+    if not 2 <= len(options) <= MAX_OPTIONS:
         raise ParseError(
-            f"questions.{key} has {len(options)} option(s); a question needs at least 2",
+            f"questions.{key} has {len(options)} option(s); a question needs 2 to {MAX_OPTIONS}",
             fields.path,
             fields.line,
         )
@@ -172,6 +183,18 @@ def _question(number: int, key: str, fields: _RowFields) -> Question:
             fields.line,
         )
     return Question(number, text, tuple(options), index)
+
+
+def _option_text(option: object, where: str, fields: _RowFields) -> str:
+    if not isinstance(option, str):
+        problem = f"must be a string, found {_json_type(option)}"
+    elif not option.strip():
+        problem = "is empty"
+    elif len(option) > MAX_TEXT_CHARS:
+        problem = f"has {len(option)} characters; at most {MAX_TEXT_CHARS} are allowed"
+    else:
+        return option
+    raise ParseError(f"{where} {problem}", fields.path, fields.line)
 
 
 def _answer_index(answer: object, options: tuple[str, ...]) -> int | None:
