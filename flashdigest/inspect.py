@@ -74,12 +74,17 @@ def yaml_preamble() -> str:
 
 def digest_yaml(digest: Digest) -> str:
     """One YAML document (``---`` first) for ``digest``, its source and notices as comments."""
-    comments = [f"# from {digest.source} ({digest.format})"]
-    comments += [f"# notice: {' '.join(notice.split())}" for notice in digest.notices]
+    comments = [_comment(f"from {digest.source} ({digest.format})")]
+    comments += [_comment(f"notice: {notice}") for notice in digest.notices]
     body = yaml.dump(
         digest_data(digest), Dumper=_DigestDumper, sort_keys=False, allow_unicode=True, width=1_000_000
     )
     return "---\n" + "\n".join(comments) + "\n" + body
+
+
+def _comment(text: str) -> str:
+    """A one-line YAML comment (line breaks in a path or notice would end it)."""
+    return "# " + text.replace("\r", " ").replace("\n", " ")
 
 
 def digests_json(digests: Iterable[Digest]) -> str:
