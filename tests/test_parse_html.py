@@ -380,3 +380,41 @@ def test_page_with_absurdly_many_paper_cards_is_refused() -> None:
     card = '<div class="paper-card"><h2>Paper 1</h2><p><strong>T</strong></p>'
     with pytest.raises(ParseError, match=f"over the {MAX_PAPERS}"):
         parse_page("<h1>2025-01-01 Papers</h1>" + card * (MAX_PAPERS + 1))
+
+
+def chunk(lang: str, label: str, text: str) -> str:
+    return (
+        f'<div data-lang="{lang}"><div class="category-chunk">1. <strong>{label}:</strong> {text}</div></div>'
+    )
+
+
+def bilingual_paper(number: int, en: str | None, zh: str) -> str:
+    title = f'<span data-lang="en">Title {number}</span><span data-lang="zh">标题 {number}</span>'
+    return (
+        f'<div class="paper-card"><h2>Paper {number}</h2><p><strong>{title}</strong></p>'
+        f'<p><strong>Link: </strong><a href="http://arxiv.org/abs/2604.0000{number}">x</a></p><div>'
+        + (chunk("en", "Topic and Domain", en) if en is not None else "")
+        + chunk("zh", "主题与领域", zh)
+        + "</div></div>"
+    )
+
+
+@pytest.mark.parametrize(("lang", "titles", "topics"), [
+    ("en", ["Title 1", "Title 2", "Title 3"], ["topic one", "主题二", "topic three"]),
+    ("zh", ["标题 1", "标题 2", "标题 3"], ["主题一", "主题二", "主题三"]),
+])  # fmt: skip
+def test_language_alternatives_anywhere_and_per_paper_fallback(
+    lang: str, titles: list[str], topics: list[str]
+) -> None:
+    twin = bilingual_paper(3, "topic three", "主题三")
+    markup = (
+        "<h1>2026-04-01 Papers</h1>"
+        + bilingual_paper(1, "topic one", "主题一")
+        + bilingual_paper(2, None, "主题二")
+        + f'<div class="paper-container" data-lang="en">{twin}</div>'
+        + f'<div class="paper-container" data-lang="zh">{twin}</div>'
+    )  # fmt: skip
+    digest = parse_page(markup, lang=lang)
+    assert [p.title for p in digest.papers] == titles
+    assert [p.points[PointKind.TOPIC] for p in digest.papers] == topics
+    assert digest.notices == ()

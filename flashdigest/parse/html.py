@@ -72,16 +72,16 @@ def parse_html(source: SourceText, lang: str = "en") -> Digest:
     if lang not in LANGUAGES:
         raise ParseError(f"unknown language {lang!r} (expected one of {', '.join(LANGUAGES)})", source.path)
     tree = LexborHTMLParser(source.text)
+    page_lang = _page_language(tree, lang)
+    _keep_language(tree, page_lang)
     roots = _paper_roots(tree)
     if len(roots) > MAX_PAPERS:
         raise ParseError(
             f"{len(roots)} paper cards, over the {MAX_PAPERS} a digest page can hold", source.path
         )
     date = _page_date(tree, source, has_papers=bool(roots))
-    page = _Page(
-        source, _page_language(roots, lang), list(source.notices), frozenset(r.mem_id for r in roots)
-    )
-    if page.lang != lang:
+    page = _Page(source, page_lang, list(source.notices), frozenset(r.mem_id for r in roots))
+    if page.lang != lang and roots:
         page.notice(f"the page has no {lang!r} text; exported its {page.lang!r} text instead")
     papers = [_paper(root, position, page) for position, root in enumerate(roots, start=1)]
     return Digest(date, tuple(papers), source.path, "html", tuple(page.notices))
@@ -132,9 +132,9 @@ def _page_date(tree: LexborHTMLParser, source: SourceText, has_papers: bool) -> 
     raise ParseError("no 'YYYY-MM-DD Papers' heading and no paper cards: not a digest page", source.path)
 
 
-def _page_language(roots: list[LexborNode], wanted: str) -> str:
+def _page_language(tree: LexborHTMLParser, wanted: str) -> str:
     """``wanted`` if the page has it, else the language it has (English for unmarked pages)."""
-    present = {node.attributes.get("data-lang") for root in roots for node in root.css("[data-lang]")}
+    present = {node.attributes.get("data-lang") for node in tree.css("[data-lang]")}
     found = sorted(lang for lang in present if lang in LANGUAGES)
     if not found:
         return UNMARKED_LANGUAGE
@@ -143,15 +143,19 @@ def _page_language(roots: list[LexborNode], wanted: str) -> str:
     return UNMARKED_LANGUAGE if UNMARKED_LANGUAGE in found else found[0]
 
 
-def _in_language(nodes: list[LexborNode], lang: str) -> list[LexborNode]:
-    """The nodes of ``lang`` among language alternatives; all of them when none is marked."""
-    marked = [node for node in nodes if node.attributes.get("data-lang")]
-    if not marked:
-        return nodes
-    chosen = [node for node in marked if node.attributes.get("data-lang") == lang]
-    return chosen or [
-        node for node in marked if node.attributes.get("data-lang") == marked[0].attributes.get("data-lang")
-    ]
+def _keep_language(tree: LexborHTMLParser, lang: str) -> None:
+    """Remove the other languages wherever ``[data-lang]`` siblings are alternatives of each other
+    (summaries, quiz popups, headings): ``lang`` stays, or where it is missing, the first language."""
+    groups: dict[int, list[LexborNode]] = {}
+    for node in tree.css("[data-lang]"):
+        parent = node.parent
+        groups.setdefault(parent.mem_id if parent is not None else 0, []).append(node)
+    for alternatives in groups.values():
+        languages = [node.attributes.get("data-lang") for node in alternatives]
+        keep = lang if lang in languages else languages[0]
+        for node, language in zip(alternatives, languages, strict=True):
+            if language != keep:
+                node.decompose()
 
 
 # -- paper --------------------------------------------------------------------------------------
@@ -218,8 +222,7 @@ def _header(root: LexborNode, card: LexborNode, number: int, page: _Page) -> tup
 
 def _points(root: LexborNode, card: LexborNode, page: _Page) -> dict[PointKind, str]:
     """The summary points; a point swallowed by an earlier one is used only if its own is missing."""
-    blocks = _in_language(page.owned(root, card, "[data-lang]"), page.lang) or [card]
-    chunks = [chunk for block in blocks for chunk in page.owned(root, block, ".category-chunk")]
+    chunks = page.owned(root, card, ".category-chunk")
     points: dict[PointKind, str] = {}
     spilled: dict[PointKind, str] = {}
     for position, chunk in enumerate(chunks, start=1):
@@ -243,11 +246,10 @@ def _questions(root: LexborNode, paper: int, page: _Page) -> tuple[Question, ...
     groups = [page.owned(root, tab, ".quiz-popup") for tab in tabs] if tabs else untabbed
     questions: list[Question] = []
     for number, popups in enumerate(groups, start=1):
-        chosen = _in_language(popups, page.lang)
-        if not chosen:
+        if not popups:
             page.notice(f"paper {paper} Q{number}: the quiz tab has no question; left out")
             continue
-        question = _question(chosen[0], paper, number, page)
+        question = _question(popups[0], paper, number, page)
         if question is not None:
             questions.append(question)
     return tuple(questions)
