@@ -285,9 +285,13 @@ class OptionRow:
 
 
 _OPTION_ROWS_JS = """(root) => Array.from(
-  document.querySelectorAll(root + " ol.fd-options > li")).map(li => ({
+  document.querySelectorAll(root + " .fd-choices ol > li")).map(li => ({
   letter: (li.querySelector(".fd-letter") || {}).innerText || "",
-  text: (li.querySelector(".fd-option-text") || li).innerText,
+  text: (() => {
+    const copy = li.cloneNode(true);
+    copy.querySelectorAll(".fd-badge, .fd-letter").forEach(part => part.remove());
+    return copy.textContent;
+  })(),
   marks: Array.from(li.classList).filter(c => ["fd-chosen", "fd-correct", "fd-wrong"].includes(c)),
   badge: (li.querySelector(".fd-badge") || {}).innerText || ""
 }))"""
@@ -308,7 +312,7 @@ def option_rows(page: Any, root: str = ".fd-mcq") -> list[OptionRow]:
 
 
 def click_option(page: Any, text: str) -> None:
-    page.locator("ol.fd-options > li", has_text=text).click()
+    page.locator(".fd-mcq .fd-choices ol > li", has_text=text).click()
 
 
 # WCAG 2.x contrast of every visible text run against the background behind it (backgrounds

@@ -348,3 +348,43 @@ def test_screenshot_script_writes_phone_width_pngs(browser: Any, tmp_path: Path)
         assert int.from_bytes(header[16:20], "big") == int(PHONE["width"] * SCALE)
     light, night = (tmp_path / f"mcq-back-{mode}.png" for mode in ("light", "night"))
     assert light.read_bytes() != night.read_bytes()
+
+
+def edit_mcq_note(demo: Demo, **fields: str) -> RenderedCard:
+    """Change the demo MCQ note's fields in the collection, as a user would in Anki's editor."""
+    note = demo.collection.get_note(demo.collection.find_notes(f'"Question:{DEMO_QUESTION}"')[0])
+    for name, value in fields.items():
+        note[name] = value
+    demo.collection.update_note(note)
+    demo.rerender()
+    return next(card for card in demo.cards if card.fields["Question"] == note["Question"])
+
+
+def test_hand_edited_choices_without_keys_still_work(demo: Demo, phone: Phone) -> None:
+    plain = "".join(f"<li>{option}</li>" for option in DEMO_OPTIONS)
+    card = edit_mcq_note(demo, Choices=f"<ol>{plain}</ol>")
+    phone.desktop(demo, card.question, card.body_class())
+    click_option(phone.page, WRONG)
+    front = [row.text for row in option_rows(phone.page)]
+    assert phone.page.inner_text(".fd-verdict").endswith("Flip the card to check.")
+    phone.desktop(demo, card.answer, card.body_class())
+    back = option_rows(phone.page)
+    assert [row.text for row in back] == front
+    assert {row.text: row.marks for row in back if row.marks} == {WRONG: {"fd-wrong"}, RIGHT: {"fd-correct"}}
+
+
+@pytest.mark.parametrize("choices", ["", "no list at all", "<ol></ol>"])
+def test_mcq_without_usable_choices_shows_no_script_errors(demo: Demo, phone: Phone, choices: str) -> None:
+    card = edit_mcq_note(demo, Choices=choices) if choices else edit_mcq_note(demo, Choices="", Answer="")
+    phone.desktop(demo, card.question, card.body_class(DESKTOP_NIGHT))
+    phone.desktop(demo, card.answer, card.body_class(DESKTOP_NIGHT))
+    assert DEMO_QUESTION in visible_text(phone.page)
+
+
+def test_templates_load_nothing_from_outside() -> None:
+    from flashdigest.cards.notetypes import mcq_model, paper_model
+
+    for model in (mcq_model(), paper_model()):
+        texts = [model.css] + [t[side] for t in model.templates for side in ("qfmt", "afmt")]
+        for text in texts:
+            assert not re.search(r"(?i)@import|url\(|\bsrc=|https?:|//[a-z]", text), text

@@ -126,7 +126,8 @@
     var states = storedStates();
     for (var i = 0; i < states.length; i++) {
       var state = states[i];
-      var fresh = state && Math.abs(Date.now() - state.time) < STATE_MAX_AGE_MS;
+      /* the window global is this page's own front (desktop); stored state may be a stale review's */
+      var fresh = state && (i === 0 || Math.abs(Date.now() - state.time) < STATE_MAX_AGE_MS);
       if (fresh && state.identity === choices.identity && isOrderOf(state.order, choices.items.length)) {
         return state;
       }
