@@ -168,7 +168,7 @@ class _SvgWriter:
             self.children(node, depth + 1)
             return
         name = _ELEMENTS.get(tag)
-        if name is None or name == "svg" or _is_backdrop(node):
+        if name is None or _is_backdrop(node):
             return
         self.elements += 1
         if self.elements > MAX_SVG_ELEMENTS:
