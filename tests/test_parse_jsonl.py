@@ -245,3 +245,17 @@ def test_rows_are_held_to_the_yaml_caps_so_inspect_output_reads_back(tmp_path: P
     assert f"already has {MAX_PAPERS} rows" in errors[0].reason
     assert "questions.question1.option2 is empty" in errors[2].reason
     assert f"at most {MAX_SVG_CHARS} are allowed" in errors[3].reason
+
+
+def test_a_last_line_cut_off_mid_write_is_named_as_such(tmp_path: Path) -> None:
+    archive = write_jsonl(tmp_path / "a.jsonl", [row("Whole")])
+    with archive.open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps(row("Cut", date="2025-06-04"))[:40])
+    digests = []
+    with pytest.raises(LineErrors) as caught:
+        digests.extend(parse_jsonl(archive))
+    assert [d.papers[0].title for d in digests] == ["Whole"]
+    (error,) = caught.value.errors
+    assert error.line == 2 and "still being written" in error.reason
+    archive.write_text(json.dumps(row("No Newline")), encoding="utf-8")
+    assert [d.papers[0].title for d in parse_jsonl(archive)] == ["No Newline"]

@@ -127,6 +127,9 @@ def _decode_row(raw: bytes | None, path: Path, line: int) -> ArchiveRow | None:
     try:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
+        if not raw.endswith(b"\n"):
+            reason = "the last line is cut off (no newline at its end): is the archive still being written?"
+            raise ParseError(reason, path, line) from None
         raise ParseError(f"not JSON: {exc.msg} at column {exc.colno}", path, line) from None
     except RecursionError:
         raise ParseError("not JSON that can be read: nested too deeply", path, line) from None
