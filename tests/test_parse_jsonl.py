@@ -129,6 +129,9 @@ def test_a_date_that_reappears_later_and_repeated_undated_papers_give_one_digest
     lantern = [p for d in digests for p in d.papers if p.title.startswith("Lantern")]
     assert len(lantern) == 1
     assert [p.number for p in by_date[dt.date.fromisoformat(late["date"])].papers] == [1, 2, 3]
+    assert any(
+        "come in 2 places" in notice for notice in by_date[dt.date.fromisoformat(late["date"])].notices
+    )
 
 
 def test_bad_lines_are_named_one_per_stderr_line_and_the_other_dates_export(

@@ -205,6 +205,11 @@ def _digest(handle: BinaryIO, path: Path, date: dt.date, runs: list[_Run], undat
         _add_paper(group, row, path)
     if group.undated_lines:
         group.notices.append(_undated_notice(path, date, group.undated_lines))
+    if len(runs) > 1:
+        starts = ", ".join(str(run.first_line) for run in runs)
+        group.notices.append(
+            f"{path}: rows of {date} come in {len(runs)} places (from lines {starts}); one deck"
+        )
     papers = tuple(
         dataclasses.replace(paper, number=number)
         for number, paper in enumerate(group.papers.values(), start=1)
