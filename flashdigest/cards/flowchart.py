@@ -12,6 +12,7 @@ name (a hash of the bytes) is stable.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
 import re
@@ -49,7 +50,8 @@ class FlowchartImage:
 
 
 def _names(*names: str) -> dict[str, str]:
-    return {name.lower(): name for name in names}
+    """Lookup by the name as lexbor gives it (canonical case) or lowercased."""
+    return {name.lower(): name for name in names} | {name: name for name in names}
 
 
 _ELEMENTS = _names(
@@ -153,30 +155,30 @@ class _SvgWriter:
 
     def children(self, node: LexborNode, depth: int) -> None:
         keep_text = (node.tag or "").lower() in _TEXT_ELEMENTS
-        for child in node.iter(include_text=True):
-            if child.is_text_node:
+        for child in node.iter(include_text=keep_text):  # elsewhere text is layout whitespace
+            tag = child.tag or "-"
+            if tag == "-text":
                 if keep_text:
                     self.parts.append(_xml_text(child.text_content or "", node))
-            elif child.is_element_node:
-                self.element(child, depth)
+            elif tag[0] != "-":  # an element, not a comment or doctype
+                self.element(child, tag, depth)
 
-    def element(self, node: LexborNode, depth: int) -> None:
-        tag = (node.tag or "").lower()
+    def element(self, node: LexborNode, tag: str, depth: int) -> None:
         if depth > MAX_SVG_DEPTH:
             return
-        if tag in _UNWRAPPED:
-            self.children(node, depth + 1)
+        name = _ELEMENTS.get(tag) or _ELEMENTS.get(tag.lower())
+        if name is None:
+            if tag.lower() in _UNWRAPPED:
+                self.children(node, depth + 1)
             return
-        name = _ELEMENTS.get(tag)
-        if name is None or _is_backdrop(node):
+        raw_attributes = node.attributes
+        if name == "rect" and BACKDROP_CLASS in (raw_attributes.get("class") or "").split():
             return
         self.elements += 1
         if self.elements > MAX_SVG_ELEMENTS:
             raise SvgRejected(f"flowchart SVG has over {MAX_SVG_ELEMENTS} elements")
-        attributes = "".join(
-            f' {key}="{_xml_attr(value)}"' for key, value in _safe_attributes(node.attributes)
-        )
-        if tag in ("title", "desc"):
+        attributes = "".join([_attribute(key, value) for key, value in raw_attributes.items()])
+        if name in ("title", "desc"):
             self.parts.append(f"<{name}{attributes}>{_xml_text(node.text(deep=True), node)}</{name}>")
             return
         start = len(self.parts)
@@ -188,32 +190,23 @@ class _SvgWriter:
             self.parts.append(f"</{name}>")
 
 
-def _is_backdrop(node: LexborNode) -> bool:
-    return (node.tag or "").lower() == "rect" and BACKDROP_CLASS in (
-        node.attributes.get("class") or ""
-    ).split()
+@functools.lru_cache(maxsize=1 << 16)
+def _attribute(raw_name: str, raw_value: str | None) -> str:
+    """`` name="value"`` for an allowed attribute with a safe value, else nothing (event handlers
+    are never allowed). Cached: flowcharts repeat the same attributes over and over."""
+    name = _ATTRIBUTES.get(raw_name) or _ATTRIBUTES.get(raw_name.lower())
+    value = None if name is None else _safe_value(name, raw_value or "")
+    return "" if value is None else f' {name}="{_xml_attr(value)}"'
 
 
-def _safe_attributes(attributes: dict[str, str | None]) -> list[tuple[str, str]]:
-    """The allowed attributes with safe values, in their order (event handlers are never allowed)."""
-    safe: list[tuple[str, str]] = []
-    for raw_name, raw_value in attributes.items():
-        name = _ATTRIBUTES.get(raw_name.lower())
-        value = raw_value or ""
-        if name is None:
-            continue
-        if name in _LINK_ATTRIBUTES:
-            if not _FRAGMENT_RE.fullmatch(value.strip()):
-                continue
-            value = value.strip()
-        elif name == "style":
-            value = sanitize_css(value)
-            if not value:
-                continue
-        elif "\\" in value or not _urls_are_fragments(value):
-            continue  # presentation attributes are CSS values: no escapes, no outside URLs
-        safe.append((name, value))
-    return safe
+def _safe_value(name: str, value: str) -> str | None:
+    if name in _LINK_ATTRIBUTES:
+        return value.strip() if _FRAGMENT_RE.fullmatch(value.strip()) else None
+    if name == "style":
+        return sanitize_css(value) or None
+    if "\\" in value or ("(" in value and not _urls_are_fragments(value)):
+        return None  # presentation attributes are CSS values: no escapes, no outside URLs
+    return value
 
 
 def sanitize_css(css: str) -> str:
@@ -262,12 +255,10 @@ def _plain_length(value: str | None) -> float | None:
 
 def _root_extras(attributes: dict[str, str | None]) -> str:
     """The root's own attributes worth keeping (not its size, namespaces or viewBox, which are set)."""
-    kept = [
-        (name, value)
-        for name, value in _safe_attributes(attributes)
-        if name not in ("width", "height", "viewBox", "x", "y", "href", "xlink:href")
-    ]
-    return "".join(f' {name}="{_xml_attr(value)}"' for name, value in kept)
+    skipped = {"width", "height", "viewbox", "x", "y", "href", "xlink:href"}
+    return "".join(
+        _attribute(name, value) for name, value in attributes.items() if name.lower() not in skipped
+    )
 
 
 def _format_number(value: float) -> str:
