@@ -190,13 +190,21 @@ class _SvgWriter:
             self.parts.append(f"</{name}>")
 
 
-@functools.lru_cache(maxsize=1 << 16)
 def _attribute(raw_name: str, raw_value: str | None) -> str:
     """`` name="value"`` for an allowed attribute with a safe value, else nothing (event handlers
-    are never allowed). Cached: flowcharts repeat the same attributes over and over."""
+    are never allowed). Short ones are cached: flowcharts repeat the same attributes over and over."""
+    if raw_value is not None and len(raw_value) > 200:
+        return _checked_attribute(raw_name, raw_value)
+    return _cached_attribute(raw_name, raw_value)
+
+
+def _checked_attribute(raw_name: str, raw_value: str | None) -> str:
     name = _ATTRIBUTES.get(raw_name) or _ATTRIBUTES.get(raw_name.lower())
     value = None if name is None else _safe_value(name, raw_value or "")
     return "" if value is None else f' {name}="{_xml_attr(value)}"'
+
+
+_cached_attribute = functools.lru_cache(maxsize=1 << 14)(_checked_attribute)
 
 
 def _safe_value(name: str, value: str) -> str | None:
