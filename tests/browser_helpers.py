@@ -166,6 +166,16 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 
 @contextmanager
+def served_collection(collection: Any, folder: Path) -> Iterator[CardServer]:
+    """A server for ``folder`` holding the collection's media and the desktop reviewer page."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with CardServer(folder) as server:
+        server.add_media(Path(collection.media.dir()))
+        server.publish("reviewer.html", reviewer_html())
+        yield server
+
+
+@contextmanager
 def launched_chromium() -> Iterator[Any]:
     """Debian's Chromium, headless, through Playwright's driver; no network but 127.0.0.1."""
     from playwright.sync_api import sync_playwright
@@ -196,6 +206,11 @@ def browser_required() -> bool:
 def show_desktop_side(page: Any, content: str, body_class: str) -> None:
     """Put a card side into the open reviewer page, as Anki desktop does."""
     page.evaluate("([content, bodyClass]) => window._fdShowSide(content, bodyClass)", [content, body_class])
+
+
+def wait_for_images(page: Any) -> None:
+    """Until every image of the page has loaded (or failed to)."""
+    page.wait_for_function("Array.from(document.images).every(image => image.complete)")
 
 
 def visible_text(page: Any, selector: str = "#qa") -> str:

@@ -19,19 +19,24 @@ from tests.browser_helpers import (
     DESKTOP_NIGHT,
     LIGHT,
     PHONE,
-    CardServer,
     RenderedCard,
     click_option,
     import_demo_deck,
     launched_chromium,
     rendered_cards,
-    reviewer_html,
+    served_collection,
     show_desktop_side,
+    wait_for_images,
 )
 
 OUT_DIR = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 MODES = {"light": LIGHT, "night": DESKTOP_NIGHT}
 SCALE = 1.5
+#: the same shuffle on every run (a seeded Math.random), so that unchanged cards give unchanged PNGs
+SEEDED_RANDOM = """Math.random = (function () {
+  var state = 20250502;
+  return function () { state = (state * 16807) % 2147483647; return (state - 1) / 2147483646; };
+})();"""
 #: the paper card shown: its third point, the problem
 PAPER_TEMPLATE = "3."
 
@@ -45,14 +50,12 @@ def take_screenshots(browser: Any, out_dir: Path) -> list[Path]:
         cards = rendered_cards(col)
         mcq = next(card for card in cards if card.fields.get("Question") == DEMO_QUESTION)
         paper = next(card for card in cards if card.template.startswith(PAPER_TEMPLATE))
-        site = Path(folder) / "site"
-        site.mkdir()
-        with CardServer(site) as server:
-            server.add_media(Path(col.media.dir()))
-            reviewer = server.publish("reviewer.html", reviewer_html())
+        with served_collection(col, Path(folder) / "site") as server:
+            reviewer = server.url("reviewer.html")
             for mode, night in MODES.items():
                 context = browser.new_context(viewport=PHONE, device_scale_factor=SCALE)
                 page = context.new_page()
+                page.add_init_script(SEEDED_RANDOM)
                 page.goto(reviewer)
                 written += _shoot_card(page, mcq, "mcq", mode, night, out_dir)
                 written += _shoot_card(page, paper, "paper", mode, night, out_dir)
@@ -71,6 +74,8 @@ def _shoot_card(page: Any, card: RenderedCard, name: str, mode: str, night: str,
 
 def _shoot(page: Any, path: Path) -> Path:
     """The card's content, full width, down to a little below its last line."""
+    wait_for_images(page)
+    page.evaluate("window.scrollTo(0, 0)")
     bottom = page.evaluate("Math.ceil(document.getElementById('qa').getBoundingClientRect().bottom)")
     page.set_viewport_size({"width": PHONE["width"], "height": max(PHONE["height"], bottom + 24)})
     page.screenshot(path=str(path), clip={"x": 0, "y": 0, "width": PHONE["width"], "height": bottom + 24})

@@ -4,6 +4,7 @@ uses them, on Anki desktop (one page for both sides) and on AnkiDroid (a fresh p
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -12,6 +13,8 @@ from typing import Any
 
 import pytest
 
+from flashdigest.pipeline import ExportOptions, export_inputs
+from tests.anki_helpers import import_deck
 from tests.browser_helpers import (
     ANKIDROID_NIGHT,
     DEMO_ANSWER,
@@ -30,16 +33,21 @@ from tests.browser_helpers import (
     option_rows,
     page_html,
     rendered_cards,
-    reviewer_html,
+    served_collection,
     show_desktop_side,
     text_contrasts,
     visible_text,
+    wait_for_images,
 )
 from tests.make_screenshots import SCALE, take_screenshots
 
 RIGHT = DEMO_OPTIONS[DEMO_ANSWER]
 WRONG = DEMO_OPTIONS[0]
 NIGHTS = [DESKTOP_NIGHT, ANKIDROID_NIGHT]
+# AnkiDroid's card script (and AnkiMobile) treat a tap as a gesture unless the element has an
+# onclick handler or the class "tappable": both must hold, or a tap on an option flips the card.
+TAPS_REACH_THE_CARD = """(selector) => Array.from(document.querySelectorAll(selector)).map(
+  element => typeof element.onclick === "function" && element.classList.contains("tappable"))"""
 
 
 @pytest.fixture(scope="module")
@@ -74,11 +82,7 @@ class Demo:
 @pytest.fixture
 def demo(collection: Any, tmp_path: Path) -> Iterator[Demo]:
     import_demo_deck(collection, tmp_path / "decks")
-    site = tmp_path / "site"
-    site.mkdir()
-    with CardServer(site) as server:
-        server.add_media(Path(collection.media.dir()))
-        server.publish("reviewer.html", reviewer_html())
+    with served_collection(collection, tmp_path / "site") as server:
         yield Demo(rendered_cards(collection), server, collection)
 
 
@@ -145,6 +149,7 @@ def test_mcq_on_desktop_wrong_choice_then_back(demo: Demo, phone: Phone) -> None
     card = demo.mcq()
     phone.desktop(demo, card.question, card.body_class())
     assert_front_gives_nothing_away(phone.page)
+    assert phone.page.evaluate(TAPS_REACH_THE_CARD, ".fd-choices li") == [True] * 3
     click_option(phone.page, WRONG)
     front = option_rows(phone.page)
     right_letter = letter_of(front, RIGHT)
@@ -296,9 +301,16 @@ def test_paper_card_front_asks_and_back_answers(demo: Demo, phone: Phone) -> Non
 def test_flowchart_loads_and_zooms_to_full_width_on_tap(demo: Demo, phone: Phone) -> None:
     card = demo.paper("1.")
     phone.droid(demo, card.answer, card.body_class(), "back.html")
-    image = phone.page.locator(".fd-figure img")
-    assert image.evaluate("img => img.complete && img.naturalWidth") > 0
-    full = phone.page.locator(".fd-figure").evaluate("figure => figure.clientWidth")
+    assert phone.page.evaluate(TAPS_REACH_THE_CARD, ".fd-figure") == [True]
+    assert_flowchart_zooms_to_full_width(phone.page)
+
+
+def assert_flowchart_zooms_to_full_width(page: Any) -> None:
+    """The flowchart loads, fits in less than the card's width, fills it on a tap, shrinks on another."""
+    image = page.locator(".fd-figure img")
+    wait_for_images(page)
+    assert image.evaluate("img => img.naturalWidth") > 0
+    full = page.locator(".fd-figure").evaluate("figure => figure.clientWidth")
     fitted = image.bounding_box()["width"]
     assert fitted < full - 20
     image.click()
@@ -388,3 +400,30 @@ def test_templates_load_nothing_from_outside() -> None:
         texts = [model.css] + [t[side] for t in model.templates for side in ("qfmt", "afmt")]
         for text in texts:
             assert not re.search(r"(?i)@import|url\(|\bsrc=|https?:|//[a-z]", text), text
+
+
+def test_real_digest_cards_work_at_phone_width_light_and_night(
+    shared_digests: Path, collection: Any, tmp_path: Path, phone: Phone
+) -> None:
+    page_path = shared_digests / "html" / "2025-04-14.html"
+    report = export_inputs([page_path], ExportOptions(out_dir=tmp_path / "decks", now=1_746_000_000))
+    assert not report.failures and len(report.written) == 1
+    import_deck(collection, report.written[0].path)
+    cards = rendered_cards(collection)
+    assert len(cards) == 15 + 9
+    with served_collection(collection, tmp_path / "site") as server:
+        demo = Demo(cards, server, collection)
+        for night in (LIGHT, DESKTOP_NIGHT):
+            for card in cards:
+                phone.desktop(demo, card.question, card.body_class(night))
+                assert phone.page.evaluate("document.scrollingElement.scrollWidth") <= PHONE["width"]
+                if card.notetype == "FlashDigest MCQ":
+                    phone.page.locator(".fd-choices li").first.click()
+                phone.desktop(demo, card.answer, card.body_class(night))
+                assert phone.page.evaluate("document.scrollingElement.scrollWidth") <= PHONE["width"]
+                assert [c for c in text_contrasts(phone.page) if c.ratio < 4.5] == []
+                if card.notetype == "FlashDigest MCQ":
+                    correct = [row.text for row in option_rows(phone.page) if "fd-correct" in row.marks]
+                    assert correct == [html.unescape(card.fields["Answer"])]
+                else:
+                    assert_flowchart_zooms_to_full_width(phone.page)

@@ -200,12 +200,15 @@
     showVerdict(root, state, index, correct);
   }
 
+  /* AnkiDroid and AnkiMobile take a tap for their own gestures (flip, grade) unless the element
+     has an onclick handler or the class "tappable"; an option has both. */
   function listenForChoice(root, choices, state, index) {
     var item = choices.items[index];
     item.setAttribute("role", "button");
-    item.addEventListener("click", function () {
+    item.classList.add("tappable");
+    item.onclick = function () {
       choose(root, choices, state, index);
-    });
+    };
   }
 
   function runFront(root, choices) {

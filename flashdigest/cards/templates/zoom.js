@@ -14,14 +14,15 @@
     figure.setAttribute("data-fd-zoom", "on");
     figure.setAttribute("role", "button");
     figure.setAttribute("aria-expanded", "false");
-    figure.classList.add("fd-zoomable");
+    figure.classList.add("fd-zoomable", "tappable");
     var hint = figure.querySelector(".fd-figure-hint");
     if (hint) {
       hint.textContent = "Flowchart \u00b7 tap to zoom";
     }
-    figure.addEventListener("click", function () {
+    /* onclick and "tappable": AnkiDroid and AnkiMobile then leave the tap to the card */
+    figure.onclick = function () {
       toggle(figure);
-    });
+    };
   }
   for (var i = 0; i < figures.length; i++) {
     enable(figures[i]);
