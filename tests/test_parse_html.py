@@ -418,3 +418,9 @@ def test_language_alternatives_anywhere_and_per_paper_fallback(
     assert [p.title for p in digest.papers] == titles
     assert [p.points[PointKind.TOPIC] for p in digest.papers] == topics
     assert digest.notices == ()
+
+
+def test_page_with_papers_but_no_date_anywhere_names_what_is_missing() -> None:
+    card = '<div class="paper-card"><h2>Paper 1</h2><p><strong>T</strong></p></div>'
+    with pytest.raises(ParseError, match="no date in the file name"):
+        parse_page(f"<html><body>{card}</body></html>", name="page.html")

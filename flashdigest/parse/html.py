@@ -129,6 +129,8 @@ def _page_date(tree: LexborHTMLParser, source: SourceText, has_papers: bool) -> 
             if date is None:
                 raise ParseError(f"heading date {match['date']!r} is not a real date", source.path)
             return date
+    if has_papers:
+        raise ParseError("no 'YYYY-MM-DD Papers' heading and no date in the file name", source.path)
     raise ParseError("no 'YYYY-MM-DD Papers' heading and no paper cards: not a digest page", source.path)
 
 
