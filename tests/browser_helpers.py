@@ -32,6 +32,14 @@ from flashdigest.model import Digest, Paper, PointKind, Question
 from flashdigest.state import ExportState
 from tests.anki_helpers import import_deck
 
+#: the page scripts and the demo flowchart the helpers use
+CARD_DATA = Path(__file__).resolve().parent / "data" / "cards"
+
+
+def _card_data(name: str) -> str:
+    return (CARD_DATA / name).read_text(encoding="utf-8")
+
+
 CHROMIUM = Path("/usr/bin/chromium")
 REQUIRE_BROWSER_ENV = "FLASHDIGEST_REQUIRE_BROWSER"
 LAUNCH_ARGS = [
@@ -60,23 +68,7 @@ _PAGE = """<!doctype html>
 
 # Anki's reviewer (ts/reviewer): _updateQA -> setInnerHTML (scripts replaced to run them, in
 # order) -> onupdate (the body's class). Kept as close to it as a test page allows.
-_REVIEWER_SCRIPT = """<script>
-window._fdShowSide = function (content, bodyClass) {
-  var qa = document.getElementById("qa");
-  qa.innerHTML = content;
-  var scripts = Array.prototype.slice.call(qa.getElementsByTagName("script"));
-  scripts.forEach(function (old) {
-    var fresh = document.createElement("script");
-    for (var i = 0; i < old.attributes.length; i++) {
-      fresh.setAttribute(old.attributes[i].name, old.attributes[i].value);
-    }
-    fresh.appendChild(document.createTextNode(old.innerHTML));
-    old.replaceWith(fresh);
-  });
-  window.scrollTo(0, 0);
-  document.body.className = bodyClass;
-};
-</script>"""
+_REVIEWER_SCRIPT = "<script>\n" + _card_data("reviewer.js") + "</script>"
 
 
 @dataclass(frozen=True)
@@ -221,21 +213,7 @@ def json_of(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-FLOWCHART_SVG = """<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 320 420" width="320" height="420">
-<rect width="320" height="420" fill="#ffffff"/>
-<g font-family="sans-serif" font-size="15" text-anchor="middle" fill="#1d1d1f">
-<rect x="40" y="20" width="240" height="56" rx="10" fill="#e8f0fe" stroke="#0b57d0"/>
-<text x="160" y="54">Teacher world model</text>
-<rect x="40" y="130" width="240" height="56" rx="10" fill="#e6f4ea" stroke="#146c2e"/>
-<text x="160" y="164">Distil to 2M parameters</text>
-<rect x="40" y="240" width="240" height="56" rx="10" fill="#fef7e0" stroke="#b06000"/>
-<text x="160" y="274">Short-horizon planner</text>
-<rect x="40" y="350" width="240" height="56" rx="10" fill="#fce8e6" stroke="#b3261e"/>
-<text x="160" y="384">Robot</text>
-</g>
-<g stroke="#57575c" stroke-width="2"><line x1="160" y1="76" x2="160" y2="130"/>
-<line x1="160" y1="186" x2="160" y2="240"/><line x1="160" y1="296" x2="160" y2="350"/></g>
-</svg>"""
+FLOWCHART_SVG = _card_data("flowchart.svg")
 
 DEMO_QUESTION = "Where does the pocket-sized model get its knowledge from?"
 DEMO_OPTIONS = (
@@ -299,17 +277,13 @@ class OptionRow:
     badge: str
 
 
-_OPTION_ROWS_JS = """(root) => Array.from(
-  document.querySelectorAll(root + " .fd-choices ol > li")).map(li => ({
-  letter: (li.querySelector(".fd-letter") || {}).innerText || "",
-  text: (() => {
-    const copy = li.cloneNode(true);
-    copy.querySelectorAll(".fd-badge, .fd-letter").forEach(part => part.remove());
-    return copy.textContent;
-  })(),
-  marks: Array.from(li.classList).filter(c => ["fd-chosen", "fd-correct", "fd-wrong"].includes(c)),
-  badge: (li.querySelector(".fd-badge") || {}).innerText || ""
-}))"""
+_OPTION_ROWS_JS = _card_data("option_rows.js")
+
+
+# AnkiDroid's card script (and AnkiMobile) treat a tap as a gesture unless the element has an
+# onclick handler or the class "tappable": both must hold, or a tap on an option flips the card.
+TAPS_REACH_THE_CARD = """(selector) => Array.from(document.querySelectorAll(selector)).map(
+  element => typeof element.onclick === "function" && element.classList.contains("tappable"))"""
 
 
 def option_rows(page: Any, root: str = ".fd-mcq") -> list[OptionRow]:
@@ -332,51 +306,7 @@ def click_option(page: Any, text: str) -> None:
 
 # WCAG 2.x contrast of every visible text run against the background behind it (backgrounds
 # composited up the tree onto white, as a page's canvas is).
-_CONTRAST_JS = """() => {
-  function parse(value) {
-    const match = /^rgba?\\(([^)]*)\\)$/.exec(value.trim());
-    if (!match) return null;
-    const parts = match[1].split(/[\\s,\\/]+/).filter(Boolean).map(Number);
-    return [parts[0], parts[1], parts[2], parts.length > 3 ? parts[3] : 1];
-  }
-  function over(top, bottom) {
-    const a = top[3];
-    return [0, 1, 2].map(i => top[i] * a + bottom[i] * (1 - a)).concat([1]);
-  }
-  function backdrop(element) {
-    const layers = [];
-    for (let node = element; node; node = node.parentElement) {
-      const color = parse(getComputedStyle(node).backgroundColor);
-      if (color && color[3] > 0) { layers.push(color); if (color[3] >= 1) break; }
-    }
-    return layers.reverse().reduce((below, layer) => over(layer, below), [255, 255, 255, 1]);
-  }
-  function luminance(color) {
-    const [r, g, b] = color.slice(0, 3).map(v => {
-      const c = v / 255;
-      return c <= 0.03928 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4);
-    });
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
-  }
-  const found = [];
-  for (const element of document.querySelectorAll("#qa *")) {
-    const ownText = Array.from(element.childNodes)
-      .filter(n => n.nodeType === Node.TEXT_NODE).map(n => n.textContent).join("").trim();
-    if (!ownText || !element.getClientRects().length) continue;
-    const style = getComputedStyle(element);
-    if (style.visibility === "hidden" || style.display === "none") continue;
-    const back = backdrop(element);
-    const fore = parse(style.color);
-    const ratio = fore === null ? 0 : (() => {
-      const [l1, l2] = [luminance(over(fore, back)), luminance(back)].sort((a, b) => b - a);
-      return (l1 + 0.05) / (l2 + 0.05);
-    })();
-    found.push({text: ownText.slice(0, 40), ratio: ratio, color: style.color,
-                background: "rgb(" + back.slice(0, 3).map(Math.round).join(", ") + ")",
-                backgroundLuminance: luminance(back)});
-  }
-  return found;
-}"""
+_CONTRAST_JS = _card_data("contrast.js")
 
 
 @dataclass(frozen=True)
