@@ -142,3 +142,12 @@ def test_screenshot_script_writes_phone_width_pngs(browser: Any, tmp_path: Path)
         assert int.from_bytes(header[16:20], "big") == int(PHONE["width"] * SCALE)
     light, night = (tmp_path / f"mcq-back-{mode}.png" for mode in ("light", "night"))
     assert light.read_bytes() != night.read_bytes()
+
+
+def test_flowchart_fills_the_width_without_javascript(demo: Demo, phone_without_js: Phone) -> None:
+    card = demo.paper("1.")
+    phone_without_js.droid(demo, card.answer, card.body_class(), "back.html")
+    wait_for_images(phone_without_js.page)
+    full = phone_without_js.page.locator(".fd-figure").evaluate("figure => figure.clientWidth")
+    assert abs(phone_without_js.page.locator(".fd-figure img").bounding_box()["width"] - full) <= 1
+    assert "tap to zoom" not in visible_text(phone_without_js.page)
