@@ -48,6 +48,22 @@ backend is not installed (pip install 'flashdigest[verify]').
 """
 
 
+FORMAT_OPTION = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default=None,
+    help="Read every input as this format instead of detecting it.",
+)
+LANG_OPTION = click.option(
+    "--lang",
+    type=click.Choice(LANGUAGES),
+    default="en",
+    show_default=True,
+    help="Language of bilingual HTML pages (a page without it gives the one it has).",
+)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="flashdigest")
 def main() -> None:
@@ -64,20 +80,8 @@ def main() -> None:
     type=click.Path(path_type=Path),
     help="Directory the decks are written to.",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(FORMATS),
-    default=None,
-    help="Read every input as this format instead of detecting it.",
-)
-@click.option(
-    "--lang",
-    type=click.Choice(LANGUAGES),
-    default="en",
-    show_default=True,
-    help="Language of bilingual HTML pages to export (a page without it gives the one it has).",
-)
+@FORMAT_OPTION
+@LANG_OPTION
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing unless an input fails (for cron).")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON report on stdout instead of lines.")
 @click.option(
@@ -191,20 +195,8 @@ stderr line each (what could be read is still printed); 2 usage error.
 
 @main.command("inspect", epilog=INSPECT_EPILOG)
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(FORMATS),
-    default=None,
-    help="Read every input as this format instead of detecting it.",
-)
-@click.option(
-    "--lang",
-    type=click.Choice(LANGUAGES),
-    default="en",
-    show_default=True,
-    help="Language of bilingual HTML pages to read (a page without it gives the one it has).",
-)
+@FORMAT_OPTION
+@LANG_OPTION
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array of the digests instead of YAML.")
 def inspect_command(inputs: tuple[Path, ...], fmt: str | None, lang: str, as_json: bool) -> None:
     """Print what the parser finds in digests, as a hand-written YAML digest.
