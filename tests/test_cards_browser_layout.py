@@ -36,7 +36,8 @@ pytest_plugins = ("tests.browser_fixtures",)
 WRONG = DEMO_OPTIONS[0]
 
 
-NIGHTS = [DESKTOP_NIGHT, ANKIDROID_NIGHT]
+#: Anki desktop (both classes since 2.1.50, ``nightMode`` alone before) and AnkiDroid
+NIGHTS = [DESKTOP_NIGHT, "nightMode", ANKIDROID_NIGHT]
 
 
 def test_paper_card_front_asks_and_back_answers(demo: Demo, phone: Phone) -> None:
