@@ -25,9 +25,8 @@ import genanki
 
 from .cards import DeckBuild, mcq_model, paper_model
 from .errors import ExportError
-from .state import ExportState, sha256_hex
+from .state import TEMP_PREFIX, ExportState, sha256_hex
 
-TEMP_PREFIX = ".flashdigest-"
 #: fixed zip entry time, so that the archive's bytes depend on its content only
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
@@ -85,15 +84,6 @@ def write_deck(build: DeckBuild, out_dir: Path, stamps: DeckStamps) -> Path:
     except OSError as exc:
         raise ExportError(f"cannot write deck: {exc.strerror or exc}", target) from None
     return target
-
-
-def remove_temporary_files(out_dir: Path) -> int:
-    """Delete what an interrupted run left behind in ``out_dir``; how many files."""
-    removed = 0
-    for leftover in out_dir.glob(f"{TEMP_PREFIX}*.tmp"):
-        leftover.unlink(missing_ok=True)
-        removed += 1
-    return removed
 
 
 def _collection_bytes(build: DeckBuild, stamps: DeckStamps) -> bytes:

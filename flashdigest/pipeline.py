@@ -20,7 +20,7 @@ from .errors import FlashdigestError, LineErrors
 from .lock import output_lock
 from .model import Digest
 from .options import ParseOptions, answer_key_path, is_candidate_input
-from .state import ExportState, sha256_hex
+from .state import ExportState, remove_temporary_files, sha256_hex
 
 if TYPE_CHECKING:
     from .cards import DeckBuild
@@ -75,8 +75,6 @@ def export_inputs(
     Raises :class:`~flashdigest.lock.OutputBusy` when another export holds the directory and
     ``options.wait`` is false; every other failure is recorded in the report.
     """
-    from .export import remove_temporary_files
-
     report = ExportReport()
     with output_lock(options.out_dir, options.wait):
         if removed := remove_temporary_files(options.out_dir):

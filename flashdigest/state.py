@@ -21,6 +21,17 @@ from typing import Any
 
 STATE_NAME = ".flashdigest-state.json"
 STATE_VERSION = 1
+#: temporary files of this directory's writers (decks and the state) start with this
+TEMP_PREFIX = ".flashdigest-"
+
+
+def remove_temporary_files(out_dir: Path) -> int:
+    """Delete what an interrupted run left behind in ``out_dir``; how many files."""
+    removed = 0
+    for leftover in out_dir.glob(f"{TEMP_PREFIX}*.tmp"):
+        leftover.unlink(missing_ok=True)
+        removed += 1
+    return removed
 
 
 def sha256_hex(*parts: bytes | str) -> str:
@@ -71,7 +82,7 @@ class ExportState:
             "notes": self.notes,
             "notetypes": self.notetypes,
         }
-        descriptor, temp = tempfile.mkstemp(prefix=".flashdigest-", suffix=".tmp", dir=self.path.parent)
+        descriptor, temp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".tmp", dir=self.path.parent)
         try:
             with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
                 handle.write(json.dumps(data, sort_keys=True, separators=(",", ":")))
