@@ -130,7 +130,7 @@ def _print_report(report: ExportReport) -> None:
     for notice in report.notices:
         click.echo(f"notice: {notice}")
     for deck in report.written:
-        click.echo(f"wrote {deck.path}: {deck.paper_notes} paper notes, {deck.mcq_notes} MCQ notes")
+        click.echo(f"wrote {deck.path}: {deck.paper_notes} paper + {deck.mcq_notes} MCQ notes")
     click.echo(
         f"{len(report.written)} written, {len(report.unchanged)} unchanged, {len(report.failures)} failed"
     )
