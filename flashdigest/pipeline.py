@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import FlashdigestError, LineErrors
+from .limits import LIMIT_PROBLEMS
 from .lock import output_lock
 from .model import Digest
 from .options import ParseOptions, answer_key_path, is_candidate_input
@@ -75,7 +76,7 @@ def export_inputs(
     Raises :class:`~flashdigest.lock.OutputBusy` when another export holds the directory and
     ``options.wait`` is false; every other failure is recorded in the report.
     """
-    report = ExportReport()
+    report = ExportReport(notices=list(LIMIT_PROBLEMS))
     with output_lock(options.out_dir, options.wait):
         if removed := remove_temporary_files(options.out_dir):
             report.notices.append(

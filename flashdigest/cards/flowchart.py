@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from ..errors import FlashdigestError
+from ..limits import LIMITS, markup_depth
 from ..parse.source import clean_text
 
 #: inputs longer than this are refused before parsing
@@ -108,6 +109,8 @@ def sanitize_svg(markup: str) -> str:
     """The first ``<svg>`` of ``markup`` as a safe, standalone SVG document; SvgRejected if none."""
     if len(markup) > MAX_SVG_INPUT_CHARS:
         raise SvgRejected(f"flowchart SVG is {len(markup)} characters, over the {MAX_SVG_INPUT_CHARS} limit")
+    if markup_depth(markup, stop_above=LIMITS.max_markup_depth) > LIMITS.max_markup_depth:
+        raise SvgRejected(f"flowchart SVG tags nest over {LIMITS.max_markup_depth} deep")
     node = LexborHTMLParser(markup).css_first("svg")
     if node is None:
         raise SvgRejected("no <svg> element in the flowchart")

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ..errors import ParseError
+from ..limits import LIMITS, env_name
 from ..model import Digest
 from ..options import (
     FORMATS,
@@ -58,9 +59,27 @@ def read_digests(path: Path, options: ParseOptions | None = None) -> Iterator[Di
         yield digest
         return
     if fmt == "html":
-        yield parse_html(source, options.lang)
+        yield check_field_lengths(parse_html(source, options.lang))
         return
     raise ParseError(f"{fmt} digests are not supported yet", path)
+
+
+def check_field_lengths(digest: Digest) -> Digest:
+    """``digest``, or ParseError naming the first text over the field limit (a page's own caps)."""
+    for paper in digest.papers:
+        texts = {"title": paper.title, "flowchart text": paper.flowchart_text}
+        texts |= {f"point {kind.field_name}": text for kind, text in paper.points.items()}
+        for question in paper.questions:
+            texts[f"Q{question.number}"] = question.text
+            texts |= {f"Q{question.number} option {i}": o for i, o in enumerate(question.options, 1)}
+        for what, text in texts.items():
+            if len(text) > LIMITS.max_field_chars:
+                raise ParseError(
+                    f"paper {paper.number}: {what} is {len(text)} characters, over the "
+                    f"{LIMITS.max_field_chars} a field takes ({env_name('max_field_chars')})",
+                    digest.source,
+                )
+    return digest
 
 
 #: how much of a file format detection looks at

@@ -76,10 +76,13 @@ def _answer_paper(paper: Paper, values: list[object], key_path: Path, line: int)
 
 def _load_key(path: Path) -> dict[int, tuple[int, list[object]]]:
     """Paper number -> (line, answers), read with safe YAML and checked for shape."""
+    from .yaml_digest import check_yaml_nesting  # (it imports this module)
+
     try:
         if path.stat().st_size > MAX_ANSWER_KEY_BYTES:
             raise AnswerKeyError(f"answer key is over {MAX_ANSWER_KEY_BYTES} bytes", path)
         text = path.read_text(encoding="utf-8-sig")
+        check_yaml_nesting(text, path)
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except OSError as exc:
         raise AnswerKeyError(f"cannot read answer key: {exc.strerror or exc}", path) from None

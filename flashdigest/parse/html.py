@@ -21,16 +21,20 @@ from dataclasses import dataclass, field
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from ..errors import ParseError
+from ..limits import check_markup_depth
 from ..model import Digest, Paper, PointKind, Question
 from ..options import LANGUAGES
 from .html_text import chunk_points, collapse_space, visible_text
 from .source import SourceText
 from .text import parse_iso_date
+from .yaml_digest import MAX_QUESTIONS
 
 #: the language of a page that marks none (every page before 2026-03)
 UNMARKED_LANGUAGE = "en"
 #: a day's digest has a few dozen papers at most; far more is not a digest page
 MAX_PAPERS = 1000
+#: a paper has five points and a few quizzes; far more (nested, they cost quadratic time) is no paper
+MAX_POINT_CHUNKS = 4 * len(PointKind)
 
 _DATE_RE = re.compile(r"(?P<date>\d{4}-\d{1,2}-\d{1,2})\s+Papers?\b", re.IGNORECASE)
 _PAPER_HEADING_RE = re.compile(r"^Paper\s*:?\s*(?P<number>\d+)$", re.IGNORECASE)
@@ -71,6 +75,7 @@ def parse_html(source: SourceText, lang: str = "en") -> Digest:
     """Parse an HTML digest page, exporting language ``lang`` of a bilingual page."""
     if lang not in LANGUAGES:
         raise ParseError(f"unknown language {lang!r} (expected one of {', '.join(LANGUAGES)})", source.path)
+    check_markup_depth(source.text, source.path)
     tree = LexborHTMLParser(source.text)
     page_lang = _page_language(tree, lang)
     _keep_language(tree, page_lang)
@@ -225,6 +230,10 @@ def _header(root: LexborNode, card: LexborNode, number: int, page: _Page) -> tup
 def _points(root: LexborNode, card: LexborNode, page: _Page) -> dict[PointKind, str]:
     """The summary points; a point swallowed by an earlier one is used only if its own is missing."""
     chunks = page.owned(root, card, ".category-chunk")
+    if len(chunks) > MAX_POINT_CHUNKS:  # nested chunks would cost quadratic time
+        raise ParseError(
+            f"{len(chunks)} summary points in one paper, over {MAX_POINT_CHUNKS}", page.source.path
+        )
     points: dict[PointKind, str] = {}
     spilled: dict[PointKind, str] = {}
     for position, chunk in enumerate(chunks, start=1):
@@ -245,6 +254,11 @@ def _questions(root: LexborNode, paper: int, page: _Page) -> tuple[Question, ...
     """One question per quiz tab, numbered by its tab (so GUIDs match the text digest's)."""
     tabs = page.owned(root, root, ".quiz-tab")
     untabbed = [[popup] for popup in page.owned(root, root, ".quiz-popup")]
+    if max(len(tabs), len(untabbed)) > MAX_QUESTIONS:  # nested tabs would cost cubic time
+        found = max(len(tabs), len(untabbed))
+        raise ParseError(
+            f"paper {paper} has {found} quizzes, over the {MAX_QUESTIONS} a paper takes", page.source.path
+        )
     groups = [page.owned(root, tab, ".quiz-popup") for tab in tabs] if tabs else untabbed
     questions: list[Question] = []
     for number, popups in enumerate(groups, start=1):

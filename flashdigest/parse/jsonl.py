@@ -30,13 +30,14 @@ from pathlib import Path
 from typing import BinaryIO
 
 from ..errors import LineErrors, ParseError
+from ..limits import LIMITS
 from ..model import Digest, Paper
 from .jsonl_row import ArchiveRow, read_row
 from .source import clean_text
 from .yaml_digest import MAX_PAPERS
 
 #: a line longer than this (a paper with a huge flowchart, or not an archive) is reported, not read
-MAX_LINE_BYTES = 4 * 1024 * 1024
+MAX_LINE_BYTES = LIMITS.max_jsonl_line_bytes
 #: bad lines reported one by one; any beyond are summed up in one more error
 MAX_REPORTED_LINES = 50
 
@@ -56,6 +57,8 @@ class _Index:
     errors: list[ParseError] = field(default_factory=list)
     bad_lines: int = 0
     rows_per_date: dict[dt.date, int] = field(default_factory=dict)
+    #: the line after which the file was read no further (far more bad lines than rows)
+    stopped_at: int | None = None
 
     def reject(self, error: ParseError) -> None:
         self.bad_lines += 1
@@ -96,6 +99,15 @@ def parse_jsonl(path: Path) -> Iterator[Digest]:
 def _reported_errors(index: _Index, path: Path) -> list[ParseError]:
     errors = list(index.errors)
     unreported = index.bad_lines - len(errors)
+    if index.stopped_at is not None:
+        errors.append(
+            ParseError(
+                f"read no further than line {index.stopped_at}: {index.bad_lines} bad lines, "
+                f"over {LIMITS.max_jsonl_bad_lines} more than good rows; is this a JSON-lines archive?",
+                path,
+            )
+        )
+        return errors
     if unreported:
         errors.append(
             ParseError(f"{unreported} more bad line(s) not listed; is this a JSON-lines archive?", path)
@@ -150,6 +162,9 @@ def _index(handle: BinaryIO, path: Path) -> _Index:
             row = None
         if row is not None and not index.count_row(row, path):
             row = None
+        if index.bad_lines > LIMITS.max_jsonl_bad_lines + sum(index.rows_per_date.values()):
+            index.stopped_at = number
+            break
         if row is not None and (current is None or row.deck_date != current_date):
             current, current_date = _Run(start, end, number), row.deck_date
             index.runs.setdefault(row.deck_date, []).append(current)

@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import ParseError
+from ..limits import LIMITS
 
 #: inputs larger than this are refused before they are read whole
-MAX_INPUT_BYTES = 64 * 1024 * 1024
+MAX_INPUT_BYTES = LIMITS.max_input_bytes
 
 # C0 controls but tab and newline, DEL, and C1 controls; U+001F (Anki's field separator) among them.
 _CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 
 from ..errors import ParseError
+from ..limits import LIMITS, env_name
 from ..model import Digest, Paper, PointKind, Question
 from .source import SourceText
 
@@ -76,6 +77,13 @@ class _TextParser:
 
     # -- structure ----------------------------------------------------------------------------
     def parse(self) -> Digest:
+        for line in self.lines:
+            if len(line.text) > LIMITS.max_field_chars:
+                raise self._error(
+                    f"line is {len(line.text)} characters; a field takes at most {LIMITS.max_field_chars} "
+                    f"({env_name('max_field_chars')})",
+                    line,
+                )
         date = self._heading()
         papers: list[Paper] = []
         while self._peek() is not None:

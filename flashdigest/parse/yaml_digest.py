@@ -23,10 +23,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from pathlib import Path
 
 import yaml
 
 from ..errors import ParseError
+from ..limits import LIMITS, env_name
 from ..model import Digest, Paper, PointKind, Question
 from .answers import resolve_answer
 from .source import MAX_INPUT_BYTES, SourceText
@@ -35,10 +37,10 @@ from .text import parse_iso_date
 #: the whole file is read; an archive bigger than this exports directly from its JSONL (it streams)
 MAX_YAML_BYTES = MAX_INPUT_BYTES
 MAX_DIGESTS = 10_000
-MAX_PAPERS = 200
+MAX_PAPERS = LIMITS.max_papers
 MAX_QUESTIONS = 20
 MAX_OPTIONS = 10
-MAX_TEXT_CHARS = 20_000
+MAX_TEXT_CHARS = LIMITS.max_field_chars
 MAX_SVG_CHARS = 1_000_000
 
 DIGEST_KEYS = ("date", "papers")
@@ -58,6 +60,7 @@ def parse_yaml(source: SourceText) -> Iterator[Digest]:
     reader = _NodeReader(source)
     count = 0
     try:
+        check_yaml_nesting(source.text, source.path)
         for root in yaml.compose_all(source.text, Loader=_SAFE_LOADER):
             if root is None or root.tag == _NULL_TAG:
                 continue
@@ -69,6 +72,34 @@ def parse_yaml(source: SourceText) -> Iterator[Digest]:
         raise _yaml_syntax_error(exc, source) from None
     if count == 0:
         raise ParseError("no digest in this YAML file; expected 'date:' and 'papers:'", source.path, 1)
+
+
+def check_yaml_nesting(text: str, path: Path) -> None:
+    """Refuse, from the event stream, anchors and aliases (the shared nodes of a billion-laughs
+    bomb) and collections nested over the limit, before composing them would recurse that deep
+    (libyaml's composer crashes the process past some 30,000 levels)."""
+    depth = 0
+    for event in yaml.parse(text, Loader=_SAFE_LOADER):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > LIMITS.max_yaml_depth:
+                raise ParseError(
+                    f"collections nest over {LIMITS.max_yaml_depth} deep ({env_name('max_yaml_depth')})",
+                    path,
+                    _event_line(event),
+                )
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            raise ParseError(
+                "anchors and aliases (&name, *name) are not allowed in a digest",
+                path,
+                _event_line(event),
+            )
+
+
+def _event_line(event: yaml.Event) -> int | None:
+    return event.start_mark.line + 1 if event.start_mark is not None else None
 
 
 def _yaml_syntax_error(exc: yaml.YAMLError, source: SourceText) -> ParseError:

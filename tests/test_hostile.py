@@ -1,0 +1,295 @@
+"""The catalogue of hostile inputs (tests/hostile/manifest.yaml), each exported through the CLI.
+
+Every input either exports, and its deck imports into the real Anki backend with every field and
+media file safe to show, or fails with one stderr line per problem naming the input, while the
+good inputs beside it still export. Never a traceback, never an "internal error".
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+import tracemalloc
+import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from flashdigest.cli import main
+from flashdigest.limits import LIMITS, Limits, markup_depth
+from tests.anki_helpers import import_deck, imported_notes
+from tests.hostile.inputs import MAKERS, SUFFIXES, TEMPLATES, text_digest
+
+HOSTILE = Path(__file__).parent / "hostile"
+CASES: list[dict[str, Any]] = yaml.safe_load((HOSTILE / "manifest.yaml").read_text(encoding="utf-8"))
+#: a good digest exported beside every hostile input: it must always come through
+GOOD_DATE = "2025-01-31"
+
+
+def make_input(case: dict[str, Any], directory: Path) -> Path:
+    if case.get("make"):
+        return MAKERS[case["name"]](directory, case["name"])
+    if "file" in case:
+        data = (HOSTILE / case["file"]).read_bytes()
+    else:
+        parts = {key: case[key] for key in ("title", "point", "svg") if key in case}
+        if "svg_file" in case:
+            parts["svg"] = (HOSTILE / case["svg_file"]).read_text(encoding="utf-8")
+        data = TEMPLATES[case["format"]](**parts).encode("utf-8")
+        if "truncate" in case:
+            data = data[: int(len(data) * case["truncate"])]
+    path = directory / case["name"]
+    path.write_bytes(data)
+    return path
+
+
+def run_export(*inputs: Path, out: Path) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, ["export", *map(str, inputs), "--out", str(out)])
+    return result.exit_code, result.stdout, result.stderr
+
+
+# -- what a safe deck is ---------------------------------------------------------------------------
+
+#: tags and attributes the card builder writes into fields; anything else came from an input
+_FIELD_TAGS = {
+    "br": set(),
+    "div": {"class"},
+    "ol": {"class", "data-fd-seed"},
+    "li": {"class", "data-fd-key"},
+    "span": {"class"},
+    "img": {"class", "src", "alt", "style"},
+}
+_MEDIA_NAME_RE = re.compile(r"fd-[0-9a-f]{20}\.svg")
+
+
+class _FieldChecker(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.problems: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        allowed = _FIELD_TAGS.get(tag)
+        if allowed is None:
+            self.problems.append(f"tag <{tag}>")
+            return
+        for name, value in attrs:
+            if name not in allowed:
+                self.problems.append(f"attribute {name} on <{tag}>")
+            if name == "src" and not _MEDIA_NAME_RE.fullmatch(value or ""):
+                self.problems.append(f"src {value!r}")
+
+    def handle_comment(self, data: str) -> None:
+        self.problems.append("a comment")
+
+
+def assert_field_safe(name: str, value: str) -> None:
+    checker = _FieldChecker()
+    checker.feed(value)
+    checker.close()
+    assert not checker.problems, f"{name}: {checker.problems} in {value[:300]!r}"
+    assert not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]", value), f"{name}: control char"
+
+
+def assert_media_safe(path: Path) -> None:
+    assert _MEDIA_NAME_RE.fullmatch(path.name), path.name
+    data = path.read_text(encoding="utf-8")
+    root = ET.fromstring(data)  # well-formed XML, no DOCTYPE entities left to expand
+    assert "<!DOCTYPE" not in data and "<!ENTITY" not in data
+    for element in root.iter():
+        tag = element.tag.split("}")[-1].lower()
+        assert tag not in {"script", "foreignobject", "iframe", "image", "animate", "set"}, tag
+        for key, value in element.attrib.items():
+            local = key.split("}")[-1].lower()
+            assert not local.startswith("on"), key
+            if local == "href":
+                assert value.startswith("#"), value
+    without_namespaces = re.sub(r'xmlns(?::\w+)?="[^"]*"', "", data)
+    for danger in ("http:", "https:", "javascript:", "data:", "@import", "file:"):
+        assert danger not in without_namespaces.lower(), danger
+
+
+def check_collection(collection: Any) -> list[str]:
+    """Every field and media file is safe; the text of every field, unescaped, for `shows`."""
+    texts = []
+    for note in imported_notes(collection):
+        for name, value in note.fields.items():
+            assert_field_safe(f"{note.notetype}.{name}", value)
+            texts.append(html.unescape(re.sub(r"<[^>]*>", "", value)))
+    for media in Path(collection.media.dir()).iterdir():
+        assert_media_safe(media)
+        texts.append(html.unescape(media.read_text(encoding="utf-8")))
+    return texts
+
+
+# -- the catalogue ---------------------------------------------------------------------------------
+
+
+def _decks_of(out: Path) -> list[Path]:
+    return sorted(path for path in out.glob("*.apkg") if path.name != f"{GOOD_DATE}.apkg")
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("case", CASES, ids=[case["name"] for case in CASES])
+def test_hostile_input(case: dict[str, Any], tmp_path: Path, collection: Any) -> None:
+    if case.get("skip_if_root") and os.geteuid() == 0:
+        pytest.skip("root reads every file")
+    source = tmp_path / "in"
+    source.mkdir()
+    hostile = make_input(case, source)
+    good = source / "good.txt"
+    good_digest = text_digest(title="The Good Paper", date=GOOD_DATE).replace("2507.00001", "2501.99999")
+    good.write_text(good_digest, encoding="utf-8")
+    code, out, err = run_export(hostile, good, out=tmp_path / "decks")
+    assert "Traceback" not in out + err
+    assert "internal error" not in out + err
+    assert (tmp_path / "decks" / f"{GOOD_DATE}.apkg").is_file(), "the good input beside it must export"
+    expect = case["expect"]
+    errors = err.splitlines()
+    if expect == "failed":
+        assert code == 65, out + err
+        assert len(errors) == case.get("errors", 1), err
+        for line in errors:
+            assert line.startswith(f"flashdigest: error: {hostile}"), line
+        assert any(case["message"] in line for line in errors), (case["message"], err)
+        if "line" in case:
+            assert errors[0].startswith(f"flashdigest: error: {hostile}:{case['line']}: "), errors[0]
+    else:
+        assert code == 0 and err == "", out + err
+    decks = _decks_of(tmp_path / "decks")
+    assert len(decks) == case.get("decks", 1 if expect == "exported" else 0), out
+    for deck in [*decks, tmp_path / "decks" / f"{GOOD_DATE}.apkg"]:
+        import_deck(collection, deck)
+    texts = check_collection(collection)
+    assert any("The Good Paper" in text for text in texts)
+    if "shows" in case:
+        assert any(case["shows"] in text for text in texts), (case["shows"], texts)
+    if "notice" in case:
+        assert case["notice"] in out, out
+    assert not Path("/tmp/flashdigest-pwned").exists()
+
+
+def test_every_catalogue_entry_is_well_formed() -> None:
+    names = [case["name"] for case in CASES]
+    assert len(names) == len(set(names))
+    for case in CASES:
+        assert case["expect"] in ("exported", "failed", "skipped"), case
+        assert case.get("tries"), case
+        assert (
+            (case.get("make") and case["name"] in MAKERS) or "file" in case or case.get("format") in SUFFIXES
+        )
+        assert case["expect"] != "failed" or case.get("message"), case
+    assert set(MAKERS) <= set(names), "every maker is in the catalogue"
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads every file")
+def test_unreadable_file_is_one_line(tmp_path: Path) -> None:
+    locked = tmp_path / "locked.txt"
+    locked.write_text(text_digest())
+    locked.chmod(0)
+    code, _out, err = run_export(locked, out=tmp_path / "decks")
+    assert code == 65
+    assert err.splitlines() == [f"flashdigest: error: {locked}: cannot read: Permission denied"]
+
+
+# -- limits ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.timeout(60)
+def test_a_100_mb_file_is_refused_by_its_size_before_it_is_read(tmp_path: Path) -> None:
+    big = MAKERS["file-100mb.txt"](tmp_path, "big.txt")
+    tracemalloc.start()
+    try:
+        code, _out, err = run_export(big, out=tmp_path / "decks")
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert code == 65 and "byte limit" in err
+    assert peak < 8 * 1024 * 1024, f"peak {peak} bytes: the file was read"
+
+
+def test_limits_come_from_the_environment_and_bad_values_are_named() -> None:
+    limits, problems = Limits.from_environment(
+        {
+            "FLASHDIGEST_MAX_FIELD_CHARS": "500",
+            "FLASHDIGEST_MAX_PAPERS": "ten",
+            "FLASHDIGEST_MAX_YAML_DEPTH": "-1",
+        }
+    )
+    assert limits.max_field_chars == 500
+    assert limits.max_papers == Limits().max_papers
+    assert limits.max_yaml_depth == Limits().max_yaml_depth
+    assert problems == (
+        "FLASHDIGEST_MAX_PAPERS='ten' is not a positive integer; the default is used",
+        "FLASHDIGEST_MAX_YAML_DEPTH='-1' is not a positive integer; the default is used",
+    )
+    assert Limits.from_environment({}) == (Limits(), ())
+
+
+def test_a_lower_limit_set_in_the_environment_applies_to_a_fresh_process(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    digest = tmp_path / "d.txt"
+    digest.write_text(text_digest(title="x" * 300))
+    env = {**os.environ, "FLASHDIGEST_MAX_FIELD_CHARS": "200", "FLASHDIGEST_MAX_PAPERS": "ten"}
+    result = subprocess.run(
+        [sys.executable, "-m", "flashdigest", "export", str(digest), "--out", str(tmp_path / "d")],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 65
+    assert result.stderr.strip() == (
+        f"flashdigest: error: {digest}:5: line is 300 characters; a field takes at most 200 "
+        "(FLASHDIGEST_MAX_FIELD_CHARS)"
+    )
+    assert "notice: FLASHDIGEST_MAX_PAPERS='ten' is not a positive integer; the default is used" in result.stdout
+    assert LIMITS.max_field_chars == Limits().max_field_chars  # this process is untouched
+
+
+@pytest.mark.parametrize(
+    ("markup", "depth"),
+    [
+        ("<div><div></div><div><span>x</span></div></div>", 3),
+        ("<p><p><p><li><li><br><img>", 0),
+        ("<svg><path d='1'/><rect/><g><circle/></g></svg>", 2),
+        ("<div/>" * 5, 5),  # HTML ignores the slash on a div: they nest
+        ("<a" * 1000, 1),  # one tag whose attributes are '<a<a...'
+        ('<div title="<div><div>">' * 3, 6),  # a quoted ">" ends the tag early: over, never under
+        ("</span><div>" * 4, 4),  # a stray end tag closes nothing
+        ("<!-- <div><div> -->", 2),  # comments are counted: an over-estimate is safe
+    ],
+)
+def test_markup_depth_estimate(markup: str, depth: int) -> None:
+    assert markup_depth(markup) == depth
+
+
+def test_markup_depth_is_within_a_small_factor_of_what_lexbor_builds() -> None:
+    """Uncounted tags (``li``, ``td``...) nest only between counted ones: at most 4 to one."""
+    from selectolax.lexbor import LexborHTMLParser
+
+    for markup in [
+        "<div>" * 50,
+        "<b><i>" * 30,
+        '<div x="/>">' * 40,
+        "<ul><li>" * 30,
+        "<svg><g>" * 25,
+        "<table><tr><td>" * 20,
+    ]:
+        tree = LexborHTMLParser(markup)
+        deepest = max(_depth(node) for node in tree.root.traverse()) - 3  # html, body and the node itself
+        assert markup_depth(markup) >= deepest / 4, markup
+
+
+def _depth(node: Any) -> int:
+    depth = 0
+    while node is not None:
+        depth += 1
+        node = node.parent
+    return depth
