@@ -119,7 +119,8 @@ def _unanswered_notice(digest: Digest, count: int) -> str:
 def field_text(text: str) -> str:
     """Plain text as Anki field HTML: control characters removed, markup shown literally,
     ``$...$`` math turned into the ``\\(...\\)`` that Anki's MathJax renders."""
-    return math_delimiters(html.escape(clean_text(text).strip())).replace("\n", "<br>")
+    text = clean_text(text).strip().replace("\r\n", "\n").replace("\r", "\n")  # a lone CR is a break too
+    return math_delimiters(html.escape(text)).replace("\n", "<br>")
 
 
 # Pandoc's rule for TeX math between dollars: the opening $ has a non-space on its right, the

@@ -6,6 +6,7 @@ from __future__ import annotations
 import codecs
 import json
 import os
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -62,13 +63,23 @@ def jsonl_row(title: str = "A Plain Title", point: str = POINT, svg: str = SVG, 
     return json.dumps(row, ensure_ascii=False) + "\n"
 
 
+def yaml_quoted(text: str) -> str:
+    """``text`` as a YAML double-quoted scalar: JSON's escapes, but a character beyond U+FFFF as
+    YAML's ``\\UXXXXXXXX`` (YAML refuses JSON's surrogate pairs)."""
+    return re.sub(
+        r"\\u(d[89ab][0-9a-f]{2})\\u(d[c-f][0-9a-f]{2})",
+        lambda m: "\\U%08x" % (0x10000 + ((int(m[1], 16) - 0xD800) << 10) + int(m[2], 16) - 0xDC00),
+        json.dumps(text),
+    )
+
+
 def yaml_digest(title: str = "A Plain Title", point: str = POINT, svg: str = SVG, date: str = DATE) -> str:
-    """JSON strings are YAML double-quoted scalars, so any text goes in safely."""
+    """Every text goes in as a double-quoted scalar, so any text goes in safely."""
     return (
-        f"date: {date}\npapers:\n  - title: {json.dumps(title)}\n"
+        f"date: {date}\npapers:\n  - title: {yaml_quoted(title)}\n"
         "    link: http://arxiv.org/abs/2507.00001\n"
-        f"    points:\n      topic: {json.dumps(point)}\n      methods: methods\n"
-        f"    flowchart_svg: {json.dumps(svg)}\n"
+        f"    points:\n      topic: {yaml_quoted(point)}\n      methods: methods\n"
+        f"    flowchart_svg: {yaml_quoted(svg)}\n"
         "    questions:\n      - question: Is it?\n"
         "        options: [yes it is, no it is not]\n        answer: A\n"
     )
