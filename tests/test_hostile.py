@@ -26,6 +26,7 @@ from tests.anki_helpers import import_deck, imported_notes
 from tests.hostile.inputs import MAKERS, SUFFIXES, TEMPLATES, text_digest
 
 HOSTILE = Path(__file__).parent / "hostile"
+ROOT_DIR = Path(__file__).resolve().parent.parent
 CASES: list[dict[str, Any]] = yaml.safe_load((HOSTILE / "manifest.yaml").read_text(encoding="utf-8"))
 #: a good digest exported beside every hostile input: it must always come through
 GOOD_DATE = "2025-01-31"
@@ -249,7 +250,9 @@ def test_a_lower_limit_set_in_the_environment_applies_to_a_fresh_process(tmp_pat
         f"flashdigest: error: {digest}:5: line is 300 characters; a field takes at most 200 "
         "(FLASHDIGEST_MAX_FIELD_CHARS)"
     )
-    assert "notice: FLASHDIGEST_MAX_PAPERS='ten' is not a positive integer; the default is used" in result.stdout
+    assert (
+        "notice: FLASHDIGEST_MAX_PAPERS='ten' is not a positive integer; the default is used" in result.stdout
+    )
     assert LIMITS.max_field_chars == Limits().max_field_chars  # this process is untouched
 
 
@@ -293,3 +296,32 @@ def _depth(node: Any) -> int:
         depth += 1
         node = node.parent
     return depth
+
+
+# -- fuzzing: the seed corpus and every finding kept in it replay here, without atheris -------------
+
+FUZZ_INPUTS = sorted((ROOT_DIR / "fuzz" / "corpus").glob("*/*"))
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("path", FUZZ_INPUTS, ids=[f"{p.parent.name}/{p.name}" for p in FUZZ_INPUTS])
+def test_fuzz_corpus_replays_cleanly(path: Path) -> None:
+    from fuzz.targets import TARGETS
+
+    TARGETS[path.parent.name](path.read_bytes())
+
+
+@pytest.mark.parametrize(
+    "style",
+    [
+        "<style>rect{fill:url(http:/evil.example/x</style>",  # fuzz finding: unclosed url(, one slash
+        '<style>rect{background:image-set("https:/evil.example/a" 1x)}</style>',
+        '<rect style="fill:url(\'//evil.example/x"/>',
+    ],
+)
+def test_sanitizer_drops_unclosed_and_single_slash_addresses(style: str) -> None:
+    from flashdigest.cards.flowchart import sanitize_svg
+
+    document = sanitize_svg(f"<svg>{style}<rect/></svg>")
+    assert "evil" not in document
+    assert sanitize_svg(document) == document

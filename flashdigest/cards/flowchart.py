@@ -94,12 +94,15 @@ _ATTRIBUTES = _names(
 )  # fmt: skip
 _LINK_ATTRIBUTES = {"href", "xlink:href"}
 
-_URL_RE = re.compile(r"url\(\s*(['\"]?)(.*?)\1\s*\)", re.IGNORECASE | re.DOTALL)
+#: an unclosed ``url(`` runs to the end of the CSS, as a CSS parser reads it
+_URL_RE = re.compile(r"url\(\s*(['\"]?)(.*?)\1\s*(?:\)|$)", re.IGNORECASE | re.DOTALL)
 _FRAGMENT_RE = re.compile(r"#[A-Za-z_][\w.\-:]*")
 _CSS_DANGER_RE = re.compile(r"@import|expression\s*\(|javascript:|-moz-binding|behavior\s*:", re.IGNORECASE)
 _CSS_ESCAPE_RE = re.compile(r"\\(?:(?P<hex>[0-9a-fA-F]{1,6})\s?|(?P<char>[^\n0-9a-fA-F])|\n|$)")
 #: an address left outside any url() (as after a broken escape): removed, it has no business in a drawing
-_CSS_ADDRESS_RE = re.compile(r"(?:[a-z][a-z0-9+.\-]*:)?//[^\s;)}'\"]*", re.IGNORECASE)
+_CSS_ADDRESS_RE = re.compile(
+    r"(?:(?:[a-z][a-z0-9+.\-]*:)?//|(?:https?|ftp|wss?|file):/)[^\s;)}'\"]*", re.IGNORECASE
+)  # (``http:/host`` is ``http://host`` to a URL parser)
 _NUMBER_RE = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 #: characters XML 1.0 forbids (control characters but tab and newlines, lone surrogates, U+FFFE/F)
 _XML_INVALID_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")

@@ -1,0 +1,1 @@
+"""Fuzz targets (atheris) for each input format; see fuzz/README.md and `make fuzz`."""
