@@ -218,8 +218,8 @@ def _safe_value(name: str, value: str) -> str | None:
         return value.strip() if _FRAGMENT_RE.fullmatch(value.strip()) else None
     if name == "style":
         return sanitize_css(value) or None
-    if "\\" in value or ("(" in value and not _urls_are_fragments(value)):
-        return None  # presentation attributes are CSS values: no escapes, no outside URLs
+    if "\\" in value or ("(" in value and not _urls_are_fragments(value)) or _CSS_ADDRESS_RE.search(value):
+        return None  # presentation attributes are CSS values: no escapes, no outside URLs or addresses
     return value
 
 
