@@ -30,6 +30,7 @@ from flashdigest.parse import ParseOptions, read_digests
 from flashdigest.parse.source import clean_text
 from flashdigest.pipeline import ExportOptions, export_inputs
 from flashdigest.verify import import_package, throwaway_collection
+from fuzz.targets import UNSAFE_CSS_RE
 from tests.hostile.inputs import SVG, TEMPLATES, html_page, jsonl_row, text_digest, yaml_digest
 
 FORMATS = ("text", "html", "jsonl", "yaml")
@@ -263,8 +264,8 @@ def test_sanitized_svg_is_well_formed_safe_and_a_fixed_point(parts: list[str]) -
             if key.split("}")[-1] == "href":
                 assert value.startswith("#"), value
             active.append(value)
-    for danger in ("http:", "https:", "javascript:", "@import", "expression("):
-        assert not any(danger in value.lower() for value in active), (danger, document)
+    for value in active:
+        assert not UNSAFE_CSS_RE.search(value), (value, document)
     assert sanitize_svg(document) == document
 
 
