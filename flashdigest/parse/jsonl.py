@@ -21,9 +21,11 @@ so the caller has exported every good date before it hears of them.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import dataclasses
 import datetime as dt
 import json
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -83,9 +85,7 @@ def parse_jsonl(path: Path) -> Iterator[Digest]:
     """Yield one Digest per deck date of the archive at ``path``; then raise LineErrors if
     some lines could not be read."""
     try:
-        with path.open("rb") as handle:
-            if handle.read(2) in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
-                raise ParseError("a UTF-16 JSON-lines file; save it as UTF-8", path)
+        with path.open("rb") as raw, _as_utf8(raw) as handle:
             index = _index(handle, path)
             undated_seen: set[str] = set()
             for date, runs in index.runs.items():
@@ -94,6 +94,22 @@ def parse_jsonl(path: Path) -> Iterator[Digest]:
         raise ParseError(f"cannot read: {exc.strerror or exc}", path) from None
     if index.bad_lines:
         raise LineErrors(tuple(_reported_errors(index, path)), path)
+
+
+def _as_utf8(raw: BinaryIO) -> contextlib.AbstractContextManager[BinaryIO]:
+    """``raw`` itself, or for a UTF-16 file (with its BOM) a temporary UTF-8 copy made in chunks:
+    line offsets stay byte offsets and memory stays constant."""
+    if raw.read(2) not in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        raw.seek(0)
+        return contextlib.nullcontext(raw)
+    raw.seek(0)
+    decoder = codecs.getincrementaldecoder("utf-16")(errors="replace")
+    copy: BinaryIO = tempfile.TemporaryFile()  # noqa: SIM115 (closed by the caller's with)
+    while chunk := raw.read(1 << 20):
+        copy.write(decoder.decode(chunk).encode("utf-8", "surrogatepass"))
+    copy.write(decoder.decode(b"", final=True).encode("utf-8", "surrogatepass"))
+    copy.seek(0)
+    return copy
 
 
 def _reported_errors(index: _Index, path: Path) -> list[ParseError]:

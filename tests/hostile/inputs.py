@@ -138,6 +138,9 @@ MAKERS: dict[str, Callable[[Path, str], Path]] = {
     "utf16be.html": lambda d, n: _write(d, n, codecs.BOM_UTF16_BE + html_page().encode("utf-16-be")),
     "utf16le.yaml": lambda d, n: _write(d, n, codecs.BOM_UTF16_LE + yaml_digest().encode("utf-16-le")),
     "utf16le.jsonl": lambda d, n: _write(d, n, codecs.BOM_UTF16_LE + jsonl_row().encode("utf-16-le")),
+    "utf16be.jsonl": lambda d, n: _write(
+        d, n, codecs.BOM_UTF16_BE + (jsonl_row() + jsonl_row(title="Second Row")).encode("utf-16-be")
+    ),
     "invalid-utf8.txt": lambda d, n: _write(
         d, n, text_digest(title="Caf\udcff Title").encode("utf-8", "surrogateescape")
     ),
