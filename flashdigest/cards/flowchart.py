@@ -220,6 +220,8 @@ def _safe_value(name: str, value: str) -> str | None:
         return sanitize_css(value) or None
     if "\\" in value or ("(" in value and not _urls_are_fragments(value)) or _CSS_ADDRESS_RE.search(value):
         return None  # presentation attributes are CSS values: no escapes, no outside URLs or addresses
+    if _CSS_DANGER_RE.search(value):
+        return None  # nor javascript:, expression( and the like, whatever the attribute
     return value
 
 
