@@ -136,7 +136,8 @@ def sanitize_svg_node(node: LexborNode) -> str:
     )
     writer.children(node, 1)
     writer.parts.append("</svg>")
-    document = _XML_INVALID_RE.sub("", "".join(writer.parts))
+    # (a CR would come back as LF once parsed again: written as LF, the output is a fixed point)
+    document = _XML_INVALID_RE.sub("", "".join(writer.parts)).replace("\r\n", "\n").replace("\r", "\n")
     if len(document.encode("utf-8")) > MAX_SVG_BYTES:
         raise SvgRejected(f"flowchart SVG is over {MAX_SVG_BYTES} bytes once sanitized")
     return document
