@@ -7,12 +7,8 @@ good inputs beside it still export. Never a traceback, never an "internal error"
 
 from __future__ import annotations
 
-import html
 import os
-import re
 import tracemalloc
-import xml.etree.ElementTree as ET
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +18,9 @@ from click.testing import CliRunner
 
 from flashdigest.cli import main
 from flashdigest.limits import LIMITS, Limits, markup_depth
-from tests.anki_helpers import import_deck, imported_notes
+from tests.anki_helpers import import_deck
 from tests.hostile.inputs import MAKERS, SUFFIXES, TEMPLATES, text_digest
+from tests.hostile.safety import assert_field_safe, assert_media_safe, check_collection
 
 HOSTILE = Path(__file__).parent / "hostile"
 ROOT_DIR = Path(__file__).resolve().parent.parent
@@ -54,79 +51,6 @@ def run_export(*inputs: Path, out: Path) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
-# -- what a safe deck is ---------------------------------------------------------------------------
-
-#: tags and attributes the card builder writes into fields; anything else came from an input
-_FIELD_TAGS = {
-    "br": set(),
-    "div": {"class"},
-    "ol": {"class", "data-fd-seed"},
-    "li": {"class", "data-fd-key"},
-    "span": {"class"},
-    "img": {"class", "src", "alt", "style"},
-}
-_MEDIA_NAME_RE = re.compile(r"fd-[0-9a-f]{20}\.svg")
-
-
-class _FieldChecker(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.problems: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        allowed = _FIELD_TAGS.get(tag)
-        if allowed is None:
-            self.problems.append(f"tag <{tag}>")
-            return
-        for name, value in attrs:
-            if name not in allowed:
-                self.problems.append(f"attribute {name} on <{tag}>")
-            if name == "src" and not _MEDIA_NAME_RE.fullmatch(value or ""):
-                self.problems.append(f"src {value!r}")
-
-    def handle_comment(self, data: str) -> None:
-        self.problems.append("a comment")
-
-
-def assert_field_safe(name: str, value: str) -> None:
-    checker = _FieldChecker()
-    checker.feed(value)
-    checker.close()
-    assert not checker.problems, f"{name}: {checker.problems} in {value[:300]!r}"
-    assert not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]", value), f"{name}: control char"
-
-
-def assert_media_safe(path: Path) -> None:
-    assert _MEDIA_NAME_RE.fullmatch(path.name), path.name
-    data = path.read_text(encoding="utf-8")
-    root = ET.fromstring(data)  # well-formed XML, no DOCTYPE entities left to expand
-    assert "<!DOCTYPE" not in data and "<!ENTITY" not in data
-    for element in root.iter():
-        tag = element.tag.split("}")[-1].lower()
-        assert tag not in {"script", "foreignobject", "iframe", "image", "animate", "set"}, tag
-        for key, value in element.attrib.items():
-            local = key.split("}")[-1].lower()
-            assert not local.startswith("on"), key
-            if local == "href":
-                assert value.startswith("#"), value
-    without_namespaces = re.sub(r'xmlns(?::\w+)?="[^"]*"', "", data)
-    for danger in ("http:", "https:", "javascript:", "data:", "@import", "file:"):
-        assert danger not in without_namespaces.lower(), danger
-
-
-def check_collection(collection: Any) -> list[str]:
-    """Every field and media file is safe; the text of every field, unescaped, for `shows`."""
-    texts = []
-    for note in imported_notes(collection):
-        for name, value in note.fields.items():
-            assert_field_safe(f"{note.notetype}.{name}", value)
-            texts.append(html.unescape(re.sub(r"<[^>]*>", "", value)))
-    for media in Path(collection.media.dir()).iterdir():
-        assert_media_safe(media)
-        texts.append(html.unescape(media.read_text(encoding="utf-8")))
-    return texts
-
-
 # -- the catalogue ---------------------------------------------------------------------------------
 
 
@@ -149,20 +73,9 @@ def test_hostile_input(case: dict[str, Any], tmp_path: Path, collection: Any) ->
     assert "Traceback" not in out + err
     assert "internal error" not in out + err
     assert (tmp_path / "decks" / f"{GOOD_DATE}.apkg").is_file(), "the good input beside it must export"
-    expect = case["expect"]
-    errors = err.splitlines()
-    if expect == "failed":
-        assert code == 65, out + err
-        assert len(errors) == case.get("errors", 1), err
-        for line in errors:
-            assert line.startswith(f"flashdigest: error: {hostile}"), line
-        assert any(case["message"] in line for line in errors), (case["message"], err)
-        if "line" in case:
-            assert errors[0].startswith(f"flashdigest: error: {hostile}:{case['line']}: "), errors[0]
-    else:
-        assert code == 0 and err == "", out + err
+    assert_outcome(case, hostile, code, out, err)
     decks = _decks_of(tmp_path / "decks")
-    assert len(decks) == case.get("decks", 1 if expect == "exported" else 0), out
+    assert len(decks) == case.get("decks", 1 if case["expect"] == "exported" else 0), out
     for deck in [*decks, tmp_path / "decks" / f"{GOOD_DATE}.apkg"]:
         import_deck(collection, deck)
     texts = check_collection(collection)
@@ -172,6 +85,21 @@ def test_hostile_input(case: dict[str, Any], tmp_path: Path, collection: Any) ->
     if "notice" in case:
         assert case["notice"] in out, out
     assert not Path("/tmp/flashdigest-pwned").exists()
+
+
+def assert_outcome(case: dict[str, Any], hostile: Path, code: int, out: str, err: str) -> None:
+    """Exit code and stderr as the catalogue says: one line per problem, each naming the input."""
+    errors = err.splitlines()
+    if case["expect"] != "failed":
+        assert code == 0 and err == "", out + err
+        return
+    assert code == 65, out + err
+    assert len(errors) == case.get("errors", 1), err
+    for line in errors:
+        assert line.startswith(f"flashdigest: error: {hostile}"), line
+    assert any(case["message"] in line for line in errors), (case["message"], err)
+    if "line" in case:
+        assert errors[0].startswith(f"flashdigest: error: {hostile}:{case['line']}: "), errors[0]
 
 
 def test_every_catalogue_entry_is_well_formed() -> None:
@@ -325,3 +253,33 @@ def test_sanitizer_drops_unclosed_and_single_slash_addresses(style: str) -> None
     document = sanitize_svg(f"<svg>{style}<rect/></svg>")
     assert "evil" not in document
     assert sanitize_svg(document) == document
+
+
+@pytest.mark.parametrize(
+    "field",
+    [
+        "<script>alert(1)</script>",
+        '<img src="x" onerror="alert(1)">',
+        '<img class="fd-flowchart" src="../../etc/passwd">',
+        '<a href="javascript:alert(1)">x</a>',
+        "Field\x1fseparator",
+        "<!-- hidden -->",
+    ],
+)
+def test_the_field_check_catches_what_it_looks_for(field: str) -> None:
+    """The catalogue's safety check can fail: each of these would slip into a card."""
+    with pytest.raises(AssertionError):
+        assert_field_safe("Title", field)
+
+
+def test_the_media_check_catches_what_it_looks_for(tmp_path: Path) -> None:
+    unsafe = {
+        "fd-0123456789abcdef0123.svg": '<svg xmlns="http://www.w3.org/2000/svg"><script>x</script></svg>',
+        "fd-1123456789abcdef0123.svg": '<svg xmlns="http://www.w3.org/2000/svg" onload="x"/>',
+        "fd-2123456789abcdef0123.svg": '<svg xmlns="http://www.w3.org/2000/svg"><use href="http://e/x"/></svg>',
+        "flowchart.svg": '<svg xmlns="http://www.w3.org/2000/svg"/>',
+    }
+    for name, data in unsafe.items():
+        (tmp_path / name).write_text(data)
+        with pytest.raises(AssertionError):
+            assert_media_safe(tmp_path / name)
