@@ -245,6 +245,7 @@ def test_fuzz_corpus_replays_cleanly(path: Path) -> None:
         "<style>rect{fill:url(http:/evil.example/x</style>",  # fuzz finding: unclosed url(, one slash
         '<style>rect{background:image-set("https:/evil.example/a" 1x)}</style>',
         '<rect style="fill:url(\'//evil.example/x"/>',
+        '<text x="htt\x1cp:/evil.example/x">t</text>',  # fuzz finding: a control char hid the address
     ],
 )
 def test_sanitizer_drops_unclosed_and_single_slash_addresses(style: str) -> None:

@@ -207,7 +207,8 @@ def _attribute(raw_name: str, raw_value: str | None) -> str:
 
 def _checked_attribute(raw_name: str, raw_value: str | None) -> str:
     name = _ATTRIBUTES.get(raw_name) or _ATTRIBUTES.get(raw_name.lower())
-    value = None if name is None else _safe_value(name, raw_value or "")
+    # controls go before the checks: "htt\x1cp:/x" must not become "http:/x" after them
+    value = None if name is None else _safe_value(name, clean_text(raw_value or ""))
     return "" if value is None else f' {name}="{_xml_attr(value)}"'
 
 
