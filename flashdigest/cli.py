@@ -174,10 +174,15 @@ def verify(decks: tuple[Path, ...]) -> None:
     except VerifyError as error:
         click.echo(f"flashdigest: error: {error}", err=True)
         sys.exit(EXIT_UNAVAILABLE if error.file is None else EXIT_DATAERR)
-    for counts in imports:
-        click.echo(f"{counts.path}: {counts.new} new, {counts.updated} updated, {counts.duplicate} unchanged")
+    refused = [item for item in imports if isinstance(item, VerifyError)]
+    for item in imports:
+        if isinstance(item, VerifyError):
+            click.echo(f"flashdigest: error: {item}", err=True)
+        else:
+            click.echo(f"{item.path}: {item.new} new, {item.updated} updated, {item.duplicate} unchanged")
     for deck in decks_found:
         click.echo(f"{deck.deck}: {deck.notes} notes, {deck.cards} cards")
+    sys.exit(EXIT_DATAERR if refused else EXIT_OK)
 
 
 INSPECT_EPILOG = """\b

@@ -93,8 +93,14 @@ def _quote(name: str) -> str:
     return name.replace("\\", "\\\\").replace('"', '\\"').replace("*", "\\*").replace("_", "\\_")
 
 
-def verify_decks(paths: list[Path]) -> tuple[list[ImportCounts], list[DeckCounts]]:
-    """Import each package into one throwaway collection; the importer's counts and the decks."""
+def verify_decks(paths: list[Path]) -> tuple[list[ImportCounts | VerifyError], list[DeckCounts]]:
+    """Import each package into one throwaway collection: per package the importer's counts or
+    its error (a refused package does not stop the others), then notes and cards per deck."""
     with throwaway_collection() as collection:
-        imports = [import_package(collection, path) for path in paths]
+        imports: list[ImportCounts | VerifyError] = []
+        for path in paths:
+            try:
+                imports.append(import_package(collection, path))
+            except VerifyError as error:
+                imports.append(error)
         return imports, deck_counts(collection)

@@ -167,8 +167,10 @@ def test_verify_command_reports_notes_and_cards(tmp_path: Path) -> None:
     assert "Paper Digests::2026-01-15: 8 notes, 16 cards" in result.stdout
     broken = tmp_path / "broken.apkg"
     broken.write_bytes(b"PK\x03\x04 not really a zip")
-    result = CliRunner().invoke(main, ["verify", str(broken)])
-    assert result.exit_code == 65 and "Anki refused the package" in result.stderr
+    result = CliRunner().invoke(main, ["verify", str(broken), str(tmp_path / "out" / "2026-01-15.apkg")])
+    assert result.exit_code == 65
+    assert result.stderr.startswith(f"flashdigest: error: {broken}: Anki refused the package")
+    assert "Paper Digests::2026-01-15: 8 notes, 16 cards" in result.stdout  # the good deck still checked
 
 
 def write_corpus(folder: Path, count: int, marker: str) -> None:
