@@ -115,6 +115,20 @@ def test_every_catalogue_entry_is_well_formed() -> None:
     assert set(MAKERS) <= set(names), "every maker is in the catalogue"
 
 
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("case", CASES, ids=[case["name"] for case in CASES])
+def test_hostile_input_inspected(case: dict[str, Any], tmp_path: Path) -> None:
+    """`flashdigest inspect` reads every hostile input too: YAML out, or one line per problem."""
+    hostile = make_input(case, tmp_path)
+    result = CliRunner().invoke(main, ["inspect", str(hostile)])
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    assert result.exit_code in (0, 65)
+    assert "Traceback" not in result.stdout + result.stderr
+    assert "internal error" not in result.stdout + result.stderr
+    if result.exit_code == 0:
+        list(yaml.safe_load_all(result.stdout))  # what it prints reads back as YAML
+
+
 @pytest.mark.skipif(os.geteuid() == 0, reason="root reads every file")
 def test_unreadable_file_is_one_line(tmp_path: Path) -> None:
     locked = tmp_path / "locked.txt"

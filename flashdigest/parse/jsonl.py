@@ -161,7 +161,20 @@ def _decode_row(raw: bytes | None, path: Path, line: int) -> ArchiveRow | None:
         raise ParseError(f"not JSON: {exc.msg} at column {exc.colno}", path, line) from None
     except RecursionError:
         raise ParseError("not JSON that can be read: nested too deeply", path, line) from None
+    if "\\ud" in text.lower():  # a lone surrogate escape would reach the deck, or inspect's output
+        value = _without_surrogates(value)
     return read_row(value, path, line)
+
+
+def _without_surrogates(value: object) -> object:
+    """``value`` with every string's control characters removed and lone surrogates as U+FFFD."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, list):
+        return [_without_surrogates(item) for item in value]
+    if isinstance(value, dict):
+        return {clean_text(str(key)): _without_surrogates(item) for key, item in value.items()}
+    return value
 
 
 def _index(handle: BinaryIO, path: Path) -> _Index:
