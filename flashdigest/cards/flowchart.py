@@ -185,7 +185,7 @@ class _SvgWriter:
         if self.elements > MAX_SVG_ELEMENTS:
             raise SvgRejected(f"flowchart SVG has over {MAX_SVG_ELEMENTS} elements")
         attributes = "".join([_attribute(key, value) for key, value in raw_attributes.items()])
-        if name in ("title", "desc"):
+        if name in ("title", "desc", "style"):  # text only; a style sheet is sanitized whole, once
             self.parts.append(f"<{name}{attributes}>{_xml_text(node.text(deep=True), node)}</{name}>")
             return
         start = len(self.parts)
