@@ -260,6 +260,9 @@ def test_fuzz_corpus_replays_cleanly(path: Path) -> None:
         '<style>rect{background:image-set("https:/evil.example/a" 1x)}</style>',
         '<rect style="fill:url(\'//evil.example/x"/>',
         '<text x="htt\x1cp:/evil.example/x">t</text>',  # fuzz finding: a control char hid the address
+        '<text x="htt\ufffep:/evil.example/x">t</text>',  # the same with a noncharacter
+        "<style>a{fill:url\\6(http:/evil.example/x)}</style>",  # fuzz finding: an escaped control
+        "<rect style='fill:url\\fffe(//evil.example/x)'/>",
     ],
 )
 def test_sanitizer_drops_unclosed_and_single_slash_addresses(style: str) -> None:
