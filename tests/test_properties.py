@@ -246,6 +246,7 @@ svg_pieces = st.sampled_from(
 @given(parts=st.lists(st.one_of(svg_pieces, st.text(max_size=6)), max_size=40))
 @example(parts=["<style>", " "])  # found: <style></style> sanitized again became <style/>
 @example(parts=["<text>a\rb</text><rect x='1\r'/>"])  # found by fuzzing: a CR came back as LF
+@example(parts=["<text>\x05</text>"])  # found by fuzzing: <text></text>, then <text/>
 @example(parts=["<text>", " style='fill:url(http://e)'"])  # shown text, not a reference
 def test_sanitized_svg_is_well_formed_safe_and_a_fixed_point(parts: list[str]) -> None:
     markup = "<svg>" + "".join(parts)

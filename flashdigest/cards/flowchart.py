@@ -165,7 +165,7 @@ class _SvgWriter:
         for child in node.iter(include_text=keep_text):  # elsewhere text is layout whitespace
             tag = child.tag or "-"
             if tag == "-text":
-                if keep_text and (text := _xml_text(child.text_content or "", node)):
+                if keep_text and (text := _xml_text(_plain(child.text_content or ""), node)):
                     self.parts.append(text)  # (an empty one would make <style></style>, not <style/>)
             elif tag[0] != "-":  # an element, not a comment or doctype
                 self.element(child, tag, depth)
