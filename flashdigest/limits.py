@@ -26,6 +26,9 @@ class Limits:
     #: a digest file read whole (text, HTML, YAML) over this many bytes is refused unread;
     #: the JSON-lines archive is streamed and has no total size limit
     max_input_bytes: int = 64 * 1024 * 1024
+    #: an HTML page over this many bytes is refused unread (real pages are some 100 KB; checking
+    #: and parsing a page's tags takes about a second per 3 MB)
+    max_page_bytes: int = 16 * 1024 * 1024
     #: one text (a title, a point, a question, an option) over this many characters is refused
     max_field_chars: int = 20_000
     #: papers in one digest (a YAML document, one date of the archive)

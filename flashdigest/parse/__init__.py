@@ -50,7 +50,7 @@ def read_digests(path: Path, options: ParseOptions | None = None) -> Iterator[Di
     if fmt == "yaml":
         yield from parse_yaml(read_source(path, MAX_YAML_BYTES))
         return
-    source = read_source(path)
+    source = read_source(path, LIMITS.max_page_bytes if fmt == "html" else LIMITS.max_input_bytes)
     if fmt == "text":
         digest = parse_text(source)
         key = answer_key_path(path)
