@@ -29,6 +29,8 @@ class Limits:
     #: an HTML page over this many bytes is refused unread (real pages are some 100 KB; checking
     #: and parsing a page's tags takes about a second per 3 MB)
     max_page_bytes: int = 16 * 1024 * 1024
+    #: lines of a text digest (some 20 a paper)
+    max_text_lines: int = 100_000
     #: one text (a title, a point, a question, an option) over this many characters is refused
     max_field_chars: int = 20_000
     #: papers in one digest (a YAML document, one date of the archive)

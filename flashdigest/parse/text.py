@@ -37,6 +37,12 @@ class _Line:
 
 def parse_text(source: SourceText) -> Digest:
     """Parse a plain-text digest, or raise ParseError naming the line that breaks the layout."""
+    if (lines := source.text.count("\n") + 1) > LIMITS.max_text_lines:
+        raise ParseError(
+            f"{lines} lines, over the {LIMITS.max_text_lines} a text digest takes "
+            f"({env_name('max_text_lines')})",
+            source.path,
+        )
     return _TextParser(source).parse()
 
 
