@@ -39,6 +39,8 @@ class Limits:
     max_markup_depth: int = 2_000
     #: nesting of YAML collections (a digest needs 6), checked before composing
     max_yaml_depth: int = 64
+    #: values (scalars and collections, keys too) of one YAML document; 200 papers take some 70,000
+    max_yaml_nodes: int = 200_000
     #: one line of the JSON-lines archive
     max_jsonl_line_bytes: int = 4 * 1024 * 1024
     #: bad lines of a JSON-lines file beyond its good rows after which it is read no further

@@ -76,10 +76,20 @@ def parse_yaml(source: SourceText) -> Iterator[Digest]:
 
 def check_yaml_nesting(text: str, path: Path) -> None:
     """Refuse, from the event stream, anchors and aliases (the shared nodes of a billion-laughs
-    bomb) and collections nested over the limit, before composing them would recurse that deep
-    (libyaml's composer crashes the process past some 30,000 levels)."""
-    depth = 0
+    bomb), documents of more values than a digest has (composed, each costs some 300 bytes) and
+    collections nested over the limit (libyaml's composer crashes past some 30,000 levels)."""
+    depth = nodes = 0
     for event in yaml.parse(text, Loader=_SAFE_LOADER):
+        if isinstance(event, yaml.DocumentStartEvent):
+            nodes = 0
+        elif isinstance(event, yaml.NodeEvent):
+            nodes += 1
+            if nodes > LIMITS.max_yaml_nodes:
+                raise ParseError(
+                    f"a document of over {LIMITS.max_yaml_nodes} values ({env_name('max_yaml_nodes')})",
+                    path,
+                    _event_line(event),
+                )
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
             if depth > LIMITS.max_yaml_depth:

@@ -162,6 +162,9 @@ MAKERS: dict[str, Callable[[Path, str], Path]] = {
     "angle-a-9000.jsonl": lambda d, n: _write(d, n, jsonl_row(title="<a" * 9000).encode()),
     "flat-tags-17mb.html": lambda d, n: _write(d, n, html_page(point="<i></i>" * 2_500_000).encode()),
     "short-lines-15m.txt": lambda d, n: _write(d, n, (text_digest() + "x\n" * 15_000_000).encode()),
+    "values-3m.yaml": lambda d, n: _write(
+        d, n, ("date: 2025-07-01\npapers:\n" + "- x\n" * 3_000_000).encode()
+    ),
     "nested-100k.html": lambda d, n: _write(d, n, html_page(point="<div>" * 100_000).encode()),
     "nested-quiz-tabs.html": lambda d, n: _write(
         d, n, html_page(point='<div class="quiz-tab"><div class="quiz-popup">' * 990).encode()
