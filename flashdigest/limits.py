@@ -33,6 +33,8 @@ class Limits:
     max_text_lines: int = 100_000
     #: one text (a title, a point, a question, an option) over this many characters is refused
     max_field_chars: int = 20_000
+    #: digests (dates, decks) in one YAML file or archive
+    max_digests: int = 10_000
     #: papers in one digest (a YAML document, one date of the archive)
     max_papers: int = 200
     #: nesting of an HTML page's (or an SVG's) tags, estimated before parsing

@@ -198,6 +198,31 @@ def test_a_lower_limit_set_in_the_environment_applies_to_a_fresh_process(tmp_pat
     assert LIMITS.max_field_chars == Limits().max_field_chars  # this process is untouched
 
 
+def test_an_archive_of_more_dates_than_the_limit_exports_the_first_and_names_the_rest(tmp_path: Path) -> None:
+    """Each date is a deck to write: a 100 MB archive of one-row dates would be a million files."""
+    import subprocess
+    import sys
+
+    from tests.hostile.inputs import jsonl_row
+
+    archive = tmp_path / "dates.jsonl"
+    archive.write_text("".join(jsonl_row(title=f"T{day}", date=f"2025-07-0{day}") for day in range(1, 6)))
+    env = {**os.environ, "FLASHDIGEST_MAX_DIGESTS": "3"}
+    out = tmp_path / "decks"
+    result = subprocess.run(
+        [sys.executable, "-m", "flashdigest", "export", str(archive), "--out", str(out)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 65
+    assert result.stderr.splitlines() == [
+        f"flashdigest: error: {archive}:{line}: over 3 digest dates in one archive" for line in (4, 5)
+    ]
+    assert sorted(p.name for p in out.glob("*.apkg")) == [f"2025-07-0{day}.apkg" for day in (1, 2, 3)]
+
+
 @pytest.mark.parametrize(
     ("markup", "depth"),
     [

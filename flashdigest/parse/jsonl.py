@@ -36,7 +36,7 @@ from ..limits import LIMITS
 from ..model import Digest, Paper
 from .jsonl_row import ArchiveRow, read_row
 from .source import clean_text
-from .yaml_digest import MAX_PAPERS
+from .yaml_digest import MAX_DIGESTS, MAX_PAPERS
 
 #: a line longer than this (a paper with a huge flowchart, or not an archive) is reported, not read
 MAX_LINE_BYTES = LIMITS.max_jsonl_line_bytes
@@ -70,6 +70,9 @@ class _Index:
     def count_row(self, row: ArchiveRow, path: Path) -> bool:
         """Count ``row`` for its date; False (and a bad line) once the date has MAX_PAPERS rows."""
         count = self.rows_per_date.get(row.deck_date, 0) + 1
+        if count == 1 and len(self.rows_per_date) >= MAX_DIGESTS:  # each date is a deck to write
+            self.reject(ParseError(f"over {MAX_DIGESTS} digest dates in one archive", path, row.line))
+            return False
         if count > MAX_PAPERS:
             self.reject(
                 ParseError(

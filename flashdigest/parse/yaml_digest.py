@@ -36,7 +36,7 @@ from .text import parse_iso_date
 
 #: the whole file is read; an archive bigger than this exports directly from its JSONL (it streams)
 MAX_YAML_BYTES = MAX_INPUT_BYTES
-MAX_DIGESTS = 10_000
+MAX_DIGESTS = LIMITS.max_digests
 MAX_PAPERS = LIMITS.max_papers
 MAX_QUESTIONS = 20
 MAX_OPTIONS = 10
