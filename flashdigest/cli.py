@@ -35,6 +35,11 @@ Examples:
 Exit codes: 0 every input exported (or was unchanged); 65 some input
 failed, one stderr line each (the others were still exported); 75 another
 export is writing into the same --out (without --wait); 2 usage error.
+
+\b
+Size limits (file bytes, field length, nesting...) are raised with
+FLASHDIGEST_MAX_* environment variables, e.g. FLASHDIGEST_MAX_FIELD_CHARS=50000;
+the README lists them.
 """
 
 VERIFY_EPILOG = """\b
