@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 STATE_NAME = ".flashdigest-state.json"
-STATE_VERSION = 1
+STATE_VERSION = 2
 #: temporary files of this directory's writers (decks and the state) start with this
 TEMP_PREFIX = ".flashdigest-"
 
