@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -215,3 +216,51 @@ def test_sigkill_leaves_every_deck_old_or_new_and_whole(
     assert run_export(folder, out).wait() == 0
     assert not list(out.glob(".flashdigest-*.tmp"))
     assert all(b"OLD-MARKER" not in zipfile.ZipFile(d).read("collection.anki2") for d in out.glob("*.apkg"))
+
+
+def test_lock_of_a_killed_run_is_released(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, pathlib; from flashdigest.lock import output_lock\n"
+            f"with output_lock(pathlib.Path({str(out)!r}), wait=False):\n"
+            "    print('held', flush=True); sys.stdin.read()",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    )
+    assert holder.stdout is not None and holder.stdout.readline() == b"held\n"
+    busy = CliRunner().invoke(main, ["export", str(sample_copy(tmp_path)), "--out", str(out)])
+    assert busy.exit_code == 75
+    holder.kill()
+    holder.wait()
+    after = CliRunner().invoke(main, ["export", str(tmp_path / "in"), "--out", str(out), "-q"])
+    assert after.exit_code == 0 and (out / "2026-01-15.apkg").is_file()
+
+
+def test_progress_bar_on_a_terminal_for_long_runs(tmp_path: Path) -> None:
+    import pty
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    write_corpus(folder, 20, "MARKER")
+    command = [sys.executable, "-m", "flashdigest", "export", str(folder), "--out", str(tmp_path / "out")]
+    pid, terminal = pty.fork()
+    if pid == 0:  # the child: stdout and stderr are the terminal
+        os.execv(command[0], command)
+    output = b""
+    while True:
+        try:
+            chunk = os.read(terminal, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        output += chunk
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    text = output.decode("utf-8", "replace")
+    assert "exporting" in text and "100%" in text
+    assert "20 written, 0 unchanged, 0 failed" in text
