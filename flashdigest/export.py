@@ -69,7 +69,7 @@ def stamp_deck(build: DeckBuild, state: ExportState, now: float | None = None) -
     hashes = [notetypes_hash()]
     for note in build.notes:
         content = note_hash(note, build.deck_id)
-        note_mods[note.guid] = state.note_mod(f"{date}/{note.guid}", content, clock)
+        note_mods[note.guid] = state.note_mod(date, note.guid, content, clock)
         hashes.append(f"{note.guid}:{content}:{note_mods[note.guid]}")
     hashes.extend(f"{media.name}:{sha256_hex(media.data)}" for media in build.media)
     notetype_mod = state.notetype_mod(notetypes_hash(), clock)

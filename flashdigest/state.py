@@ -1,11 +1,13 @@
-"""The output directory's memory between runs: ``.flashdigest-state.json``.
+"""The output directory's memory between runs: the folder ``.flashdigest-state/``.
 
-It keeps, per input, a fingerprint of what was read (so an unchanged input is not parsed again);
-per deck, a hash of what was written (so an unchanged deck is not written again); and per note,
-a hash of its content with the modification time it was given. A note keeps its modification time
-while its content is unchanged, which makes the package byte-identical; a changed note gets a
-newer one, which is what makes Anki's importer take the correction. Losing the file costs a
-rebuild in which every note counts as newer: never a dropped correction.
+``index.json`` keeps, per input, a fingerprint of what was read (so an unchanged input is not
+parsed again) and, per deck, a hash of what was written (so an unchanged deck is not written
+again). ``notes/YYYY-MM-DD.json`` keeps, per note of that deck, a hash of its content with the
+modification time it was given; only the deck being built is held in memory, so memory does not
+grow with the number of decks. A note keeps its modification time while its content is unchanged,
+which makes the package byte-identical; a changed note gets a newer one, which is what makes
+Anki's importer take the correction. A lost, deleted or unreadable state costs a rebuild in which
+every note counts as newer: never a dropped correction.
 """
 
 from __future__ import annotations
@@ -19,8 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-STATE_NAME = ".flashdigest-state.json"
-STATE_VERSION = 2
+STATE_DIR = ".flashdigest-state"
+STATE_VERSION = 3
 #: temporary files of this directory's writers (decks and the state) start with this
 TEMP_PREFIX = ".flashdigest-"
 
@@ -42,29 +44,54 @@ def sha256_hex(*parts: bytes | str) -> str:
     return digest.hexdigest()
 
 
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _write_json(path: Path, data: Any, out_dir: Path, durable: bool) -> None:
+    """Write ``data`` to ``path`` through a temporary file in ``out_dir`` and a rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor, temp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".tmp", dir=out_dir)
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(json.dumps(data, sort_keys=True, separators=(",", ":")))
+            handle.flush()
+            if durable:
+                os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
 @dataclass
 class ExportState:
     """What the last runs wrote into one output directory (see the module docstring)."""
 
-    path: Path
+    out_dir: Path
     inputs: dict[str, dict[str, Any]] = field(default_factory=dict)
     decks: dict[str, dict[str, Any]] = field(default_factory=dict)
-    notes: dict[str, list[Any]] = field(default_factory=dict)
     notetypes: dict[str, int] = field(default_factory=dict)
-    #: whether anything changed since load (an unchanged state is not written again)
+    #: whether the index changed since load (an unchanged index is not written again)
     dirty: bool = False
+    #: the one deck whose note table is in memory, that table, and whether it changed
+    notes_date: str | None = None
+    notes: dict[str, list[Any]] = field(default_factory=dict)
+    notes_dirty: bool = False
 
     @classmethod
     def load(cls, out_dir: Path) -> ExportState:
         """The state of ``out_dir``; an empty one if it is missing, unreadable or of another version."""
-        path = out_dir / STATE_NAME
+        data = _read_json(out_dir / STATE_DIR / "index.json")
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            if data.get("version") != STATE_VERSION:
-                return cls(path)
-            return cls(path, data["inputs"], data["decks"], data["notes"], data["notetypes"])
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
-            return cls(path)
+            if data.get("version") == STATE_VERSION:
+                return cls(out_dir, data["inputs"], data["decks"], data["notetypes"])
+        except (KeyError, TypeError, AttributeError):
+            pass
+        return cls(out_dir)
 
     def set_deck(self, date: str, record: dict[str, Any]) -> None:
         if self.decks.get(date) != record:
@@ -72,31 +99,29 @@ class ExportState:
             self.dirty = True
 
     def save(self) -> None:
-        """Write the state atomically (temporary file, flush, rename), if anything changed."""
-        if not self.dirty:
-            return
-        data = {
-            "version": STATE_VERSION,
-            "inputs": self.inputs,
-            "decks": self.decks,
-            "notes": self.notes,
-            "notetypes": self.notetypes,
-        }
-        descriptor, temp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".tmp", dir=self.path.parent)
-        try:
-            with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-                handle.write(json.dumps(data, sort_keys=True, separators=(",", ":")))
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temp, self.path)
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
+        """Write what changed: the note table in memory, then the index (flushed to disk)."""
+        self._flush_notes()
+        if self.dirty:
+            index = {
+                "version": STATE_VERSION,
+                "inputs": self.inputs,
+                "decks": self.decks,
+                "notetypes": self.notetypes,
+            }
+            _write_json(self.out_dir / STATE_DIR / "index.json", index, self.out_dir, durable=True)
+            self.dirty = False
 
     # -- modification times --------------------------------------------------------------------
-    def note_mod(self, key: str, content_hash: str, now: int) -> int:
+    def note_mod(self, date: str, guid: str, content_hash: str, now: int) -> int:
         """The mod time of a note: kept while its content is unchanged, else newer than before."""
-        return self._mod(self.notes, key, content_hash, now)
+        self._use_notes(date)
+        entry = self.notes.get(guid)
+        if entry is not None and entry[0] == content_hash:
+            return int(entry[1])
+        mod = now if entry is None else max(now, int(entry[1]) + 1)
+        self.notes[guid] = [content_hash, mod]
+        self.notes_dirty = True
+        return mod
 
     def notetype_mod(self, content_hash: str, now: int) -> int:
         """The mod time of a note type version: the first time this exact version was written."""
@@ -106,14 +131,22 @@ class ExportState:
             self.dirty = True
         return self.notetypes[content_hash]
 
-    def _mod(self, table: dict[str, list[Any]], key: str, content_hash: str, now: int) -> int:
-        entry = table.get(key)
-        if entry is not None and entry[0] == content_hash:
-            return int(entry[1])
-        mod = now if entry is None else max(now, int(entry[1]) + 1)
-        table[key] = [content_hash, mod]
-        self.dirty = True
-        return mod
+    def _notes_path(self, date: str) -> Path:
+        return self.out_dir / STATE_DIR / "notes" / f"{date}.json"
+
+    def _use_notes(self, date: str) -> None:
+        if date == self.notes_date:
+            return
+        self._flush_notes()
+        table = _read_json(self._notes_path(date))
+        self.notes_date, self.notes = date, table if isinstance(table, dict) else {}
+
+    def _flush_notes(self) -> None:
+        """Write the note table in memory if it changed. Not fsynced: a table lost to a crash reads
+        as empty, which only makes the next build give those notes newer times."""
+        if self.notes_date is not None and self.notes_dirty:
+            _write_json(self._notes_path(self.notes_date), self.notes, self.out_dir, durable=False)
+            self.notes_dirty = False
 
     # -- incremental runs -----------------------------------------------------------------------
     def input_entry(self, source: Path) -> dict[str, Any] | None:

@@ -20,7 +20,7 @@ from flashdigest.cards import MCQ_FIELDS, PAPER_FIELDS, mcq_model, paper_model
 from flashdigest.cli import main
 from flashdigest.lock import output_lock
 from flashdigest.pipeline import ExportOptions, ExportReport, export_inputs
-from flashdigest.state import STATE_NAME
+from flashdigest.state import STATE_DIR
 from tests.anki_helpers import import_deck, imported_notes
 from tests.conftest import SAMPLES
 
@@ -68,7 +68,9 @@ def test_same_input_gives_byte_identical_decks_at_any_time(tmp_path: Path) -> No
     (again,) = [d.path for d in export([source], tmp_path / "a", now=1_700_000_000 + 9 * DAY).written]
     assert again.read_bytes() == original
     (tmp_path / "b").mkdir()
-    shutil.copy(tmp_path / "a" / STATE_NAME, tmp_path / "b" / STATE_NAME)  # the state travels with the decks
+    shutil.copytree(
+        tmp_path / "a" / STATE_DIR, tmp_path / "b" / STATE_DIR
+    )  # the state travels with the decks
     (elsewhere,) = [d.path for d in export([source], tmp_path / "b", now=1_800_000_000).written]
     assert elsewhere.read_bytes() == original
     with zipfile.ZipFile(elsewhere) as archive:
@@ -108,7 +110,7 @@ def test_lost_state_never_drops_a_correction(tmp_path: Path, collection: Any) ->
     out = tmp_path / "out"
     (deck,) = [d.path for d in export([source], out, now=1_700_000_000).written]
     import_deck(collection, deck)
-    (out / STATE_NAME).unlink()
+    shutil.rmtree(out / STATE_DIR)
     source.write_text(source.read_text().replace("2.0 bits", "2.5 bits"))
     export([source], out, now=1_700_000_000 + DAY)
     counts = import_deck(collection, deck)
