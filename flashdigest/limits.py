@@ -103,6 +103,9 @@ def markup_depth(markup: str, stop_above: int | None = None) -> int:
     the estimate); an end tag closes only an open tag of its own name; a ``<`` inside a tag (before
     its first ``>``) starts no tag, so ``'<a' * 40000`` is one tag, as a browser reads it.
     """
+    tags_at_most = markup.count("<")
+    if stop_above is not None and tags_at_most <= stop_above:
+        return tags_at_most  # fewer tags than the limit: no need to scan (real pages have ~1,400)
     open_counts: dict[str, int] = {}
     depth = deepest = 0
     tag_end = -1
