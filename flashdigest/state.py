@@ -2,11 +2,12 @@
 
 ``index.json`` keeps, per input, a fingerprint of what was read (so an unchanged input is not
 parsed again) and, per deck, a hash of what was written (so an unchanged deck is not written
-again). ``notes/YYYY-MM-DD.json`` keeps, per note of that deck, a hash of its content with the
-modification time it was given; only the deck being built is held in memory, so memory does not
-grow with the number of decks. A note keeps its modification time while its content is unchanged,
-which makes the package byte-identical; a changed note gets a newer one, which is what makes
-Anki's importer take the correction. A lost, deleted or unreadable state costs a rebuild in which
+again). ``notes/YYYY-MM.json`` keeps, per note of that month's decks, a hash of its content with
+the modification time it was given; only the month being built is held in memory, so memory does
+not grow with the number of decks (and a year of decks costs twelve small writes, not 365).
+A note keeps its modification time while its content is unchanged, which makes the package
+byte-identical; a changed note gets a newer one, which is what makes Anki's importer take the
+correction. A lost, deleted or unreadable state costs a rebuild in which
 every note counts as newer: never a dropped correction.
 """
 
@@ -77,8 +78,8 @@ class ExportState:
     notetypes: dict[str, int] = field(default_factory=dict)
     #: whether the index changed since load (an unchanged index is not written again)
     dirty: bool = False
-    #: the one deck whose note table is in memory, that table, and whether it changed
-    notes_date: str | None = None
+    #: the one month (YYYY-MM) whose note table is in memory, that table, and whether it changed
+    notes_month: str | None = None
     notes: dict[str, list[Any]] = field(default_factory=dict)
     notes_dirty: bool = False
 
@@ -114,12 +115,13 @@ class ExportState:
     # -- modification times --------------------------------------------------------------------
     def note_mod(self, date: str, guid: str, content_hash: str, now: int) -> int:
         """The mod time of a note: kept while its content is unchanged, else newer than before."""
-        self._use_notes(date)
-        entry = self.notes.get(guid)
+        self._use_notes(date[:7])
+        key = f"{date}/{guid}"
+        entry = self.notes.get(key)
         if entry is not None and entry[0] == content_hash:
             return int(entry[1])
         mod = now if entry is None else max(now, int(entry[1]) + 1)
-        self.notes[guid] = [content_hash, mod]
+        self.notes[key] = [content_hash, mod]
         self.notes_dirty = True
         return mod
 
@@ -131,21 +133,21 @@ class ExportState:
             self.dirty = True
         return self.notetypes[content_hash]
 
-    def _notes_path(self, date: str) -> Path:
-        return self.out_dir / STATE_DIR / "notes" / f"{date}.json"
+    def _notes_path(self, month: str) -> Path:
+        return self.out_dir / STATE_DIR / "notes" / f"{month}.json"
 
-    def _use_notes(self, date: str) -> None:
-        if date == self.notes_date:
+    def _use_notes(self, month: str) -> None:
+        if month == self.notes_month:
             return
         self._flush_notes()
-        table = _read_json(self._notes_path(date))
-        self.notes_date, self.notes = date, table if isinstance(table, dict) else {}
+        table = _read_json(self._notes_path(month))
+        self.notes_month, self.notes = month, table if isinstance(table, dict) else {}
 
     def _flush_notes(self) -> None:
         """Write the note table in memory if it changed. Not fsynced: a table lost to a crash reads
         as empty, which only makes the next build give those notes newer times."""
-        if self.notes_date is not None and self.notes_dirty:
-            _write_json(self._notes_path(self.notes_date), self.notes, self.out_dir, durable=False)
+        if self.notes_month is not None and self.notes_dirty:
+            _write_json(self._notes_path(self.notes_month), self.notes, self.out_dir, durable=False)
             self.notes_dirty = False
 
     # -- incremental runs -----------------------------------------------------------------------
