@@ -262,3 +262,20 @@ def test_a_last_line_cut_off_mid_write_is_named_as_such(tmp_path: Path) -> None:
     assert error.line == 2 and "still being written" in error.reason
     archive.write_text(json.dumps(row("No Newline")), encoding="utf-8")
     assert [d.papers[0].title for d in parse_jsonl(archive)] == ["No Newline"]
+
+
+def test_lone_surrogate_escapes_are_replaced_with_a_notice_and_pairs_kept(tmp_path: Path) -> None:
+    archive = tmp_path / "s.jsonl"
+    row = {"published_at": "2025-03-03", "content": "1. **Topic and Domain:** ok", "date": "2025-03-04"}
+    lines = [
+        json.dumps({**row, "title": "Lone ", "url": "http://arxiv.org/abs/2503.00001"})[:-1].replace(
+            '"Lone "', '"Lone \\ud800 here"'
+        )
+        + "}",
+        json.dumps({**row, "title": "Pair \U0001f600", "url": "http://arxiv.org/abs/2503.00002"}),
+    ]
+    archive.write_text("\n".join(lines) + "\n")
+    (digest,) = parse_jsonl(archive)
+    assert [p.title for p in digest.papers] == ["Lone \ufffd here", "Pair \U0001f600"]
+    replaced = [n for n in digest.notices if "surrogate" in n]
+    assert replaced == [f"{archive}:1: lone UTF-16 surrogate escapes (\\udXXX) replaced with U+FFFD"]

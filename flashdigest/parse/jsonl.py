@@ -25,6 +25,7 @@ import contextlib
 import dataclasses
 import datetime as dt
 import json
+import re
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -206,9 +207,11 @@ def _index(handle: BinaryIO, path: Path) -> _Index:
     return index
 
 
-def _rows(handle: BinaryIO, path: Path, date: dt.date, runs: list[_Run]) -> Iterator[tuple[ArchiveRow, bool]]:
+def _rows(
+    handle: BinaryIO, path: Path, date: dt.date, runs: list[_Run]
+) -> Iterator[tuple[ArchiveRow, str | None]]:
     """Pass 2: the good rows of ``date`` in its runs (the first MAX_PAPERS, as pass 1 counted),
-    each with whether its bytes were not UTF-8."""
+    each with the notice of what its text lost (bad UTF-8, lone surrogates), if anything."""
     count = 0
     for run in runs:
         for number, end, raw in _lines(handle, run.start, run.first_line):
@@ -218,13 +221,27 @@ def _rows(handle: BinaryIO, path: Path, date: dt.date, runs: list[_Run]) -> Iter
                 row = None  # reported in pass 1
             if row is not None and row.deck_date == date and count < MAX_PAPERS:
                 count += 1
-                yield row, raw is not None and _has_bad_utf8(raw)
+                yield row, _replacement(raw) if raw is not None else None
             if end >= run.end:
                 break
 
 
-def _has_bad_utf8(raw: bytes) -> bool:
-    return "\ufffd" in raw.decode("utf-8", errors="replace") and b"\xef\xbf\xbd" not in raw
+def _replacement(raw: bytes) -> str | None:
+    """What decoding a good row's line had to replace with U+FFFD, said for a notice; None if nothing."""
+    text = raw.decode("utf-8", errors="replace")
+    if "\ufffd" in text and b"\xef\xbf\xbd" not in raw:
+        return "invalid UTF-8 bytes replaced with U+FFFD"
+    if "\\ud" in text.lower():  # escapes of a surrogate pair are fine; a lone one is not text
+        try:
+            decoded = json.dumps(json.loads(text.lstrip("\ufeff")), ensure_ascii=False)
+        except (ValueError, RecursionError):
+            return None
+        if _LONE_SURROGATE_RE.search(decoded):
+            return "lone UTF-16 surrogate escapes (\\udXXX) replaced with U+FFFD"
+    return None
+
+
+_LONE_SURROGATE_RE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass
@@ -238,9 +255,9 @@ class _Group:
 
 def _digest(handle: BinaryIO, path: Path, date: dt.date, runs: list[_Run], undated_seen: set[str]) -> Digest:
     group = _Group()
-    for row, bad_utf8 in _rows(handle, path, date, runs):
-        if bad_utf8:
-            group.notices.append(f"{path}:{row.line}: invalid UTF-8 bytes replaced with U+FFFD")
+    for row, replaced in _rows(handle, path, date, runs):
+        if replaced:
+            group.notices.append(f"{path}:{row.line}: {replaced}")
         if not row.dated:
             group.undated_lines.append(row.line)
             if row.paper.identity in undated_seen and row.paper.identity not in group.papers:
