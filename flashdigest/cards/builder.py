@@ -131,6 +131,8 @@ _INLINE_MATH_RE = re.compile(r"(?<![\\$])\$(?=[^\s$])((?:\\.|[^$\\\n])*?)(?<=[^\
 
 def math_delimiters(text: str) -> str:
     """``$$x$$`` -> ``\\[x\\]`` and ``$x$`` -> ``\\(x\\)``; dollars that are not math stay as they are."""
+    if "$" not in text:  # nearly every field: no regex work
+        return text
     text = _DISPLAY_MATH_RE.sub(r"\\[\1\\]", text)
     return _INLINE_MATH_RE.sub(r"\\(\1\\)", text)
 
