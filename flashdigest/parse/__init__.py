@@ -25,7 +25,7 @@ from .answers import apply_answer_key
 from .html import parse_html
 from .jsonl import parse_jsonl
 from .source import decode_source, read_source
-from .text import parse_text
+from .text import HEADING_RE, parse_text
 from .yaml_digest import MAX_YAML_BYTES, parse_yaml
 
 __all__ = [
@@ -84,7 +84,6 @@ def check_field_lengths(digest: Digest) -> Digest:
 
 #: how much of a file format detection looks at
 HEAD_BYTES = 8192
-_TEXT_HEADING_RE = re.compile(r"^\s*\d{4}-\d{1,2}-\d{1,2}\s+Papers?\s*$", re.IGNORECASE | re.MULTILINE)
 _YAML_DIGEST_RE = re.compile(r"^(?:---|%YAML|date\s*:|papers\s*:)", re.MULTILINE)
 
 
@@ -106,7 +105,7 @@ def detect_format(text: str, path: Path) -> str:
         return "html"
     if head.startswith("{"):
         return "jsonl"
-    if _TEXT_HEADING_RE.search(text[:HEAD_BYTES]):
+    if any(HEADING_RE.match(line.strip()) for line in text[:HEAD_BYTES].splitlines()):
         return "text"
     if _YAML_DIGEST_RE.search(text[:HEAD_BYTES]):
         return "yaml"

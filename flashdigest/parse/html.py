@@ -26,7 +26,7 @@ from ..model import Digest, Paper, PointKind, Question
 from ..options import LANGUAGES
 from .html_text import chunk_points, collapse_space, visible_text
 from .source import SourceText
-from .text import parse_iso_date
+from .text import LINK_LINE_RE, NUMBERED_RE, PAPER_LINE_RE, PUBLISHED_LINE_RE, parse_iso_date, published_date
 from .yaml_digest import MAX_QUESTIONS
 
 #: the language of a page that marks none (every page before 2026-03)
@@ -37,10 +37,6 @@ MAX_PAPERS = 1000
 MAX_POINT_CHUNKS = 4 * len(PointKind)
 
 _DATE_RE = re.compile(r"(?P<date>\d{4}-\d{1,2}-\d{1,2})\s+Papers?\b", re.IGNORECASE)
-_PAPER_HEADING_RE = re.compile(r"^Paper\s*:?\s*(?P<number>\d+)$", re.IGNORECASE)
-_PUBLISHED_RE = re.compile(r"^Published\s*:\s*(?P<value>.*)$", re.IGNORECASE)
-_LINK_RE = re.compile(r"^Link\s*:\s*(?P<value>.*)$", re.IGNORECASE)
-_QUESTION_NUMBER_RE = re.compile(r"^(?P<number>\d+)[.)]\s*(?P<body>.*)$", re.DOTALL)
 
 
 @dataclass
@@ -195,7 +191,7 @@ def _summary_card(root: LexborNode, page: _Page) -> LexborNode:
 
 def _paper_number(root: LexborNode, card: LexborNode, position: int, page: _Page) -> int:
     for heading in page.owned(root, card, "h2, h3"):
-        match = _PAPER_HEADING_RE.match(visible_text(heading))
+        match = PAPER_LINE_RE.match(visible_text(heading))
         if match:
             return int(match["number"])
     return position
@@ -207,13 +203,11 @@ def _header(root: LexborNode, card: LexborNode, number: int, page: _Page) -> tup
     published: dt.date | None = None
     for paragraph in page.owned(root, card, "p"):
         text = visible_text(paragraph)
-        if match := _PUBLISHED_RE.match(text):
-            published = parse_iso_date(match["value"])
-            if published is None and match["value"].strip():
-                page.notice(
-                    f"paper {number}: published date {match['value'].strip()!r} is not YYYY-MM-DD; left blank"
-                )
-        elif match := _LINK_RE.match(text):
+        if match := PUBLISHED_LINE_RE.match(text):
+            published, problem = published_date(match["value"], number)
+            if problem:
+                page.notice(problem)
+        elif match := LINK_LINE_RE.match(text):
             anchor = paragraph.css_first("a[href]")
             link = collapse_space((anchor.attributes.get("href") or "") if anchor is not None else "")
             link = link or match["value"].strip()
@@ -274,7 +268,7 @@ def _questions(root: LexborNode, paper: int, page: _Page) -> tuple[Question, ...
 def _question(popup: LexborNode, paper: int, number: int, page: _Page) -> Question | None:
     text_node = popup.css_first(".quiz-question")
     text = visible_text(text_node) if text_node is not None else ""
-    match = _QUESTION_NUMBER_RE.match(text)
+    match = NUMBERED_RE.match(text)
     if match and int(match["number"]) == number:
         text = match["body"]
     choices = popup.css(".quiz-choice")

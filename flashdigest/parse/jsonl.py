@@ -25,7 +25,6 @@ import contextlib
 import dataclasses
 import datetime as dt
 import json
-import re
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -36,7 +35,7 @@ from ..errors import LineErrors, ParseError
 from ..limits import LIMITS
 from ..model import Digest, Paper
 from .jsonl_row import ArchiveRow, read_row
-from .source import clean_text
+from .source import SURROGATE_RE, clean_text
 from .yaml_digest import MAX_DIGESTS, MAX_PAPERS
 
 #: a line longer than this (a paper with a huge flowchart, or not an archive) is reported, not read
@@ -236,12 +235,9 @@ def _replacement(raw: bytes) -> str | None:
             decoded = json.dumps(json.loads(text.lstrip("\ufeff")), ensure_ascii=False)
         except (ValueError, RecursionError):
             return None
-        if _LONE_SURROGATE_RE.search(decoded):
+        if SURROGATE_RE.search(decoded):
             return "lone UTF-16 surrogate escapes (\\udXXX) replaced with U+FFFD"
     return None
-
-
-_LONE_SURROGATE_RE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass

@@ -15,7 +15,8 @@ MAX_INPUT_BYTES = LIMITS.max_input_bytes
 
 # C0 controls but tab and newline, DEL, and C1 controls; U+001F (Anki's field separator) among them.
 _CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+#: a lone UTF-16 surrogate: not text (Anki rejects a package holding one)
+SURROGATE_RE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -58,4 +59,4 @@ def decode_source(data: bytes, path: Path) -> SourceText:
 
 def clean_text(text: str) -> str:
     """Remove control characters (tab and newline kept) and lone surrogates."""
-    return _SURROGATE_RE.sub("\ufffd", _CONTROL_RE.sub("", text))
+    return SURROGATE_RE.sub("\ufffd", _CONTROL_RE.sub("", text))

@@ -19,14 +19,17 @@ from ..limits import LIMITS, env_name
 from ..model import Digest, Paper, PointKind, Question
 from .source import SourceText
 
-_HEADING_RE = re.compile(r"^(?P<date>\d{4}-\d{1,2}-\d{1,2})\s+Papers?$", re.IGNORECASE)
+# The digest's own line vocabulary, which the page shows too (the HTML parser matches its
+# paragraphs and headings with the same patterns).
+HEADING_RE = re.compile(r"^(?P<date>\d{4}-\d{1,2}-\d{1,2})\s+Papers?$", re.IGNORECASE)
+PAPER_LINE_RE = re.compile(r"^Paper\s*:?\s*(?P<number>\d+)$", re.IGNORECASE)
+PUBLISHED_LINE_RE = re.compile(r"^Published\s*:\s*(?P<value>.*)$", re.IGNORECASE)
+LINK_LINE_RE = re.compile(r"^Link\s*:\s*(?P<value>.*)$", re.IGNORECASE)
+#: a numbered question, ``1. What ...?``
+NUMBERED_RE = re.compile(r"^(?P<number>\d+)[.)]\s*(?P<body>.*)$", re.DOTALL)
 _FURNITURE_RE = re.compile(r"^\d+\s*/\s*\d+$")
-_PAPER_RE = re.compile(r"^Paper\s*:?\s*(?P<number>\d+)$", re.IGNORECASE)
-_PUBLISHED_RE = re.compile(r"^Published\s*:\s*(?P<value>.*)$", re.IGNORECASE)
-_LINK_RE = re.compile(r"^Link\s*:\s*(?P<value>.*)$", re.IGNORECASE)
 _POINT_RE = re.compile(r"^(?P<number>[1-9])\.\s*(?P<body>.*)$")
 _QUESTION_LABEL_RE = re.compile(r"^Q\s*(?P<number>\d+)$", re.IGNORECASE)
-_NUMBERED_RE = re.compile(r"^(?P<number>\d+)[.)]\s*(?P<body>.*)$")
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,14 @@ def parse_iso_date(value: str) -> dt.date | None:
         return dt.date(*(int(part) for part in match.groups()))
     except ValueError:
         return None
+
+
+def published_date(value: str, paper: int) -> tuple[dt.date | None, str | None]:
+    """The date of a ``Published:`` line, or None and what is wrong with it (for a notice)."""
+    date = parse_iso_date(value)
+    if date is None and value.strip():
+        return None, f"paper {paper}: published date {value.strip()!r} is not YYYY-MM-DD; left blank"
+    return date, None
 
 
 class _TextParser:
@@ -106,20 +117,20 @@ class _TextParser:
 
     def _heading(self) -> dt.date:
         for index, line in enumerate(self.lines):
-            match = _HEADING_RE.match(line.text)
+            match = HEADING_RE.match(line.text)
             if match:
                 date = parse_iso_date(match["date"])
                 if date is None:
                     raise self._error(f"heading date {match['date']!r} is not a real date", line)
                 self.pos = index + 1
                 return date
-            if _PAPER_RE.match(line.text):
+            if PAPER_LINE_RE.match(line.text):
                 break
         first = self.lines[0] if self.lines else None
         raise self._error("no 'YYYY-MM-DD Papers' heading: not a text digest", first)
 
     def _paper_number(self, line: _Line) -> int | None:
-        match = _PAPER_RE.match(line.text)
+        match = PAPER_LINE_RE.match(line.text)
         return int(match["number"]) if match else None
 
     def _skip_furniture(self) -> None:
@@ -158,14 +169,11 @@ class _TextParser:
         published: dt.date | None = None
         link = ""
         while (line := self._peek()) is not None:
-            if match := _PUBLISHED_RE.match(line.text):
-                published = parse_iso_date(match["value"])
-                if published is None and match["value"].strip():
-                    self.notices.append(
-                        f"{self.source.path}:{line.number}: paper {number}: published date "
-                        f"{match['value'].strip()!r} is not YYYY-MM-DD; left blank"
-                    )
-            elif match := _LINK_RE.match(line.text):
+            if match := PUBLISHED_LINE_RE.match(line.text):
+                published, problem = published_date(match["value"], number)
+                if problem:
+                    self.notices.append(f"{self.source.path}:{line.number}: {problem}")
+            elif match := LINK_LINE_RE.match(line.text):
                 link = match["value"].strip()
             else:
                 break
@@ -214,7 +222,7 @@ class _TextParser:
         if question_line is None or self._ends_options(paper, number):
             raise self._error(f"paper {paper} Q{number} has no question text", label)
         self._take()
-        match = _NUMBERED_RE.match(question_line.text)
+        match = NUMBERED_RE.match(question_line.text)
         text = match["body"] if match and int(match["number"]) == number else question_line.text
         options: list[str] = []
         while self._peek() is not None and not self._ends_options(paper, number):
