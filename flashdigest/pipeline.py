@@ -124,31 +124,35 @@ def _file_hash(path: Path) -> str:
         return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
-def _unchanged_since_last_run(path: Path, options: ExportOptions, state: ExportState) -> list[str] | None:
-    """The dates of ``path``'s decks if it is unchanged since its last export, else None.
+def _compare_with_last_run(
+    path: Path, options: ExportOptions, state: ExportState
+) -> tuple[list[str] | None, list[Any], str | None]:
+    """The dates of ``path``'s decks if it is unchanged since its last export (else None), with
+    its stamp and, when the stamp did not settle it, its fingerprint (so neither is taken twice).
 
     Size and mtime answer first; when they differ, the content's hash decides."""
+    stamp = input_stamp(path, options)
     entry = state.input_entry(path)
     if entry is None or not state.decks_present(entry, options.out_dir):
-        return None
-    stamp = input_stamp(path, options)
-    if entry.get("stamp") != stamp:
-        fingerprint = input_fingerprint(path, options)
-        if entry.get("fingerprint") != fingerprint:
-            return None
-        state.record_input(path, fingerprint, stamp, entry["dates"])  # touched, not changed
-    return list(entry["dates"])
+        return None, stamp, None
+    if entry.get("stamp") == stamp:
+        return list(entry["dates"]), stamp, None
+    fingerprint = input_fingerprint(path, options)
+    if entry.get("fingerprint") != fingerprint:
+        return None, stamp, fingerprint
+    state.record_input(path, fingerprint, stamp, entry["dates"])  # touched, not changed
+    return list(entry["dates"]), stamp, fingerprint
 
 
 def _export_input(path: Path, options: ExportOptions, state: ExportState, report: ExportReport) -> None:
     try:
-        dates = _unchanged_since_last_run(path, options, state)
-        if dates is not None:
-            report.unchanged.extend(options.out_dir / f"{date}.apkg" for date in dates)
+        unchanged, stamp, fingerprint = _compare_with_last_run(path, options, state)
+        if unchanged is not None:
+            report.unchanged.extend(options.out_dir / f"{date}.apkg" for date in unchanged)
             return
         from .parse import read_digests
 
-        stamp, fingerprint = input_stamp(path, options), input_fingerprint(path, options)
+        fingerprint = fingerprint or input_fingerprint(path, options)
         dates = [
             date
             for digest in read_digests(path, options.parse)
