@@ -23,9 +23,9 @@ from typing import BinaryIO
 
 import genanki
 
-from .cards import DeckBuild, mcq_model, paper_model
-from .errors import ExportError
-from .state import TEMP_PREFIX, ExportState, sha256_hex
+from ..cards import DeckBuild, mcq_model, paper_model
+from ..errors import ExportError
+from ..state import TEMP_PREFIX, ExportState, sha256_hex
 
 #: fixed zip entry time, so that the archive's bytes depend on its content only
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
