@@ -3,19 +3,27 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: decks test lint bench clean screenshots fuzz
+# Every install is from a lock file of exact versions with their hashes (requirements.txt for the
+# tool, requirements-dev.txt for the tool + tests + lint), so a dependency's new release cannot
+# change what a fresh clone gets. `make lock` refreshes both from pyproject.toml's ranges.
+PIP    := $(BIN)/python -m pip --disable-pip-version-check
+LOCKED := $(PIP) install --quiet --require-hashes --no-deps
+SELF   := $(PIP) install --quiet --no-deps --no-build-isolation -e .
+
+.PHONY: decks test lint lock bench clean screenshots fuzz sdist
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+$(VENV)/.installed: requirements.txt pyproject.toml | $(BIN)/python
+	$(LOCKED) -r requirements.txt
+	$(SELF)
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
-	$(BIN)/python -m pip install --quiet -e '.[test,lint]'
-	touch $@
+$(VENV)/.installed-test: requirements-dev.txt pyproject.toml | $(BIN)/python
+	$(LOCKED) -r requirements-dev.txt
+	$(SELF)
+	touch $@ $(VENV)/.installed
 
 decks: $(VENV)/.installed
 	$(BIN)/flashdigest export samples --out decks
@@ -28,9 +36,26 @@ screenshots: $(VENV)/.installed-test
 	$(BIN)/python -m tests.make_screenshots docs/screenshots
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check flashdigest tests
-	$(BIN)/ruff format --check flashdigest tests
+	$(BIN)/ruff check flashdigest tests bench fuzz
+	$(BIN)/ruff format --check flashdigest tests bench fuzz
 	$(BIN)/mypy
+
+# Refresh the lock files from pyproject.toml's ranges (needs the network to the package index),
+# then run `make test`: an upgrade is a new lock that passed the suite. uv resolves for every
+# platform at once (--universal), so the same files install on Linux, macOS and Windows.
+UV_COMPILE := $(VENV)/lock-tools/bin/uv pip compile --universal --generate-hashes \
+	--python-version 3.11 --no-header --annotation-style line
+lock: | $(BIN)/python
+	test -x $(VENV)/lock-tools/bin/uv || ($(PYTHON) -m venv $(VENV)/lock-tools && \
+	  $(VENV)/lock-tools/bin/pip install --quiet uv)
+	echo 'setuptools>=77,<90' | $(UV_COMPILE) pyproject.toml - --extra test --extra lint \
+	  --extra verify $(LOCK_ARGS) -o requirements-dev.txt
+	echo 'setuptools>=77,<90' | $(UV_COMPILE) pyproject.toml - -c requirements-dev.txt \
+	  $(LOCK_ARGS) -o requirements.txt
+
+# A source distribution that holds the tests and samples, so the suite runs from it
+sdist: $(VENV)/.installed-test
+	$(BIN)/python -c "from setuptools import build_meta as b; print('dist/' + b.build_sdist('dist'))"
 
 clean:
 	rm -rf $(VENV) decks/*.apkg .pytest_cache .mypy_cache
