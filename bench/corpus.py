@@ -16,11 +16,41 @@ import json
 import random
 from pathlib import Path
 
-WORDS = (
-    "model training data tokens attention layer benchmark reasoning agent retrieval diffusion video "
-    "vision language policy reward sparse expert latency memory scaling evaluation robust efficient "
-    "transformer encoder decoder alignment synthetic curriculum distillation quantization context"
-).split()
+WORDS = [
+    "model",
+    "training",
+    "data",
+    "tokens",
+    "attention",
+    "layer",
+    "benchmark",
+    "reasoning",
+    "agent",
+    "retrieval",
+    "diffusion",
+    "video",
+    "vision",
+    "language",
+    "policy",
+    "reward",
+    "sparse",
+    "expert",
+    "latency",
+    "memory",
+    "scaling",
+    "evaluation",
+    "robust",
+    "efficient",
+    "transformer",
+    "encoder",
+    "decoder",
+    "alignment",
+    "synthetic",
+    "curriculum",
+    "distillation",
+    "quantization",
+    "context",
+]
 LABELS = (
     ("📘", "Topic and Domain"),
     ("💡", "Previous Research and New Ideas"),
@@ -39,10 +69,15 @@ def sentence(rng: random.Random, words: int) -> str:
 def make_paper(rng: random.Random, day: int, number: int) -> dict:
     arxiv = f"{2504 + day // 30}.{10000 + day * 10 + number:05d}"
     questions = []
-    for q in range(3):
+    for _ in range(3):
         options = [sentence(rng, 9) for _ in range(3)]
-        questions.append({"text": f"Which {sentence(rng, 8)[:-1].lower()}?", "options": options,
-                          "answer": rng.randrange(3)})
+        questions.append(
+            {
+                "text": f"Which {sentence(rng, 8)[:-1].lower()}?",
+                "options": options,
+                "answer": rng.randrange(3),
+            }
+        )
     return {
         "title": f"{sentence(rng, 7)[:-1]}: {sentence(rng, 5)[:-1]}",
         "published": (START + dt.timedelta(days=day - 2)).isoformat(),
@@ -75,9 +110,13 @@ def flowchart_svg(rng: random.Random) -> str:
 
 
 def page_html(date: str, papers: list[dict]) -> str:
-    style = "\n".join(f"        .filler-{i} {{ margin: {i}px; padding: {i % 7}px; color: #333; }}" for i in range(260))
-    parts = [f"<!DOCTYPE html>\n<html><head><meta charset='utf-8'><title>{date} Papers</title>"
-             f"<style>\n{style}\n</style></head>\n<body>\n<h1>{date} Papers</h1>"]
+    style = "\n".join(
+        f"        .filler-{i} {{ margin: {i}px; padding: {i % 7}px; color: #333; }}" for i in range(260)
+    )
+    parts = [
+        f"<!DOCTYPE html>\n<html><head><meta charset='utf-8'><title>{date} Papers</title>"
+        f"<style>\n{style}\n</style></head>\n<body>\n<h1>{date} Papers</h1>"
+    ]
     for number, paper in enumerate(papers, start=1):
         chunks = "".join(
             f'<div class="category-chunk">{i}.  <strong>{emoji} {label}:</strong> {html.escape(point)}</div>'
@@ -87,12 +126,12 @@ def page_html(date: str, papers: list[dict]) -> str:
         parts.append(
             f'<div class="paper-container"><div class="card-deck"><div class="card-counter">1/2</div>'
             f'<div class="paper-card active"><h2>Paper {number}</h2>'
-            f'<p><strong>{html.escape(paper["title"])}</strong></p>'
-            f'<p><strong>Published: </strong>{paper["published"]}</p>'
+            f"<p><strong>{html.escape(paper['title'])}</strong></p>"
+            f"<p><strong>Published: </strong>{paper['published']}</p>"
             f'<p><strong>Link: </strong><a href="{paper["link"]}">{paper["link"]}</a></p>'
             f"<div>{chunks}</div></div>"
             f'<div class="paper-card flowchart-card"><h2>{html.escape(paper["title"])}</h2>'
-            f'{paper["flowchart"]}</div></div>'
+            f"{paper['flowchart']}</div></div>"
             f'<div class="quiz-tabs">{quiz}</div></div>'
         )
     parts.append("</body></html>\n")
@@ -115,10 +154,22 @@ def quiz_tab(question: dict, number: int) -> str:
 def page_text(date: str, papers: list[dict]) -> str:
     lines = [f"{date} Papers", ""]
     for number, paper in enumerate(papers, start=1):
-        lines += ["1/2", "", f"Paper {number}", "", paper["title"], "", f"Published: {paper['published']}", "",
-                  f"Link: {paper['link']}", ""]
-        lines += [f"{i}. {e} {label}: {p}" for i, ((e, label), p) in enumerate(zip(LABELS, paper["points"],
-                                                                                    strict=True), start=1)]
+        lines += [
+            "1/2",
+            "",
+            f"Paper {number}",
+            "",
+            paper["title"],
+            "",
+            f"Published: {paper['published']}",
+            "",
+            f"Link: {paper['link']}",
+            "",
+        ]
+        lines += [
+            f"{i}. {e} {label}: {p}"
+            for i, ((e, label), p) in enumerate(zip(LABELS, paper["points"], strict=True), start=1)
+        ]
         lines += ["", paper["title"], "", "Flowchart " + sentence(random.Random(number), 30)]
         for q_number, question in enumerate(paper["questions"], start=1):
             lines += [f"Q{q_number}", f"{q_number}. {question['text']}", *question["options"]]
@@ -127,16 +178,26 @@ def page_text(date: str, papers: list[dict]) -> str:
 
 def jsonl_row(date: str, paper: dict) -> str:
     content = "\n\n".join(
-        f"{i}. **{e} {label}:** {p}" for i, ((e, label), p) in enumerate(zip(LABELS, paper["points"], strict=True),
-                                                                         start=1)
+        f"{i}. **{e} {label}:** {p}"
+        for i, ((e, label), p) in enumerate(zip(LABELS, paper["points"], strict=True), start=1)
     )
     questions = {
-        f"question{n}": {"question": q["text"], **{f"option{i}": o for i, o in enumerate(q["options"], start=1)},
-                         "answer": f"option{q['answer'] + 1}"}
+        f"question{n}": {
+            "question": q["text"],
+            **{f"option{i}": o for i, o in enumerate(q["options"], start=1)},
+            "answer": f"option{q['answer'] + 1}",
+        }
         for n, q in enumerate(paper["questions"], start=1)
     }
-    row = {"title": paper["title"], "published_at": paper["published"], "url": paper["link"],
-           "content": content, "date": date, "questions": questions, "flow_chart": paper["flowchart"]}
+    row = {
+        "title": paper["title"],
+        "published_at": paper["published"],
+        "url": paper["link"],
+        "content": content,
+        "date": date,
+        "questions": questions,
+        "flow_chart": paper["flowchart"],
+    }
     return json.dumps(row, ensure_ascii=False)
 
 
@@ -146,8 +207,10 @@ def write_day(out: Path, day: int, archive: object) -> None:
     papers = [make_paper(rng, day, number) for number in (1, 2, 3)]
     (out / "html" / f"{date}.html").write_text(page_html(date, papers), encoding="utf-8")
     (out / "text" / f"{date}.txt").write_text(page_text(date, papers), encoding="utf-8")
-    key = "".join(f"{n}: [{', '.join('ABC'[q['answer']] for q in p['questions'])}]\n"
-                  for n, p in enumerate(papers, start=1))
+    key = "".join(
+        f"{n}: [{', '.join('ABC'[q['answer']] for q in p['questions'])}]\n"
+        for n, p in enumerate(papers, start=1)
+    )
     (out / "text" / f"{date}.answers.yaml").write_text(key, encoding="utf-8")
     for paper in papers:
         archive.write(jsonl_row(date, paper) + "\n")  # type: ignore[attr-defined]

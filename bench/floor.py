@@ -1,7 +1,7 @@
 """The floor: a bare genanki script that writes the same notes into the same decks, no parsing.
 
-    python bench/floor.py dump NOTES_JSON INPUT_DIR   (untimed: records what flashdigest would write)
-    python bench/floor.py write NOTES_JSON OUT_DIR    (timed: genanki alone writes those decks)
+python bench/floor.py dump NOTES_JSON INPUT_DIR   (untimed: records what flashdigest would write)
+python bench/floor.py write NOTES_JSON OUT_DIR    (timed: genanki alone writes those decks)
 """
 
 from __future__ import annotations
@@ -23,12 +23,18 @@ def dump(notes_json: Path, input_dir: Path) -> None:
             build = build_deck(digest)
             for media in build.media:
                 (media_dir / media.name).write_bytes(media.data)
-            decks.append({
-                "date": build.date.isoformat(), "deck_id": build.deck_id, "deck_name": build.deck_name,
-                "notes": [{"model": n.model.model_id, "fields": n.fields, "tags": list(n.tags), "guid": n.guid}
-                          for n in build.notes],
-                "media": [str(media_dir / m.name) for m in build.media],
-            })
+            decks.append(
+                {
+                    "date": build.date.isoformat(),
+                    "deck_id": build.deck_id,
+                    "deck_name": build.deck_name,
+                    "notes": [
+                        {"model": n.model.model_id, "fields": n.fields, "tags": list(n.tags), "guid": n.guid}
+                        for n in build.notes
+                    ],
+                    "media": [str(media_dir / m.name) for m in build.media],
+                }
+            )
     notes_json.write_text(json.dumps(decks), encoding="utf-8")
 
 
@@ -42,8 +48,11 @@ def write(notes_json: Path, out_dir: Path) -> None:
     for deck_data in json.loads(notes_json.read_text(encoding="utf-8")):
         deck = genanki.Deck(deck_data["deck_id"], deck_data["deck_name"])
         for note in deck_data["notes"]:
-            deck.add_note(genanki.Note(model=models[note["model"]], fields=note["fields"], tags=note["tags"],
-                                       guid=note["guid"]))
+            deck.add_note(
+                genanki.Note(
+                    model=models[note["model"]], fields=note["fields"], tags=note["tags"], guid=note["guid"]
+                )
+            )
         package = genanki.Package(deck, media_files=deck_data["media"])
         package.write_to_file(str(out_dir / f"{deck_data['date']}.apkg"))
 

@@ -57,7 +57,9 @@ def measure(work: Path, days: int, repeat: int) -> list[tuple[str, float, str, f
     notes = work / "notes.json"
     subprocess.run([PYTHON, str(HERE / "floor.py"), "dump", str(notes), str(corpus / "html")], check=True)
     out, floor_out = work / "decks", work / "floor"
-    floor = timed([PYTHON, str(HERE / "floor.py"), "write", str(notes), str(floor_out)], repeat, fresh(floor_out))
+    floor = timed(
+        [PYTHON, str(HERE / "floor.py"), "write", str(notes), str(floor_out)], repeat, fresh(floor_out)
+    )
     cold = timed([*FLASHDIGEST, str(corpus / "html"), "--out", str(out)], repeat, fresh(out))
     text = timed([*FLASHDIGEST, str(corpus / "text"), "--out", str(work / "t")], repeat, fresh(work / "t"))
     jsonl = timed([*FLASHDIGEST, str(corpus / "jsonl"), "--out", str(work / "j")], repeat, fresh(work / "j"))
@@ -78,8 +80,18 @@ def _one_new_digest(corpus: Path, out: Path, days: int, repeat: int) -> float:
     best = float("inf")
     for attempt in range(repeat):
         extra = corpus.parent / f"extra-{attempt}"
-        subprocess.run([PYTHON, str(HERE / "corpus.py"), str(extra), "--days", "1", "--first-day",
-                        str(days + 10 + attempt)], check=True)
+        subprocess.run(
+            [
+                PYTHON,
+                str(HERE / "corpus.py"),
+                str(extra),
+                "--days",
+                "1",
+                "--first-day",
+                str(days + 10 + attempt),
+            ],
+            check=True,
+        )
         (page,) = (extra / "html").glob("*.html")
         shutil.copy(page, corpus / "html" / page.name)
         start = time.perf_counter()
@@ -109,11 +121,16 @@ def machine() -> str:
     except OSError:
         pass
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return f"{cpu}, {os.cpu_count()} cores, {memory:.0f} GiB, Python {platform.python_version()}, {platform.system()}"
+    python = f"Python {platform.python_version()}"
+    return f"{cpu}, {os.cpu_count()} cores, {memory:.0f} GiB, {python}, {platform.system()}"
 
 
-def table(rows: list[tuple[str, float, str, float, str]], memory: list[tuple[int, float, float]], days: int,
-          repeat: int) -> str:
+def table(
+    rows: list[tuple[str, float, str, float, str]],
+    memory: list[tuple[int, float, float]],
+    days: int,
+    repeat: int,
+) -> str:
     lines = [
         f"Corpus: {days} digests (HTML pages of ~77 KB with inline SVG; 3 papers x 5 points x 3 questions), "
         f"the same as text + answer keys, and as one JSONL archive. Best of {repeat} runs each.",
@@ -123,13 +140,20 @@ def table(rows: list[tuple[str, float, str, float, str]], memory: list[tuple[int
         "| --- | --- | --- | --- | --- | --- |",
     ]
     for name, value, base_name, base, target in rows:
-        lines.append(f"| {name} | {value:.2f} s | {base_name} | {base:.2f} s | {value / base:.2f}x | {target} |")
-    lines += ["", "| digests exported | peak RSS, HTML | peak RSS, JSONL | ratio to smallest (HTML / JSONL) |",
-              "| --- | --- | --- | --- |"]
+        lines.append(
+            f"| {name} | {value:.2f} s | {base_name} | {base:.2f} s | {value / base:.2f}x | {target} |"
+        )
+    lines += [
+        "",
+        "| digests exported | peak RSS, HTML | peak RSS, JSONL | ratio to smallest (HTML / JSONL) |",
+        "| --- | --- | --- | --- |",
+    ]
     first = memory[0]
     for days_, html_mb, jsonl_mb in memory:
-        lines.append(f"| {days_} | {html_mb:.0f} MB | {jsonl_mb:.0f} MB | "
-                     f"{html_mb / first[1]:.2f}x / {jsonl_mb / first[2]:.2f}x |")
+        lines.append(
+            f"| {days_} | {html_mb:.0f} MB | {jsonl_mb:.0f} MB | "
+            f"{html_mb / first[1]:.2f}x / {jsonl_mb / first[2]:.2f}x |"
+        )
     return "\n".join(lines) + "\n"
 
 

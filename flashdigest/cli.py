@@ -3,24 +3,98 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 import sys
+import traceback
+from collections.abc import Mapping
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
 from . import __version__
-from .errors import FlashdigestError
+from .config import Config, ConfigError, load_config
+from .errors import FlashdigestError, InternalError, NoInputError, OutputError
 from .lock import OutputBusy
 from .options import FORMATS, LANGUAGES, ParseOptions
-from .pipeline import ExportOptions, ExportReport, export_inputs, find_inputs
+from .pipeline import DEFAULT_WAIT_SECONDS, ExportOptions, ExportReport, export_inputs, scan_inputs
 
 EXIT_OK = 0
 EXIT_USAGE = 2
 EXIT_DATAERR = 65  # EX_DATAERR: some input could not be exported
+EXIT_NOINPUT = 66  # EX_NOINPUT: no digest at all among the inputs
 EXIT_UNAVAILABLE = 69  # EX_UNAVAILABLE: the Anki backend for `verify` is not installed
+EXIT_SOFTWARE = 70  # EX_SOFTWARE: a bug in flashdigest (one line; --debug shows the traceback)
+EXIT_CANTCREAT = 73  # EX_CANTCREAT: the output directory or a deck cannot be created or written
 EXIT_TEMPFAIL = 75  # EX_TEMPFAIL: another export holds the output directory
+EXIT_CONFIG = 78  # EX_CONFIG: the config file cannot be read or sets an option no command has
+#: what each failure that stops a whole command exits with (one place; pypa/build's way)
+EXIT_FOR: tuple[tuple[type[FlashdigestError], int], ...] = (
+    (NoInputError, EXIT_NOINPUT),
+    (OutputError, EXIT_CANTCREAT),
+    (OutputBusy, EXIT_TEMPFAIL),
+    (ConfigError, EXIT_CONFIG),
+)
+# C0 and C1 control characters (newline among them) and DEL: escaped, so one message is one line
+_CONTROL_RE = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
+def shown(text: str) -> str:
+    """``text`` as one printable line: control characters escaped (``\\n``, ``\\x1b``)."""
+    return _CONTROL_RE.sub(lambda m: repr(m.group())[1:-1], text)
+
+
+def say(text: str, err: bool = False) -> None:
+    """Print one line; a name that is not UTF-8 is written as its bytes are on disk."""
+    stream = sys.stderr if err else sys.stdout
+    line = shown(text) + "\n"
+    stream.flush()
+    buffer = getattr(stream, "buffer", None)
+    if buffer is None:  # a text-only stream: bytes that are not UTF-8 show as U+FFFD
+        stream.write(line.encode("utf-8", "surrogateescape").decode("utf-8", "replace"))
+    else:
+        buffer.write(line.encode("utf-8", "surrogateescape"))
+        buffer.flush()
+
+
+def fail(error: FlashdigestError) -> None:
+    """Report one failure on stderr: one line, and with --debug the traceback of a bug."""
+    say(f"flashdigest: error: {error}", err=True)
+    if isinstance(error, InternalError) and debugging():
+        click.echo(error.details, err=True, nl=False)
+
+
+def debugging() -> bool:
+    context = click.get_current_context(silent=True)
+    flag = bool(context and context.find_root().meta.get("flashdigest.debug"))
+    return flag or os.environ.get("FLASHDIGEST_DEBUG", "") not in ("", "0")
+
+
+def stop(error: FlashdigestError) -> NoReturn:
+    """Exit with the code of a failure that stops the whole command (see EXIT_FOR)."""
+    code = next(code for kind, code in EXIT_FOR if isinstance(error, kind))
+    say(f"flashdigest: {'' if isinstance(error, OutputBusy) else 'error: '}{error}", err=True)
+    sys.exit(code)
+
+
+class Main(click.Group):
+    """The command group: a bug anywhere gives one line and exit 70 (with --debug, the traceback)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
+            raise
+        except (Exception, RecursionError) as error:
+            if debugging():
+                traceback.print_exc()
+            hint = "a bug in flashdigest; --debug shows the traceback"
+            say(f"flashdigest: internal error: {type(error).__name__}: {error} ({hint})", err=True)
+            sys.exit(EXIT_SOFTWARE)
+
+
 #: inputs from which a progress bar is shown on a terminal
 PROGRESS_FROM = 20
 
@@ -32,9 +106,11 @@ Examples:
   flashdigest export ~/digests --json | jq .    # a report for scripts
 
 \b
-Exit codes: 0 every input exported (or was unchanged); 65 some input
-failed, one stderr line each (the others were still exported); 75 another
-export is writing into the same --out (without --wait); 2 usage error.
+Exit codes: 0 every input exported (or was unchanged); 2 usage error;
+65 some input failed, one stderr line each (the others were still
+exported); 66 no digest found among the inputs; 70 a bug (--debug shows
+the traceback); 73 --out or a deck in it cannot be created or written;
+75 another export holds --out (without --wait, or past --wait-timeout).
 
 \b
 Size limits (file bytes, field length, nesting...) are raised with
@@ -69,14 +145,84 @@ LANG_OPTION = click.option(
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="flashdigest")
-def main() -> None:
-    """Turn daily AI-paper digests into Anki decks, one .apkg per digest date."""
+@click.group(cls=Main, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "-V", "--version", prog_name="flashdigest")
+@click.option(
+    "--debug", is_flag=True, help="Show the traceback of an internal error (also FLASHDIGEST_DEBUG=1)."
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="FLASHDIGEST_CONFIG",
+    help="Config file of default options [default: $XDG_CONFIG_HOME/flashdigest/config.toml].",
+)
+@click.pass_context
+def main(ctx: click.Context, debug: bool, config_path: Path | None) -> None:
+    """Turn daily AI-paper digests into Anki decks, one .apkg per digest date.
+
+    Any long option can also be set in the config file (TOML), e.g. out = "~/decks";
+    options on the command line win.
+    """
+    ctx.meta["flashdigest.debug"] = debug
+    assert isinstance(ctx.command, click.Group)
+    commands = ctx.command.commands
+    try:
+        config = load_config(config_path, set(commands), required=config_path is not None)
+        ctx.default_map = config_defaults(config, commands)
+    except ConfigError as error:
+        stop(error)
+
+
+def config_defaults(config: Config, commands: Mapping[str, click.Command]) -> dict[str, dict[str, Any]]:
+    """The config's settings as click's default_map; ConfigError naming the key and its line."""
+    options = {name: _long_options(command) for name, command in commands.items()}
+    for key in config.common:
+        if not any(key in by_name for by_name in options.values()):
+            raise config.error(f"unknown option '{key}'; no command has --{key.replace('_', '-')}", key)
+    defaults: dict[str, dict[str, Any]] = {}
+    for name, command in commands.items():
+        for key in config.commands.get(name, {}):
+            if key not in options[name]:
+                raise config.error(f"unknown option '{key}' for {name}", key, name)
+        values = {k: v for k, v in config.for_command(name).items() if k in options[name]}
+        defaults[name] = {
+            options[name][k].name or k: _config_value(config, command, options[name][k], k, v, name)
+            for k, v in values.items()
+        }
+    return defaults
+
+
+def _long_options(command: click.Command) -> dict[str, click.Option]:
+    found = {}
+    for param in command.params:
+        if isinstance(param, click.Option):
+            for opt in param.opts:
+                if opt.startswith("--"):
+                    found[opt[2:].replace("-", "_")] = param
+    return found
+
+
+def _config_value(
+    config: Config, command: click.Command, option: click.Option, key: str, value: Any, table: str
+) -> Any:
+    """``value`` checked as the option would check it on the command line; ~ expanded in paths."""
+    where = table if key in config.commands.get(table, {}) else None
+    if isinstance(option.type, click.Path) and isinstance(value, str):
+        value = os.path.expanduser(value)
+    if option.is_flag and not isinstance(value, bool):
+        raise config.error(f"{key}: expected true or false, got {value!r}", key, where)
+    try:
+        option.type_cast_value(click.Context(command), value)
+    except click.BadParameter as exc:
+        raise config.error(f"{key}: {exc.message}", key, where) from None
+    return value
 
 
 @main.command(epilog=EXPORT_EPILOG)
-@click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.argument(
+    "inputs", nargs=-1, required=True, type=click.Path(exists=True, readable=False, path_type=Path)
+)
 @click.option(
     "--out",
     "out_dir",
@@ -92,6 +238,14 @@ def main() -> None:
 @click.option(
     "--wait", is_flag=True, help="Wait for another export into --out to finish instead of exiting 75."
 )
+@click.option(
+    "--wait-timeout",
+    type=click.FloatRange(min=0),
+    default=DEFAULT_WAIT_SECONDS,
+    show_default=True,
+    metavar="SECONDS",
+    help="With --wait: give up (exit 75) after this long, so cron runs cannot pile up.",
+)
 def export(
     inputs: tuple[Path, ...],
     out_dir: Path,
@@ -100,6 +254,7 @@ def export(
     quiet: bool,
     as_json: bool,
     wait: bool,
+    wait_timeout: float,
 ) -> None:
     """Export digests (files or directories of them) to Anki decks.
 
@@ -108,14 +263,14 @@ def export(
     digest, never as digests). Inputs unchanged since the last export into
     --out are not read again, and unchanged decks are not rewritten.
     """
-    options = ExportOptions(out_dir=out_dir, parse=ParseOptions(format=fmt, lang=lang), wait=wait)
+    parse = ParseOptions(format=fmt, lang=lang)
+    options = ExportOptions(out_dir=out_dir, parse=parse, wait=wait, wait_timeout=wait_timeout)
     try:
         report = _run_export(inputs, options, show_progress=not (quiet or as_json))
-    except OutputBusy as busy:
-        click.echo(f"flashdigest: {busy}", err=True)
-        sys.exit(EXIT_TEMPFAIL)
+    except (NoInputError, OutputError, OutputBusy) as error:
+        stop(error)
     for failure in report.failures:
-        click.echo(f"flashdigest: error: {failure}", err=True)
+        fail(failure)
     if as_json:
         click.echo(json.dumps(_report_as_data(report), indent=2))
     elif not quiet:
@@ -124,18 +279,18 @@ def export(
 
 
 def _run_export(inputs: tuple[Path, ...], options: ExportOptions, show_progress: bool) -> ExportReport:
-    paths = list(find_inputs(inputs))
-    if not (show_progress and len(paths) >= PROGRESS_FROM and sys.stderr.isatty()):
-        return export_inputs(paths, options)
-    with click.progressbar(length=len(paths), label="exporting", file=sys.stderr) as bar:
-        return export_inputs(paths, options, progress=lambda _path: bar.update(1))
+    scan = scan_inputs(inputs)
+    if not (show_progress and len(scan.files) >= PROGRESS_FROM and sys.stderr.isatty()):
+        return export_inputs(scan, options)
+    with click.progressbar(length=len(scan.files), label="exporting", file=sys.stderr) as bar:
+        return export_inputs(scan, options, progress=lambda _path: bar.update(1))
 
 
 def _print_report(report: ExportReport) -> None:
     for notice in report.notices:
-        click.echo(f"notice: {notice}")
+        say(f"notice: {notice}")
     for deck in report.written:
-        click.echo(f"wrote {deck.path}: {deck.paper_notes} paper + {deck.mcq_notes} MCQ notes")
+        say(f"wrote {deck.path}: {deck.paper_notes} paper + {deck.mcq_notes} MCQ notes")
     click.echo(
         f"{len(report.written)} written, {len(report.unchanged)} unchanged, {len(report.failures)} failed"
     )
@@ -177,16 +332,16 @@ def verify(decks: tuple[Path, ...]) -> None:
     try:
         imports, decks_found = verify_decks(list(decks))
     except VerifyError as error:
-        click.echo(f"flashdigest: error: {error}", err=True)
+        fail(error)
         sys.exit(EXIT_UNAVAILABLE if error.file is None else EXIT_DATAERR)
     refused = [item for item in imports if isinstance(item, VerifyError)]
     for item in imports:
         if isinstance(item, VerifyError):
-            click.echo(f"flashdigest: error: {item}", err=True)
+            fail(item)
         else:
-            click.echo(f"{item.path}: {item.new} new, {item.updated} updated, {item.duplicate} unchanged")
+            say(f"{item.path}: {item.new} new, {item.updated} updated, {item.duplicate} unchanged")
     for deck in decks_found:
-        click.echo(f"{deck.deck}: {deck.notes} notes, {deck.cards} cards")
+        say(f"{deck.deck}: {deck.notes} notes, {deck.cards} cards")
     sys.exit(EXIT_DATAERR if refused else EXIT_OK)
 
 
@@ -204,7 +359,9 @@ stderr line each (what could be read is still printed); 2 usage error.
 
 
 @main.command("inspect", epilog=INSPECT_EPILOG)
-@click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.argument(
+    "inputs", nargs=-1, required=True, type=click.Path(exists=True, readable=False, path_type=Path)
+)
 @FORMAT_OPTION
 @LANG_OPTION
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array of the digests instead of YAML.")
@@ -223,11 +380,11 @@ def inspect_command(inputs: tuple[Path, ...], fmt: str | None, lang: str, as_jso
     for item in inspect_inputs(inputs, ParseOptions(format=fmt, lang=lang)):
         if isinstance(item, FlashdigestError):
             failed = True
-            click.echo(f"flashdigest: error: {item}", err=True)
+            fail(item)
         elif as_json:
             digests.append(item)
             for notice in item.notices:
-                click.echo(f"notice: {notice}", err=True)
+                say(f"notice: {notice}", err=True)
         else:
             click.echo(digest_yaml(item), nl=False)
     if as_json:

@@ -39,6 +39,28 @@ class ExportError(FlashdigestError):
     """A deck could not be written."""
 
 
+class OutputError(ExportError):
+    """The output directory, or a deck in it, cannot be created or written (an existing file in the
+    way, a read-only or full disk...). The run stops there: the CLI exits 73 (EX_CANTCREAT)."""
+
+
+class NoInputError(FlashdigestError):
+    """No digest was found among the inputs (an empty or wrong folder): the CLI exits 66."""
+
+
+class InternalError(FlashdigestError):
+    """A bug in flashdigest met while reading one input; ``details`` holds the traceback, which
+    the CLI shows only with --debug (or FLASHDIGEST_DEBUG=1)."""
+
+    def __init__(self, reason: str, file: Path | str | None = None, details: str = ""):
+        self.details = details
+        super().__init__(reason, file)
+
+    @classmethod
+    def from_exception(cls, error: BaseException, file: Path | str | None, details: str) -> InternalError:
+        return cls(f"internal error: {type(error).__name__}: {error}", file, details)
+
+
 class LineErrors(ParseError):
     """Some lines of an input could not be read; every other line was.
 

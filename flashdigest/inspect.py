@@ -10,22 +10,25 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import traceback
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import yaml
 
-from .errors import FlashdigestError, LineErrors
+from .errors import FlashdigestError, InternalError, LineErrors
+from .inputs import find_inputs
 from .model import Digest, Paper, PointKind, Question
 from .parse import ParseOptions, read_digests
-from .pipeline import find_inputs
 
 SCHEMA_PATH = Path(__file__).resolve().parent / "schema" / "digest.schema.json"
 
 
 def inspect_inputs(paths: Iterable[Path], options: ParseOptions) -> Iterator[Digest | FlashdigestError]:
     """Each digest read from ``paths``, or the error that stopped a file (one per bad line)."""
-    for path in find_inputs(paths):
+    scan = find_inputs(paths)
+    yield from scan.errors
+    for path in scan.files:
         try:
             yield from read_digests(path, options)
         except LineErrors as error:
@@ -33,7 +36,7 @@ def inspect_inputs(paths: Iterable[Path], options: ParseOptions) -> Iterator[Dig
         except FlashdigestError as error:
             yield error
         except (Exception, RecursionError) as error:  # a bug must not cost the other inputs
-            yield FlashdigestError(f"internal error: {type(error).__name__}: {error}", path)
+            yield InternalError.from_exception(error, path, traceback.format_exc())
 
 
 def digest_data(digest: Digest) -> dict[str, object]:

@@ -1,14 +1,18 @@
-"""One export at a time per output directory: an advisory lock the kernel releases if a run dies."""
+"""One export at a time per output directory: a lock the operating system releases if a run dies.
+
+The lock is the well-kept `filelock` library's (``flock`` on Linux and macOS, ``msvcrt.locking``
+on Windows) on ``<out>/.flashdigest.lock``.
+"""
 
 from __future__ import annotations
 
-import fcntl
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from .errors import FlashdigestError
+import filelock
+
+from .errors import FlashdigestError, OutputError
 
 LOCK_NAME = ".flashdigest.lock"
 
@@ -18,18 +22,25 @@ class OutputBusy(FlashdigestError):
 
 
 @contextmanager
-def output_lock(out_dir: Path, wait: bool) -> Iterator[None]:
-    """Hold the output directory's lock; wait for it, or raise OutputBusy at once."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / LOCK_NAME
-    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+def output_lock(out_dir: Path, wait: bool, timeout: float = 900.0) -> Iterator[None]:
+    """Hold the output directory's lock: wait for it up to ``timeout`` seconds (``wait``), or
+    raise OutputBusy at once. OutputError when the directory cannot be created or locked."""
     try:
-        try:
-            fcntl.flock(descriptor, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-        except BlockingIOError:
-            raise OutputBusy(
-                "another flashdigest export is writing here; try again later or pass --wait", out_dir
-            ) from None
+        out_dir.mkdir(parents=True, exist_ok=True)
+        lock = filelock.FileLock(out_dir / LOCK_NAME, mode=0o644, is_singleton=False)
+        lock.acquire(timeout=timeout if wait else 0)
+    except filelock.Timeout:
+        waited = f"waited {timeout:g} s; " if wait else ""
+        raise OutputBusy(
+            f"another flashdigest export is writing here; {waited}try again later"
+            + ("" if wait else " or pass --wait"),
+            out_dir,
+        ) from None
+    except OSError as exc:
+        raise OutputError(
+            f"cannot create or lock the output directory: {exc.strerror or exc}", out_dir
+        ) from None
+    try:
         yield
     finally:
-        os.close(descriptor)  # closing releases the lock
+        lock.release()

@@ -9,19 +9,22 @@ unchanged since the last run is not parsed again and an unchanged deck is not wr
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-from collections.abc import Callable, Iterable, Iterator
+import os
+import time
+import traceback
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from .errors import FlashdigestError, LineErrors
+from .errors import FlashdigestError, InternalError, LineErrors, NoInputError, OutputError
+from .inputs import InputScan, find_inputs
 from .limits import LIMIT_PROBLEMS
 from .lock import output_lock
 from .model import Digest
-from .options import ParseOptions, answer_key_path, is_candidate_input
-from .state import ExportState, remove_temporary_files, sha256_hex
+from .options import ParseOptions, answer_key_path
+from .state import ExportState, file_sha256, remove_temporary_files, sha256_hex
 
 if TYPE_CHECKING:
     from .cards import DeckBuild
@@ -29,15 +32,22 @@ if TYPE_CHECKING:
 # The parsers, the card builder and genanki are imported when an input has changed, not before:
 # a cron run over unchanged inputs then costs little more than Python's start-up.
 
+#: how often, at most, the state is saved while a run goes on (a killed run keeps what it wrote)
+SAVE_EVERY_SECONDS = 1.0
+#: how long --wait waits for another export by default
+DEFAULT_WAIT_SECONDS = 900.0
+
 
 @dataclass(frozen=True)
 class ExportOptions:
     out_dir: Path = Path("decks")
     parse: ParseOptions = field(default_factory=ParseOptions)
-    #: the clock for new modification times (None: now); tests pin it
+    #: the clock for new modification times; None: $SOURCE_DATE_EPOCH if set, else now
     now: float | None = None
     #: wait for another export into the same directory to finish instead of failing at once
     wait: bool = False
+    #: how long to wait, at most, before giving up as if not waiting
+    wait_timeout: float = DEFAULT_WAIT_SECONDS
 
 
 @dataclass(frozen=True)
@@ -59,106 +69,141 @@ class ExportReport:
     notices: list[str] = field(default_factory=list)
 
 
-def find_inputs(paths: Iterable[Path]) -> Iterator[Path]:
-    """Files named directly, and the candidate digests below named directories, in order."""
-    for path in paths:
-        if path.is_dir():
-            yield from sorted(p for p in path.rglob("*") if p.is_file() and is_candidate_input(p))
-        else:
-            yield path
+def run_clock(options: ExportOptions) -> int:
+    """The time new modification times start from: the option, else SOURCE_DATE_EPOCH (the
+    reproducible-builds convention), else now. Read once per run."""
+    if options.now is not None:
+        return int(options.now)
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    return int(epoch) if epoch.isdigit() else int(time.time())
+
+
+def scan_inputs(paths: Iterable[Path]) -> InputScan:
+    """The inputs below ``paths``; NoInputError when there is not one digest file among them."""
+    scan = find_inputs(paths)
+    if not scan.files and not scan.errors:
+        named = ", ".join(str(path) for path in paths) or "nothing"
+        raise NoInputError(f"no digest found in {named} (looked for {', '.join(SUFFIXES_SHOWN)})")
+    return scan
+
+
+SUFFIXES_SHOWN = (".txt", ".html", ".jsonl", ".yaml")
 
 
 def export_inputs(
-    paths: Iterable[Path], options: ExportOptions, progress: Callable[[Path], None] | None = None
+    paths: Iterable[Path] | InputScan,
+    options: ExportOptions,
+    progress: Callable[[Path], None] | None = None,
 ) -> ExportReport:
     """Export every digest found in ``paths``, one deck per digest date, into ``options.out_dir``.
 
-    Raises :class:`~flashdigest.lock.OutputBusy` when another export holds the directory and
-    ``options.wait`` is false; every other failure is recorded in the report.
-    """
-    report = ExportReport(notices=list(LIMIT_PROBLEMS))
-    with output_lock(options.out_dir, options.wait):
-        if removed := remove_temporary_files(options.out_dir):
-            report.notices.append(
-                f"{options.out_dir}: removed {removed} temporary file(s) of an interrupted run"
-            )
-        state = ExportState.load(options.out_dir)
-        for path in find_inputs(paths):
-            _export_input(path, options, state, report)
-            if progress is not None:
-                progress(path)
-        state.save()
+    Raises NoInputError (no digest among the inputs), OutputBusy (another export holds the
+    directory) and OutputError (the directory or a deck cannot be written: the run stops, every
+    deck written before stays, and so does the state of what was written); every other failure is
+    recorded in the report and the other inputs still export."""
+    scan = paths if isinstance(paths, InputScan) else scan_inputs(list(paths))
+    report = ExportReport(notices=[*LIMIT_PROBLEMS, *scan.notices], failures=list(scan.errors))
+    run = _Run(options, run_clock(options), report)
+    with output_lock(options.out_dir, options.wait, options.wait_timeout):
+        state = run.open_state()
+        try:
+            for path in scan.files:
+                _export_input(path, run, state)
+                if run.save_due():
+                    _save_state(state, durable=False)
+                if progress is not None:
+                    progress(path)
+        finally:
+            _save_state(state)
     return report
+
+
+def _save_state(state: ExportState, durable: bool = True) -> None:
+    try:
+        state.save(durable)
+    except OSError as exc:
+        raise OutputError(f"cannot write the state: {exc.strerror or exc}", state.path) from None
+
+
+@dataclass
+class _Run:
+    """One export run: its options, clock and report, and when the state was last saved."""
+
+    options: ExportOptions
+    now: int
+    report: ExportReport
+    last_save: float = field(default_factory=time.monotonic)
+
+    def open_state(self) -> ExportState:
+        out_dir = self.options.out_dir
+        try:
+            if removed := remove_temporary_files(out_dir):
+                self.report.notices.append(
+                    f"{out_dir}: removed {removed} temporary file(s) of an interrupted run"
+                )
+        except OSError as exc:
+            raise OutputError(f"cannot clean the output directory: {exc.strerror or exc}", out_dir) from None
+        state, lost = ExportState.load(out_dir)
+        if lost:
+            self.report.notices.append(lost)
+        return state
+
+    def save_due(self) -> bool:
+        if time.monotonic() - self.last_save < SAVE_EVERY_SECONDS:
+            return False
+        self.last_save = time.monotonic()
+        return True
 
 
 @cache
 def code_version() -> str:
-    """A hash of flashdigest's own code and card templates: any change to them rebuilds every deck."""
+    """A hash of flashdigest's own code and card templates: any change to them reads every input again."""
     root = Path(__file__).parent
     files = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in {".py", ".html", ".css", ".js"})
     return sha256_hex(*(str(p.relative_to(root)).encode() + b"\0" + p.read_bytes() for p in files))
 
 
-def input_stamp(path: Path, options: ExportOptions) -> list[Any]:
+Stamp = tuple[str | int | None, ...]
+
+
+def input_stamp(path: Path, options: ExportOptions) -> Stamp:
     """What can be known of an input without reading it: settings, size and mtime (its key's too)."""
-    stamp: list[Any] = [code_version(), options.parse.format, options.parse.lang]
+    stamp: list[str | int | None] = [code_version(), options.parse.format, options.parse.lang]
     for file in (path, answer_key_path(path)):
         try:
             info = file.stat()
             stamp += [info.st_size, info.st_mtime_ns]
         except FileNotFoundError:
             stamp += [None, None]
-    return stamp
+    return tuple(stamp)
 
 
 def input_fingerprint(path: Path, options: ExportOptions) -> str:
     """A hash of everything an input's decks depend on: its bytes, its answer key, the settings."""
     key = answer_key_path(path)
     settings = f"{code_version()}/{options.parse.format}/{options.parse.lang}"
-    return sha256_hex(_file_hash(path), _file_hash(key) if key.is_file() else "", settings)
+    return sha256_hex(file_sha256(path), file_sha256(key) if key.is_file() else "", settings)
 
 
-def _file_hash(path: Path) -> str:
-    """The file's SHA-256, read in chunks: an archive of any size hashes in constant memory."""
-    with path.open("rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
-
-
-def _compare_with_last_run(
-    path: Path, options: ExportOptions, state: ExportState
-) -> tuple[list[str] | None, list[Any], str | None]:
-    """The dates of ``path``'s decks if it is unchanged since its last export (else None), with
-    its stamp and, when the stamp did not settle it, its fingerprint (so neither is taken twice).
-
-    Size and mtime answer first; when they differ, the content's hash decides."""
-    stamp = input_stamp(path, options)
-    entry = state.input_entry(path)
-    if entry is None or not state.decks_present(entry, options.out_dir):
-        return None, stamp, None
-    if entry.get("stamp") == stamp:
-        return list(entry["dates"]), stamp, None
-    fingerprint = input_fingerprint(path, options)
-    if entry.get("fingerprint") != fingerprint:
-        return None, stamp, fingerprint
-    state.record_input(path, fingerprint, stamp, entry["dates"])  # touched, not changed
-    return list(entry["dates"]), stamp, fingerprint
-
-
-def _export_input(path: Path, options: ExportOptions, state: ExportState, report: ExportReport) -> None:
+def _export_input(path: Path, run: _Run, state: ExportState) -> None:
+    report = run.report
     try:
-        unchanged, stamp, fingerprint = _compare_with_last_run(path, options, state)
+        stamp = input_stamp(path, run.options)
+        fingerprint = cache(lambda: input_fingerprint(path, run.options))
+        unchanged = state.unchanged_dates(path, stamp, fingerprint)
         if unchanged is not None:
-            report.unchanged.extend(options.out_dir / f"{date}.apkg" for date in unchanged)
+            report.unchanged.extend(run.options.out_dir / f"{date}.apkg" for date in unchanged)
             return
         from .parse import read_digests
 
-        fingerprint = fingerprint or input_fingerprint(path, options)
         dates = [
             date
-            for digest in read_digests(path, options.parse)
-            if (date := _export_digest(digest, options, state, report)) is not None
+            for digest in read_digests(path, run.options.parse)
+            if (date := _export_digest(digest, run, state)) is not None
         ]
-        state.record_input(path, fingerprint, stamp, dates)
+        state.record_input(path, stamp, fingerprint(), dates)
+    except OutputError:
+        raise
     except LineErrors as error:  # the file's other lines were exported
         report.failures.extend(error.errors)
         state.forget_input(path)
@@ -166,9 +211,10 @@ def _export_input(path: Path, options: ExportOptions, state: ExportState, report
         report.failures.append(error)
         state.forget_input(path)
     except OSError as error:
-        report.failures.append(FlashdigestError(f"cannot read: {error.strerror or error}", path))
+        where = error.filename if error.filename is not None else path  # the answer key, maybe
+        report.failures.append(FlashdigestError(f"cannot read: {error.strerror or error}", where))
     except (Exception, RecursionError) as error:  # a bug must not cost the other inputs
-        report.failures.append(FlashdigestError(f"internal error: {type(error).__name__}: {error}", path))
+        report.failures.append(InternalError.from_exception(error, path, traceback.format_exc()))
         state.forget_input(path)
 
 
@@ -180,26 +226,26 @@ def richness(digest: Digest) -> list[int]:
     return [answered, flowcharts, points]
 
 
-def _richer_source_owns(digest: Digest, score: list[int], state: ExportState, out_dir: Path) -> str | None:
+def _richer_source_owns(digest: Digest, score: list[int], state: ExportState) -> str | None:
     """The other source that already gave this date a deck at least as rich, if any."""
-    owner = state.decks.get(digest.date.isoformat())
-    if owner is None or owner["source"] == str(digest.source.resolve()):
+    date = digest.date.isoformat()
+    owner = state.decks.get(date)
+    if owner is None or owner.source == str(digest.source.resolve()):
         return None
-    if not Path(owner["source"]).is_file() or not (out_dir / f"{digest.date.isoformat()}.apkg").is_file():
+    if not Path(owner.source).is_file() or not state.deck_intact(date):
         return None
-    return str(owner["source"]) if list(owner["richness"]) >= score else None
+    return owner.source if list(owner.richness) >= score else None
 
 
-def _export_digest(
-    digest: Digest, options: ExportOptions, state: ExportState, report: ExportReport
-) -> str | None:
+def _export_digest(digest: Digest, run: _Run, state: ExportState) -> str | None:
     """Export one digest; the date of the deck it stands behind, or None when it gave no deck."""
     from .cards import build_deck
-    from .export import deck_path, stamp_deck, write_deck
+    from .export import deck_path, read_previous, stamp_deck, write_deck
 
+    report = run.report
     date = digest.date.isoformat()
     score = richness(digest)
-    owner = _richer_source_owns(digest, score, state, options.out_dir)
+    owner = _richer_source_owns(digest, score, state)
     if owner is not None:
         report.notices.append(
             f"{digest.source}: {date}: {owner} is as rich or richer and gives this deck; skipped"
@@ -212,20 +258,21 @@ def _export_digest(
             f"{digest.source}: {date}: no papers with points or answered questions; no deck"
         )
         return None
+    target = deck_path(run.options.out_dir, build)
+    stamps = stamp_deck(build, read_previous(target), run.now)
     previous = state.decks.get(date)
-    stamps = stamp_deck(build, state, options.now)
-    target = deck_path(options.out_dir, build)
-    if previous is not None and previous.get("content") == stamps.content_hash and target.is_file():
+    if state.deck_is_current(date, stamps.content_hash) or not write_deck(build, run.options.out_dir, stamps):
         report.unchanged.append(target)
     else:
-        if previous is not None and previous["source"] != str(digest.source.resolve()):
+        if previous is not None and previous.source != str(digest.source.resolve()):
             report.notices.append(
-                f"{digest.source}: {date}: richer than {previous['source']}; this one gives the deck"
+                f"{digest.source}: {date}: richer than {previous.source}; this one gives the deck"
             )
-        write_deck(build, options.out_dir, stamps)
         report.written.append(_result(build, target))
-    source = str(digest.source.resolve())
-    state.set_deck(date, {"source": source, "richness": score, "content": stamps.content_hash})
+    try:
+        state.record_deck(date, digest.source, score, stamps.content_hash)
+    except OSError as exc:
+        raise OutputError(f"cannot read the deck back: {exc.strerror or exc}", target) from None
     return date
 
 

@@ -1,14 +1,16 @@
-"""The output directory's memory between runs: the folder ``.flashdigest-state/``.
+"""The output directory's memory between runs: ``.flashdigest-state/index.json``.
 
-``index.json`` keeps, per input, a fingerprint of what was read (so an unchanged input is not
-parsed again) and, per deck, a hash of what was written (so an unchanged deck is not written
-again). ``notes/YYYY-MM.json`` keeps, per note of that month's decks, a hash of its content with
-the modification time it was given; only the month being built is held in memory, so memory does
-not grow with the number of decks (and a year of decks costs twelve small writes, not 365).
-A note keeps its modification time while its content is unchanged, which makes the package
-byte-identical; a changed note gets a newer one, which is what makes Anki's importer take the
-correction. A lost, deleted or unreadable state costs a rebuild in which
-every note counts as newer: never a dropped correction.
+It keeps, per input, what was read (a stamp of its size and mtime, a fingerprint of its bytes, and
+the dates of its decks), so an unchanged input is not parsed again; and, per deck, what the deck
+should be (a hash of its notes, and the size, mtime and SHA-256 of the file written), so an
+unchanged deck is not written again and a deck that was deleted, truncated, replaced or edited by
+hand is rebuilt. Note modification times are not kept here: they are read from the previous deck
+itself (:mod:`flashdigest.export`), so a lost state never makes an unchanged note look newer.
+
+The state is only an optimisation. Anything that cannot be read, or has the wrong shape, costs
+one rebuild with a notice (:meth:`ExportState.load`), never a failure; the decision "parse again /
+rewrite the deck" is made here, in :meth:`ExportState.unchanged_dates` and
+:meth:`ExportState.deck_is_current`.
 """
 
 from __future__ import annotations
@@ -16,16 +18,19 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import tempfile
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 STATE_DIR = ".flashdigest-state"
-STATE_VERSION = 3
+STATE_VERSION = 4
 #: temporary files of this directory's writers (decks and the state) start with this
 TEMP_PREFIX = ".flashdigest-"
+#: a state file larger than this is not read (a year of decks takes about 200 KB)
+MAX_STATE_BYTES = 64 * 1024 * 1024
 
 
 def remove_temporary_files(out_dir: Path) -> int:
@@ -45,16 +50,198 @@ def sha256_hex(*parts: bytes | str) -> str:
     return digest.hexdigest()
 
 
-def _read_json(path: Path) -> Any:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+def file_sha256(path: Path) -> str:
+    """The file's SHA-256, read in chunks: any size hashes in constant memory."""
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+@dataclass(frozen=True)
+class InputRecord:
+    """One input as last exported: its stamp (settings, sizes, mtimes), fingerprint and deck dates."""
+
+    stamp: tuple[str | int | None, ...]
+    fingerprint: str
+    dates: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DeckRecord:
+    """One deck as last written: where it came from and what the file should be."""
+
+    source: str
+    richness: tuple[int, ...]
+    content: str  # hash of the notes, their modification times, the note types and the media
+    size: int
+    mtime_ns: int
+    sha256: str
+
+
+#: the JSON shape of each record: per field, its type, or (list, the type of its items)
+_Shape = dict[str, type | tuple[type, tuple[type, ...]]]
+_SHAPES: dict[type, _Shape] = {
+    InputRecord: {"stamp": (list, (str, int, type(None))), "fingerprint": str, "dates": (list, (str,))},
+    DeckRecord: {
+        "source": str,
+        "richness": (list, (int,)),
+        "content": str,
+        "size": int,
+        "mtime_ns": int,
+        "sha256": str,
+    },
+}
+
+
+def _record(kind: type[InputRecord] | type[DeckRecord], data: Any) -> Any:
+    """A record from JSON, or ValueError when ``data`` has another shape."""
+    shape = _SHAPES[kind]
+    if not isinstance(data, dict) or set(data) != set(shape):
+        raise ValueError(f"not a {kind.__name__}")
+    values: dict[str, Any] = {}
+    for name, expected in shape.items():
+        value = data[name]
+        if isinstance(expected, tuple):
+            if not isinstance(value, list) or not all(isinstance(item, expected[1]) for item in value):
+                raise ValueError(f"{kind.__name__}.{name}: not a list of {expected[1]}")
+            value = tuple(value)
+        elif not isinstance(value, expected) or isinstance(value, bool):
+            raise ValueError(f"{kind.__name__}.{name}: not a {expected.__name__}")
+        values[name] = value
+    return kind(**values)
+
+
+@dataclass
+class ExportState:
+    """What the last runs wrote into one output directory (see the module docstring)."""
+
+    out_dir: Path
+    inputs: dict[str, InputRecord] = field(default_factory=dict)
+    decks: dict[str, DeckRecord] = field(default_factory=dict)
+    #: whether something changed since the last save
+    dirty: bool = False
+
+    @property
+    def path(self) -> Path:
+        return self.out_dir / STATE_DIR / "index.json"
+
+    @classmethod
+    def load(cls, out_dir: Path) -> tuple[ExportState, str | None]:
+        """The state of ``out_dir``, and a notice when it existed but could not be used.
+
+        Missing: an empty state, no notice. Unreadable, too large, of another version or of the
+        wrong shape: an empty state (every input is read again, unchanged decks are still not
+        written again) and a notice saying why."""
+        path = out_dir / STATE_DIR / "index.json"
+        try:
+            size = path.stat().st_size
+        except FileNotFoundError:
+            return cls(out_dir), None
+        except OSError as exc:
+            return cls(out_dir), _lost(path, exc.strerror or str(exc))
+        if size > MAX_STATE_BYTES:
+            return cls(out_dir), _lost(path, f"{size} bytes, over the {MAX_STATE_BYTES} a state takes")
+        try:
+            data = json.loads(path.read_bytes())
+            if not isinstance(data, dict) or data.get("version") != STATE_VERSION:
+                return cls(out_dir), _lost(path, "written by another version of flashdigest")
+            inputs = {str(k): _record(InputRecord, v) for k, v in dict(data["inputs"]).items()}
+            decks = {str(k): _record(DeckRecord, v) for k, v in dict(data["decks"]).items()}
+        except (OSError, ValueError, TypeError, KeyError, RecursionError, MemoryError) as exc:
+            return cls(out_dir), _lost(path, f"cannot be read ({type(exc).__name__})")
+        return cls(out_dir, inputs, decks), None
+
+    def save(self, durable: bool = True) -> None:
+        """Write the index if it changed, through a temporary file and a rename."""
+        if not self.dirty:
+            return
+        data = {
+            "version": STATE_VERSION,
+            "inputs": {key: asdict(record) for key, record in sorted(self.inputs.items())},
+            "decks": {key: asdict(record) for key, record in sorted(self.decks.items())},
+        }
+        _write_json(self.path, data, self.out_dir, durable)
+        self.dirty = False
+
+    # -- the decisions ----------------------------------------------------------------------------
+    def unchanged_dates(
+        self, source: Path, stamp: tuple[str | int | None, ...], fingerprint: Callable[[], str]
+    ) -> tuple[str, ...] | None:
+        """The dates of ``source``'s decks if the input need not be read again, else None.
+
+        It need not be when its stamp (size and mtime; else its ``fingerprint()``, the hash of
+        its bytes) matches the last export and every deck it gave is still on disk as written."""
+        record = self.inputs.get(_key(source))
+        if record is None or not all(self.deck_intact(date) for date in record.dates):
+            return None
+        if record.stamp == stamp or record.fingerprint == fingerprint():
+            self.record_input(source, stamp, record.fingerprint, record.dates)  # touched, not changed
+            return record.dates
         return None
+
+    def deck_is_current(self, date: str, content: str) -> bool:
+        """Whether the deck of ``date`` on disk already holds ``content`` (no need to write it)."""
+        record = self.decks.get(date)
+        return record is not None and record.content == content and self.deck_intact(date)
+
+    def deck_intact(self, date: str) -> bool:
+        """Whether the deck file of ``date`` is the file last written: its size and mtime, or,
+        when only the mtime moved, its bytes (a deck edited or replaced by hand is not)."""
+        record = self.decks.get(date)
+        if record is None:
+            return False
+        path = self.out_dir / f"{date}.apkg"
+        try:
+            info = path.stat()
+            if info.st_size != record.size:
+                return False
+            if info.st_mtime_ns == record.mtime_ns:
+                return True
+            if file_sha256(path) != record.sha256:
+                return False
+        except OSError:
+            return False
+        self.decks[date] = DeckRecord(**{**asdict(record), "mtime_ns": info.st_mtime_ns})
+        self.dirty = True
+        return True
+
+    # -- recording ---------------------------------------------------------------------------------
+    def record_deck(self, date: str, source: Path, richness: Iterable[int], content: str) -> None:
+        """Remember the deck file of ``date`` as it is on disk now."""
+        path = self.out_dir / f"{date}.apkg"
+        info = path.stat()
+        record = DeckRecord(
+            str(source.resolve()), tuple(richness), content, info.st_size, info.st_mtime_ns, file_sha256(path)
+        )
+        if self.decks.get(date) != record:
+            self.decks[date] = record
+            self.dirty = True
+
+    def record_input(
+        self, source: Path, stamp: tuple[str | int | None, ...], fingerprint: str, dates: Iterable[str]
+    ) -> None:
+        record = InputRecord(tuple(stamp), fingerprint, tuple(sorted(set(dates))))
+        if self.inputs.get(_key(source)) != record:
+            self.inputs[_key(source)] = record
+            self.dirty = True
+
+    def forget_input(self, source: Path) -> None:
+        if self.inputs.pop(_key(source), None) is not None:
+            self.dirty = True
+
+
+def _key(source: Path) -> str:
+    return str(source.resolve())
+
+
+def _lost(path: Path, why: str) -> str:
+    return f"{path}: state {why}; inputs are read again (unchanged decks are not rewritten)"
 
 
 def _write_json(path: Path, data: Any, out_dir: Path, durable: bool) -> None:
     """Write ``data`` to ``path`` through a temporary file in ``out_dir`` and a rename."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    if path.is_dir() and not path.is_symlink():  # something in the state's own place: replaced
+        shutil.rmtree(path)
     descriptor, temp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".tmp", dir=out_dir)
     try:
         with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
@@ -66,103 +253,3 @@ def _write_json(path: Path, data: Any, out_dir: Path, durable: bool) -> None:
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
-
-
-@dataclass
-class ExportState:
-    """What the last runs wrote into one output directory (see the module docstring)."""
-
-    out_dir: Path
-    inputs: dict[str, dict[str, Any]] = field(default_factory=dict)
-    decks: dict[str, dict[str, Any]] = field(default_factory=dict)
-    notetypes: dict[str, int] = field(default_factory=dict)
-    #: whether the index changed since load (an unchanged index is not written again)
-    dirty: bool = False
-    #: the one month (YYYY-MM) whose note table is in memory, that table, and whether it changed
-    notes_month: str | None = None
-    notes: dict[str, list[Any]] = field(default_factory=dict)
-    notes_dirty: bool = False
-
-    @classmethod
-    def load(cls, out_dir: Path) -> ExportState:
-        """The state of ``out_dir``; an empty one if it is missing, unreadable or of another version."""
-        data = _read_json(out_dir / STATE_DIR / "index.json")
-        try:
-            if data.get("version") == STATE_VERSION:
-                return cls(out_dir, data["inputs"], data["decks"], data["notetypes"])
-        except (KeyError, TypeError, AttributeError):
-            pass
-        return cls(out_dir)
-
-    def set_deck(self, date: str, record: dict[str, Any]) -> None:
-        if self.decks.get(date) != record:
-            self.decks[date] = record
-            self.dirty = True
-
-    def save(self) -> None:
-        """Write what changed: the note table in memory, then the index (flushed to disk)."""
-        self._flush_notes()
-        if self.dirty:
-            index = {
-                "version": STATE_VERSION,
-                "inputs": self.inputs,
-                "decks": self.decks,
-                "notetypes": self.notetypes,
-            }
-            _write_json(self.out_dir / STATE_DIR / "index.json", index, self.out_dir, durable=True)
-            self.dirty = False
-
-    # -- modification times --------------------------------------------------------------------
-    def note_mod(self, date: str, guid: str, content_hash: str, now: int) -> int:
-        """The mod time of a note: kept while its content is unchanged, else newer than before."""
-        self._use_notes(date[:7])
-        key = f"{date}/{guid}"
-        entry = self.notes.get(key)
-        if entry is not None and entry[0] == content_hash:
-            return int(entry[1])
-        mod = now if entry is None else max(now, int(entry[1]) + 1)
-        self.notes[key] = [content_hash, mod]
-        self.notes_dirty = True
-        return mod
-
-    def notetype_mod(self, content_hash: str, now: int) -> int:
-        """The mod time of a note type version: the first time this exact version was written."""
-        if content_hash not in self.notetypes:
-            newest = max(self.notetypes.values(), default=0)
-            self.notetypes[content_hash] = max(now, newest + 1)
-            self.dirty = True
-        return self.notetypes[content_hash]
-
-    def _notes_path(self, month: str) -> Path:
-        return self.out_dir / STATE_DIR / "notes" / f"{month}.json"
-
-    def _use_notes(self, month: str) -> None:
-        if month == self.notes_month:
-            return
-        self._flush_notes()
-        table = _read_json(self._notes_path(month))
-        self.notes_month, self.notes = month, table if isinstance(table, dict) else {}
-
-    def _flush_notes(self) -> None:
-        """Write the note table in memory if it changed. Not fsynced: a table lost to a crash reads
-        as empty, which only makes the next build give those notes newer times."""
-        if self.notes_month is not None and self.notes_dirty:
-            _write_json(self._notes_path(self.notes_month), self.notes, self.out_dir, durable=False)
-            self.notes_dirty = False
-
-    # -- incremental runs -----------------------------------------------------------------------
-    def input_entry(self, source: Path) -> dict[str, Any] | None:
-        return self.inputs.get(str(source.resolve()))
-
-    def decks_present(self, entry: dict[str, Any], out_dir: Path) -> bool:
-        return all((out_dir / f"{date}.apkg").is_file() for date in entry.get("dates", []))
-
-    def record_input(self, source: Path, fingerprint: str, stamp: list[Any], dates: Iterable[str]) -> None:
-        entry = {"fingerprint": fingerprint, "stamp": stamp, "dates": sorted(set(dates))}
-        if self.inputs.get(str(source.resolve())) != entry:
-            self.inputs[str(source.resolve())] = entry
-            self.dirty = True
-
-    def forget_input(self, source: Path) -> None:
-        if self.inputs.pop(str(source.resolve()), None) is not None:
-            self.dirty = True

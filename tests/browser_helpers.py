@@ -27,9 +27,8 @@ from pathlib import Path
 from typing import Any
 
 from flashdigest.cards.builder import build_deck
-from flashdigest.export import stamp_deck, write_deck
+from flashdigest.export import deck_path, stamp_deck, write_deck
 from flashdigest.model import Digest, Paper, PointKind, Question
-from flashdigest.state import ExportState
 from tests.anki_helpers import import_deck
 
 #: the page scripts and the demo flowchart the helpers use
@@ -261,8 +260,9 @@ def demo_digest() -> Digest:
 def import_demo_deck(collection: Any, folder: Path) -> Path:
     """Build, write and import the demo digest's deck; the deck's path."""
     build = build_deck(demo_digest())
-    stamps = stamp_deck(build, ExportState.load(folder), now=1_746_000_000)
-    deck = write_deck(build, folder, stamps)
+    stamps = stamp_deck(build, None, now=1_746_000_000)
+    write_deck(build, folder, stamps)
+    deck = deck_path(folder, build)
     import_deck(collection, deck)
     return deck
 

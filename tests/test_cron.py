@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -64,17 +65,41 @@ def test_same_input_gives_byte_identical_decks_at_any_time(tmp_path: Path) -> No
     source = sample_copy(tmp_path)
     (first,) = [d.path for d in export([source], tmp_path / "a", now=1_700_000_000).written]
     original = first.read_bytes()
-    first.unlink()  # forces a rebuild, days later, with the directory's state
-    (again,) = [d.path for d in export([source], tmp_path / "a", now=1_700_000_000 + 9 * DAY).written]
-    assert again.read_bytes() == original
-    (tmp_path / "b").mkdir()
-    shutil.copytree(
-        tmp_path / "a" / STATE_DIR, tmp_path / "b" / STATE_DIR
-    )  # the state travels with the decks
-    (elsewhere,) = [d.path for d in export([source], tmp_path / "b", now=1_800_000_000).written]
-    assert elsewhere.read_bytes() == original
-    with zipfile.ZipFile(elsewhere) as archive:
+    shutil.rmtree(tmp_path / "a" / STATE_DIR)  # forces a rebuild, days later: times come from the deck
+    report = export([source], tmp_path / "a", now=1_700_000_000 + 9 * DAY)
+    assert (report.written, report.unchanged) == ([], [first])
+    assert first.read_bytes() == original
+    shutil.copytree(tmp_path / "a", tmp_path / "b")  # the decks travel, with or without the state
+    report = export([source], tmp_path / "b", now=1_800_000_000)
+    assert report.written == [] and (tmp_path / "b" / first.name).read_bytes() == original
+    with zipfile.ZipFile(first) as archive:
         assert {info.date_time for info in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+
+
+def test_source_date_epoch_makes_fresh_exports_byte_identical(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = sample_copy(tmp_path)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    decks = []
+    for name in ("x", "y"):
+        (deck,) = export_inputs([source], ExportOptions(out_dir=tmp_path / name)).written
+        decks.append(deck.path.read_bytes())
+        time.sleep(1.1)  # a second later: the clock must not reach the deck
+    assert decks[0] == decks[1]
+    source.write_text(source.read_text().replace("2.0 bits", "2.5 bits"))
+    (corrected,) = export_inputs([source], ExportOptions(out_dir=tmp_path / "x")).written
+    mods = note_mods(corrected.path)
+    assert sorted(set(mods.values())) == [1_700_000_000, 1_700_000_001]  # the correction is newer
+    assert list(mods.values()).count(1_700_000_001) == 1
+
+
+def note_mods(deck: Path) -> dict[str, int]:
+    with zipfile.ZipFile(deck) as archive:
+        data = archive.read("collection.anki2")
+    connection = sqlite3.connect(":memory:")
+    connection.deserialize(data)
+    return dict(connection.execute("SELECT guid, mod FROM notes").fetchall())
 
 
 def test_unchanged_input_is_not_read_or_written_again(tmp_path: Path) -> None:
@@ -114,7 +139,7 @@ def test_lost_state_never_drops_a_correction(tmp_path: Path, collection: Any) ->
     source.write_text(source.read_text().replace("2.0 bits", "2.5 bits"))
     export([source], out, now=1_700_000_000 + DAY)
     counts = import_deck(collection, deck)
-    assert counts.new == 0 and counts.updated == 8  # a rebuild: every note counts as newer
+    assert (counts.new, counts.updated) == (0, 1)  # times come from the deck: only the correction is newer
     assert any("2.5 bits" in n.fields.get("Choices", "") for n in imported_notes(collection))
 
 

@@ -137,16 +137,6 @@ def test_hostile_input_inspected(case: dict[str, Any], tmp_path: Path) -> None:
         list(yaml.safe_load_all(result.stdout))  # what it prints reads back as YAML
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads every file")
-def test_unreadable_file_is_one_line(tmp_path: Path) -> None:
-    locked = tmp_path / "locked.txt"
-    locked.write_text(text_digest())
-    locked.chmod(0)
-    code, _out, err = run_export(locked, out=tmp_path / "decks")
-    assert code == 65
-    assert err.splitlines() == [f"flashdigest: error: {locked}: cannot read: Permission denied"]
-
-
 # -- limits ----------------------------------------------------------------------------------------
 
 

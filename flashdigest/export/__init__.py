@@ -3,30 +3,33 @@
 Public entry point: :func:`write_deck`. The SQLite collection is built in memory and the
 package is written to a temporary file beside the target, flushed and renamed into place, so
 a deck on disk is always either the previous one or the new one, whole. Modification times
-come from the output directory's state (:mod:`flashdigest.state`): unchanged notes keep theirs,
-so unchanged input gives a byte-identical package, and changed notes get newer ones.
+come from the deck being replaced (:func:`read_previous`): unchanged notes and note types keep
+theirs, so unchanged input gives a byte-identical package (which is then not written at all), and
+changed ones get newer times, which is what makes Anki's importer take a correction.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import sqlite3
 import tempfile
-import time
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import genanki
 
-from ..cards import DeckBuild, mcq_model, paper_model
-from ..errors import ExportError
-from ..state import TEMP_PREFIX, ExportState, sha256_hex
+from ..cards import DeckBuild
+from ..errors import OutputError
+from ..state import TEMP_PREFIX, sha256_hex
 
+#: the process's umask (read once: os.umask can only be read by setting it)
+UMASK = os.umask(0o022)
+os.umask(UMASK)
 #: fixed zip entry time, so that the archive's bytes depend on its content only
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
@@ -36,56 +39,104 @@ class DeckStamps:
     """Modification times for one deck's notes and note types, and the hash of all it holds."""
 
     note_mods: dict[str, int]
-    notetype_mod: int
+    notetype_mods: dict[int, int]
     content_hash: str
+
+
+@dataclass(frozen=True)
+class PreviousDeck:
+    """What the deck being replaced holds: per note GUID and per note type id, (mod, content hash)."""
+
+    notes: dict[str, tuple[int, str]]
+    notetypes: dict[int, tuple[int, str]]
 
 
 def deck_path(out_dir: Path, build: DeckBuild) -> Path:
     return out_dir / f"{build.date.isoformat()}.apkg"
 
 
-@cache
-def notetypes_hash() -> str:
-    """A hash of both note types as written (fields, templates, CSS): a new value is a new version."""
-    parts = []
-    for model in (paper_model(), mcq_model()):
-        fields = [field["name"] for field in model.fields]
-        templates = [[t["name"], t["qfmt"], t["afmt"]] for t in model.templates]
-        parts.append(json.dumps([model.model_id, model.name, fields, templates, model.css]))
-    return sha256_hex(*parts)
+def note_hash(mid: int, fields: str, tags: str) -> str:
+    """64 bits of the SHA-256 of what a note holds (its fields joined as Anki stores them)."""
+    return sha256_hex(str(mid), fields, " ".join(tags.split()))[:16]
 
 
-def note_hash(note: genanki.Note, deck_id: int) -> str:
-    """64 bits of the SHA-256 of what the note holds: enough to tell a change, small in the state."""
-    fields = "\x1f".join(note.fields)
-    return sha256_hex(str(note.model.model_id), str(deck_id), fields, " ".join(note.tags))[:16]
+def notetype_hash(model_json: dict[str, Any]) -> str:
+    """A hash of a note type as written (name, fields, templates, CSS): a new value is a new version."""
+    keys = ("name", "type", "css", "latexPre", "latexPost")
+    parts = [str(model_json.get(key)) for key in keys]
+    parts += [str(f.get("name")) for f in model_json.get("flds", [])]
+    parts += [f"{t.get('name')}|{t.get('qfmt')}|{t.get('afmt')}" for t in model_json.get("tmpls", [])]
+    return sha256_hex(*parts)[:16]
 
 
-def stamp_deck(build: DeckBuild, state: ExportState, now: float | None = None) -> DeckStamps:
-    """Give every note of ``build`` its modification time from ``state`` (which it updates)."""
-    clock = int(time.time() if now is None else now)
-    date = build.date.isoformat()
-    note_mods: dict[str, int] = {}
-    hashes = [notetypes_hash()]
-    for note in build.notes:
-        content = note_hash(note, build.deck_id)
-        note_mods[note.guid] = state.note_mod(date, note.guid, content, clock)
-        hashes.append(f"{note.guid}:{content}:{note_mods[note.guid]}")
-    hashes.extend(f"{media.name}:{sha256_hex(media.data)}" for media in build.media)
-    notetype_mod = state.notetype_mod(notetypes_hash(), clock)
-    return DeckStamps(note_mods, notetype_mod, sha256_hex(*hashes, str(notetype_mod)))
-
-
-def write_deck(build: DeckBuild, out_dir: Path, stamps: DeckStamps) -> Path:
-    """Write ``build`` as ``out_dir/YYYY-MM-DD.apkg`` with ``stamps``; return that path."""
-    target = deck_path(out_dir, build)
+def read_previous(path: Path) -> PreviousDeck | None:
+    """The notes and note types of the deck at ``path``, or None if there is none that reads."""
     try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        collection = _collection_bytes(build, stamps)
-        _write_atomically(target, lambda handle: _write_zip(handle, collection, build))
+        with zipfile.ZipFile(path) as archive:
+            data = archive.read("collection.anki2")
+        connection = sqlite3.connect(":memory:")
+        try:
+            connection.deserialize(data)
+            rows = connection.execute("SELECT guid, mid, mod, flds, tags FROM notes").fetchall()
+            (models_json,) = connection.execute("SELECT models FROM col").fetchone()
+        finally:
+            connection.close()
+        models = json.loads(models_json)
+        notes = {str(g): (int(mod), note_hash(int(mid), str(f), str(t))) for g, mid, mod, f, t in rows}
+        notetypes = {int(key): (int(m["mod"]), notetype_hash(m)) for key, m in models.items()}
+    except (OSError, zipfile.BadZipFile, KeyError, ValueError, TypeError, sqlite3.Error):
+        return None
+    return PreviousDeck(notes, notetypes)
+
+
+def _newer(previous: tuple[int, str] | None, content: str, now: int) -> int:
+    """The mod of something holding ``content``: kept while unchanged, else newer than before."""
+    if previous is None:
+        return now
+    mod, old_content = previous
+    return mod if old_content == content else max(now, mod + 1)
+
+
+def stamp_deck(build: DeckBuild, previous: PreviousDeck | None, now: int) -> DeckStamps:
+    """Give every note and note type of ``build`` its modification time: the previous deck's while
+    its content is unchanged (so the package is byte-identical), else ``now`` or newer."""
+    old_notes = previous.notes if previous else {}
+    old_types = previous.notetypes if previous else {}
+    note_mods: dict[str, int] = {}
+    hashes = []
+    for note in build.notes:
+        content = note_hash(note.model.model_id, "\x1f".join(note.fields), " ".join(note.tags))
+        note_mods[note.guid] = _newer(old_notes.get(note.guid), content, now)
+        hashes.append(f"{note.guid}:{content}:{note_mods[note.guid]}")
+    notetype_mods: dict[int, int] = {}
+    for model in {note.model.model_id: note.model for note in build.notes}.values():
+        content = notetype_hash(model.to_json(0, build.deck_id))
+        notetype_mods[model.model_id] = _newer(old_types.get(model.model_id), content, now)
+        hashes.append(f"{model.model_id}:{content}:{notetype_mods[model.model_id]}")
+    hashes.extend(f"{media.name}:{sha256_hex(media.data)}" for media in build.media)
+    return DeckStamps(note_mods, notetype_mods, sha256_hex(*sorted(hashes)))
+
+
+def write_deck(build: DeckBuild, out_dir: Path, stamps: DeckStamps) -> bool:
+    """Write ``build`` as ``out_dir/YYYY-MM-DD.apkg`` with ``stamps``.
+
+    False when the file there already holds exactly these bytes (it is left alone). Raises
+    OutputError when the deck cannot be written (the temporary file is removed)."""
+    target = deck_path(out_dir, build)
+    buffer = io.BytesIO()
+    _write_zip(buffer, _collection_bytes(build, stamps), build)
+    data = buffer.getvalue()
+    try:
+        if target.is_file() and target.stat().st_size == len(data) and target.read_bytes() == data:
+            return False
+        _write_atomically(target, lambda handle: _write_all(handle, data))
     except OSError as exc:
-        raise ExportError(f"cannot write deck: {exc.strerror or exc}", target) from None
-    return target
+        raise OutputError(f"cannot write deck: {exc.strerror or exc}", target) from None
+    return True
+
+
+def _write_all(handle: BinaryIO, data: bytes) -> None:
+    handle.write(data)
 
 
 def _collection_bytes(build: DeckBuild, stamps: DeckStamps) -> bytes:
@@ -96,7 +147,12 @@ def _collection_bytes(build: DeckBuild, stamps: DeckStamps) -> bytes:
     connection = sqlite3.connect(":memory:")
     try:
         cursor = connection.cursor()
-        genanki.Package(deck).write_to_db(cursor, stamps.notetype_mod, id_gen=None)
+        genanki.Package(deck).write_to_db(cursor, max(stamps.notetype_mods.values(), default=0), id_gen=None)
+        (models_json,) = cursor.execute("SELECT models FROM col").fetchone()
+        models = json.loads(models_json)
+        for key, model in models.items():
+            model["mod"] = stamps.notetype_mods.get(int(key), model["mod"])
+        cursor.execute("UPDATE col SET models = ?", (json.dumps(models, sort_keys=True),))
         connection.commit()
         return connection.serialize()
     finally:
@@ -122,8 +178,10 @@ def _write_zip(handle: BinaryIO, collection: bytes, build: DeckBuild) -> None:
 
 def _write_atomically(target: Path, write: Callable[[BinaryIO], None]) -> None:
     """Call ``write(handle)`` on a temporary file beside ``target``, then rename it into place."""
+    target.parent.mkdir(parents=True, exist_ok=True)
     descriptor, temp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".tmp", dir=target.parent)
     try:
+        os.chmod(temp_name, 0o666 & ~UMASK)  # a deck is readable like any file the user makes
         with os.fdopen(descriptor, "wb") as handle:
             write(handle)
             handle.flush()

@@ -1,0 +1,108 @@
+"""The config file: long options of the commands, read with :mod:`tomllib`.
+
+``$XDG_CONFIG_HOME/flashdigest/config.toml`` (default ``~/.config/flashdigest/config.toml``), or
+the file named by ``--config`` or ``FLASHDIGEST_CONFIG``. Top-level keys apply to every command
+that has that option; a table named after a command (``[export]``, ``[fetch]``...) applies to that
+command only and wins over the top level. Keys are long option names, with ``-`` or ``_``::
+
+    out = "~/decks"
+    deck_root = "AI Papers"
+
+    [export]
+    quiet = true
+
+The CLI turns this into click's defaults, so options given on the command line win. This module
+only reads and locates; it knows nothing of click.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import FlashdigestError
+
+#: a config file larger than this is refused (a real one is a few hundred bytes)
+MAX_CONFIG_BYTES = 1024 * 1024
+
+
+class ConfigError(FlashdigestError):
+    """The config file cannot be read or holds something no command takes: the CLI exits 78."""
+
+
+@dataclass(frozen=True)
+class Config:
+    """A config file's settings: the top level and each command's table (keys with ``_``)."""
+
+    path: Path | None = None
+    text: str = ""
+    common: dict[str, Any] = field(default_factory=dict)
+    commands: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def for_command(self, name: str) -> dict[str, Any]:
+        return {**self.common, **self.commands.get(name, {})}
+
+    def line_of(self, key: str, table: str | None = None) -> int | None:
+        """The line where ``key`` is set (in ``[table]`` when given), for a message."""
+        in_table = table is None
+        for number, line in enumerate(self.text.splitlines(), start=1):
+            header = re.match(r"\s*\[\s*([^\]]+?)\s*\]", line)
+            if header:
+                if table is None and header.group(1) == key:
+                    return number
+                in_table = table is not None and header.group(1) == table
+            elif in_table and re.match(rf"\s*{re.escape(key)}\s*=", line.replace("-", "_")):
+                return number
+        return None
+
+    def error(self, reason: str, key: str | None = None, table: str | None = None) -> ConfigError:
+        line = self.line_of(key, table) if key else None
+        return ConfigError(reason, self.path, line)
+
+
+def default_config_path() -> Path:
+    """Where the config file is looked for when none is named."""
+    named = os.environ.get("FLASHDIGEST_CONFIG")
+    if named:
+        return Path(named).expanduser()
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base).expanduser() / "flashdigest" / "config.toml"
+
+
+def load_config(path: Path | None, commands: set[str], required: bool = False) -> Config:
+    """Read the config file at ``path`` (the default place when None); an empty Config when
+    there is none (a named file must exist when ``required``). ConfigError when it cannot be read."""
+    path = path or default_config_path()
+    try:
+        size = path.stat().st_size
+        if size > MAX_CONFIG_BYTES:
+            raise ConfigError(f"config file is {size} bytes, over the {MAX_CONFIG_BYTES} it may be", path)
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        if required:
+            raise ConfigError("config file not found", path) from None
+        return Config()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read config file: {getattr(exc, 'strerror', None) or exc}", path) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        where = re.search(r"\(at line (\d+), column \d+\)", str(exc))
+        reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
+        raise ConfigError(f"not valid TOML: {reason}", path, int(where.group(1)) if where else None) from None
+    common = {_key(k): v for k, v in data.items() if not (isinstance(v, dict) and k in commands)}
+    tables = {k: {_key(kk): vv for kk, vv in v.items()} for k, v in data.items() if k in commands}
+    for name, value in common.items():
+        if isinstance(value, dict):
+            raise Config(path, text).error(
+                f"[{name}] is not a command; tables are {', '.join(sorted(commands))}", name
+            )
+    return Config(path, text, common, tables)
+
+
+def _key(name: str) -> str:
+    return name.replace("-", "_")

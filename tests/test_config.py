@@ -1,0 +1,90 @@
+"""The config file: long options as TOML, under the command line; a bad file exits 78 naming the line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from flashdigest.cli import main
+from tests.hostile.inputs import text_digest
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    monkeypatch.delenv("FLASHDIGEST_CONFIG", raising=False)
+    (tmp_path / "home").mkdir()
+    digest = tmp_path / "in" / "2025-07-01.txt"
+    digest.parent.mkdir()
+    digest.write_text(text_digest())
+    return tmp_path
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def write_config(home: Path, text: str) -> Path:
+    path = home / "xdg" / "flashdigest" / "config.toml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def test_options_come_from_the_default_config_file(home: Path) -> None:
+    write_config(home, 'out = "~/decks"\n\n[export]\nquiet = true\n')
+    code, out, err = run("export", str(home / "in"))
+    assert (code, out, err) == (0, "", "")
+    assert (home / "home" / "decks" / "2025-07-01.apkg").is_file()
+
+
+def test_the_command_line_wins(home: Path) -> None:
+    write_config(home, 'out = "~/decks"\n')
+    code, out, _err = run("export", str(home / "in"), "--out", str(home / "elsewhere"))
+    assert code == 0 and "1 written" in out
+    assert (home / "elsewhere" / "2025-07-01.apkg").is_file()
+    assert not (home / "home" / "decks").exists()
+
+
+def test_config_named_by_option_or_environment(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    named = home / "named.toml"
+    named.write_text(f'out = "{home / "by-option"}"\n')
+    assert run("--config", str(named), "export", str(home / "in"))[0] == 0
+    assert (home / "by-option" / "2025-07-01.apkg").is_file()
+    named.write_text(f'out = "{home / "by-env"}"\n')
+    monkeypatch.setenv("FLASHDIGEST_CONFIG", str(named))
+    assert run("export", str(home / "in"))[0] == 0
+    assert (home / "by-env" / "2025-07-01.apkg").is_file()
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "reason"),
+    [
+        ('out = "decks"\nquiet = tru\n', 2, "not valid TOML: "),
+        ('out = "decks"\n\n# a comment\ndeck_rot = "AI"\n', 4, "unknown option 'deck_rot'"),
+        ('[export]\nout = "decks"\nformat = "pdf"\n', 3, "format: 'pdf' is not one of"),
+        ('[export]\nquiet = "yes"\n', 2, "quiet: expected true or false"),
+        ('[verify]\nout = "decks"\n', 2, "unknown option 'out' for verify"),
+        ("[exprot]\nquiet = true\n", 1, "[exprot] is not a command"),
+    ],
+)
+def test_a_bad_config_exits_78_naming_file_line_and_key(
+    home: Path, text: str, line: int, reason: str
+) -> None:
+    path = write_config(home, text)
+    code, out, err = run("export", str(home / "in"))
+    assert code == 78, err
+    assert out == ""
+    (message,) = err.splitlines()
+    assert message.startswith(f"flashdigest: error: {path}:{line}: {reason}"), message
+    assert not list(home.rglob("*.apkg"))
+
+
+def test_a_named_config_that_is_missing_exits_78(home: Path) -> None:
+    code, _out, err = run("--config", str(home / "nope.toml"), "export", str(home / "in"))
+    assert code == 78
+    assert err.splitlines() == [f"flashdigest: error: {home / 'nope.toml'}: config file not found"]
