@@ -15,6 +15,7 @@ import html
 import json
 import random
 from pathlib import Path
+from typing import Any
 
 WORDS = [
     "model",
@@ -66,7 +67,7 @@ def sentence(rng: random.Random, words: int) -> str:
     return text[0].upper() + text[1:] + "."
 
 
-def make_paper(rng: random.Random, day: int, number: int) -> dict:
+def make_paper(rng: random.Random, day: int, number: int) -> dict[str, Any]:
     arxiv = f"{2504 + day // 30}.{10000 + day * 10 + number:05d}"
     questions = []
     for _ in range(3):
@@ -109,7 +110,7 @@ def flowchart_svg(rng: random.Random) -> str:
     )
 
 
-def page_html(date: str, papers: list[dict]) -> str:
+def page_html(date: str, papers: list[dict[str, Any]]) -> str:
     style = "\n".join(
         f"        .filler-{i} {{ margin: {i}px; padding: {i % 7}px; color: #333; }}" for i in range(260)
     )
@@ -138,7 +139,7 @@ def page_html(date: str, papers: list[dict]) -> str:
     return "\n".join(parts)
 
 
-def quiz_tab(question: dict, number: int) -> str:
+def quiz_tab(question: dict[str, Any], number: int) -> str:
     answer = html.escape(question["options"][question["answer"]], quote=True)
     choices = "".join(
         f'<div class="quiz-choice" data-value="{html.escape(o, quote=True)}">{html.escape(o)}</div>'
@@ -151,7 +152,7 @@ def quiz_tab(question: dict, number: int) -> str:
     )
 
 
-def page_text(date: str, papers: list[dict]) -> str:
+def page_text(date: str, papers: list[dict[str, Any]]) -> str:
     lines = [f"{date} Papers", ""]
     for number, paper in enumerate(papers, start=1):
         lines += [
@@ -176,7 +177,7 @@ def page_text(date: str, papers: list[dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def jsonl_row(date: str, paper: dict) -> str:
+def jsonl_row(date: str, paper: dict[str, Any]) -> str:
     content = "\n\n".join(
         f"{i}. **{e} {label}:** {p}"
         for i, ((e, label), p) in enumerate(zip(LABELS, paper["points"], strict=True), start=1)

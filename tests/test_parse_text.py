@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from flashdigest.errors import ParseError
-from flashdigest.model import PointKind
+from flashdigest.model import Digest, PointKind
 from flashdigest.parse import ParseOptions, read_digests
 from flashdigest.parse.source import decode_source
 from flashdigest.parse.text import parse_text
@@ -14,7 +14,7 @@ from tests.conftest import DATA, SAMPLES
 from tests.golden import assert_matches_golden
 
 
-def parse(text: str, name: str = "digest.txt"):
+def parse(text: str, name: str = "digest.txt") -> Digest:
     return parse_text(decode_source(text.encode("utf-8"), Path(name)))
 
 

@@ -127,6 +127,13 @@ def _unrelated_files(directory: Path, name: str) -> Path:
 
 MB = 1024 * 1024
 BIG_TEXT = 10 * MB
+
+
+def _directory(path: Path) -> Path:
+    (path / "inner").mkdir(parents=True)
+    return path
+
+
 MAKERS: dict[str, Callable[[Path, str], Path]] = {
     "binary.txt": lambda d, n: _write(d, n, bytes(range(256)) * 40),
     "empty.txt": lambda d, n: _write(d, n, b""),
@@ -186,5 +193,5 @@ MAKERS: dict[str, Callable[[Path, str], Path]] = {
     "file-100mb.jsonl": lambda d, n: _sparse(d, n, jsonl_row(), 100 * MB),
     "garbage-lines.jsonl": lambda d, n: _write(d, n, jsonl_row().encode() + b"{not json\n" * 200_000),
     "unrelated-10000": _unrelated_files,
-    "directory.txt": lambda d, n: (d / n / "inner").mkdir(parents=True) or d / n,
+    "directory.txt": lambda d, n: _directory(d / n),
 }
