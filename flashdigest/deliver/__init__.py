@@ -21,7 +21,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .package import read_package
-from .types import DEFAULT_ANKI_CONNECT_URL, AnkiConnectTarget, CollectionTarget, DeliveryReport, DeliveryTarget
+from .types import (
+    DEFAULT_ANKI_CONNECT_URL,
+    AnkiConnectTarget,
+    CollectionTarget,
+    DeliveryReport,
+    DeliveryTarget,
+)
 
 __all__ = [
     "DEFAULT_ANKI_CONNECT_URL",

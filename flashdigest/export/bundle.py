@@ -90,7 +90,9 @@ def _merge_rows(connection: sqlite3.Connection, merged: _Merged, guids: Collecti
         known = merged.notes.get(guid)
         if known is None or note[3] >= known[3]:
             merged.notes[guid] = tuple(note)
-            merged.cards[guid] = connection.execute("select * from cards where nid = ?", (note[0],)).fetchall()
+            merged.cards[guid] = connection.execute(
+                "select * from cards where nid = ?", (note[0],)
+            ).fetchall()
 
 
 def _bundle_database(template: bytes, merged: _Merged) -> bytes:
@@ -106,7 +108,9 @@ def _bundle_database(template: bytes, merged: _Merged) -> bytes:
                 connection.execute(f"insert into cards values ({', '.join('?' * len(card))})", card)
         used = {str(card[2]) for cards in merged.cards.values() for card in cards} | {"1"}
         decks = {key: deck for key, deck in merged.decks.items() if key in used}
-        connection.execute("update col set models = ?, decks = ?", (json.dumps(merged.models), json.dumps(decks)))
+        connection.execute(
+            "update col set models = ?, decks = ?", (json.dumps(merged.models), json.dumps(decks))
+        )
         connection.commit()
         return connection.serialize()
     finally:
