@@ -61,25 +61,29 @@ class Annotation:
 
 
 def annotate(path: Path) -> Annotation:
-    """Do to the corrected paper's note what a learner does; return what must survive."""
     col = Collection(str(path))
     try:
-        (note_id,) = col.find_notes(f'"Results:*{ORIGINAL}*"')
-        note = col.get_note(note_id)
-        note["Extra"] = LEARNER_TEXT
-        note.add_tag("my::favourite")
-        col.update_note(note)
-        cards = note.cards()
-        col.set_deck([cards[0].id], col.decks.id("My own deck"))
-        reviewed = cards[1]
-        reviewed.start_timer()
-        col.sched.answerCard(reviewed, 3)
-        return Annotation(
-            note_id, cards[0].id, reviewed.id, card_state(col, reviewed.id), review_count(col),
-            note_mods(col),
-        )  # fmt: skip
+        return annotate_in(col)
     finally:
         col.close()
+
+
+def annotate_in(col: Any) -> Annotation:
+    """Do to the corrected paper's note what a learner does; return what must survive."""
+    (note_id,) = col.find_notes(f'"Results:*{ORIGINAL}*"')
+    note = col.get_note(note_id)
+    note["Extra"] = LEARNER_TEXT
+    note.add_tag("my::favourite")
+    col.update_note(note)
+    cards = note.cards()
+    col.set_deck([cards[0].id], col.decks.id("My own deck"))
+    reviewed = cards[1]
+    reviewed.start_timer()
+    col.sched.answerCard(reviewed, 3)
+    return Annotation(
+        note_id, cards[0].id, reviewed.id, card_state(col, reviewed.id), review_count(col),
+        note_mods(col),
+    )  # fmt: skip
 
 
 def card_state(col: Any, card_id: int) -> tuple[int, int, int, int]:
@@ -96,20 +100,24 @@ def note_mods(col: Any) -> dict[int, int]:
 
 
 def assert_annotation_kept(path: Path, kept: Annotation) -> None:
-    """The correction arrived, and every one of the learner's changes is still there."""
     col = Collection(str(path))
     try:
-        note = col.get_note(kept.note_id)
-        assert CORRECTED in note["Results"] and ORIGINAL not in note["Results"]
-        assert note["Extra"] == LEARNER_TEXT
-        assert "my::favourite" in note.tags and "digest::2026-01-15" in note.tags
-        assert col.decks.name(col.get_card(kept.moved_card).did) == "My own deck"
-        assert card_state(col, kept.reviewed_card) == kept.review_state
-        assert review_count(col) == kept.reviews
-        mods = note_mods(col)
-        assert len(mods) == 8  # no duplicates
-        assert {nid: mod for nid, mod in mods.items() if nid != kept.note_id} == {
-            nid: mod for nid, mod in kept.note_mods.items() if nid != kept.note_id
-        }  # unchanged notes were not written
+        assert_kept_in(col, kept)
     finally:
         col.close()
+
+
+def assert_kept_in(col: Any, kept: Annotation) -> None:
+    """The correction arrived, and every one of the learner's changes is still there."""
+    note = col.get_note(kept.note_id)
+    assert CORRECTED in note["Results"] and ORIGINAL not in note["Results"]
+    assert note["Extra"] == LEARNER_TEXT
+    assert "my::favourite" in note.tags and "digest::2026-01-15" in note.tags
+    assert col.decks.name(col.get_card(kept.moved_card).did) == "My own deck"
+    assert card_state(col, kept.reviewed_card) == kept.review_state
+    assert review_count(col) == kept.reviews
+    mods = note_mods(col)
+    assert len(mods) == 8  # no duplicates
+    assert {nid: mod for nid, mod in mods.items() if nid != kept.note_id} == {
+        nid: mod for nid, mod in kept.note_mods.items() if nid != kept.note_id
+    }  # unchanged notes were not written

@@ -106,14 +106,16 @@ def _backup(col: Any, target: CollectionTarget) -> Path:
 
 
 def _apply(
-    col: Any, plan: DeliveryPlan, contents: Sequence[PackageContent], media: Callable[[str], bytes]
+    col: Any, plan: DeliveryPlan, contents: Sequence[PackageContent], media: Callable[[str], bytes | None]
 ) -> None:
     if plan.new:
         _import_new(col, [content.path for content in contents], {note.guid for note in plan.new})
     notes = []
     for update in plan.updates:
         for name in update.media:
-            col.media.write_data(name, media(name))
+            data = media(name)
+            if data is not None:
+                col.media.write_data(name, data)
         note = col.get_note(update.note_id)
         for field, value in update.fields.items():
             note[field] = value
@@ -141,12 +143,13 @@ def _import_new(col: Any, decks: list[Path], guids: set[str]) -> None:
         col.import_anki_package(ImportAnkiPackageRequest(package_path=str(package), options=options))
 
 
-def _media_lookup(contents: Sequence[PackageContent]) -> Callable[[str], bytes]:
-    def media(name: str) -> bytes:
+def _media_lookup(contents: Sequence[PackageContent]) -> Callable[[str], bytes | None]:
+    def media(name: str) -> bytes | None:
+        """The file's bytes from the first package that ships it (None: none does)."""
         for content in contents:
             if name in content.media:
                 return content.media_bytes(name)
-        raise DeliveryError(f"media file {name!r} is in none of the decks")
+        return None
 
     return media
 
