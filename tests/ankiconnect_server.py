@@ -30,7 +30,7 @@ from anki.collection import (
 
 class AnkiConnectServer:
     def __init__(self, collection_path: Path, key: str | None = None):
-        self.col = Collection(str(collection_path))
+        self.col: Any = Collection(str(collection_path))
         self.key = key
         self.lock = threading.Lock()
         self.calls: list[str] = []
@@ -97,11 +97,11 @@ class AnkiConnectServer:
         decks: dict[str, list[int]] = {}
         for card in cards:
             did = self.col.db.scalar("select did from cards where id=?", card)
-            decks.setdefault(self.col.decks.get(did)["name"], []).append(card)
+            decks.setdefault(str(self.col.decks.get(did)["name"]), []).append(card)
         return decks
 
     def getMediaDirPath(self) -> str:
-        return os.path.abspath(self.col.media.dir())
+        return os.path.abspath(str(self.col.media.dir()))
 
     def exportPackage(self, deck: str, path: str, includeSched: bool = False) -> bool:
         found = self.col.decks.by_name(deck)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from anki.collection import Collection
@@ -29,6 +30,11 @@ from tests.deliver_helpers import (
 
 PAPER_MODEL_ID = 1744601234501
 MCQ_MODEL_ID = 1744601234502
+
+
+def open_collection(path: Path) -> Any:
+    return Collection(str(path))
+
 
 HOLD_OPEN = """
 import sys
@@ -62,7 +68,7 @@ def test_new_notes_get_the_packages_guids_note_types_and_decks(tmp_path: Path) -
     decks = export_decks(sample_source(tmp_path), tmp_path / "out")
     path = new_collection(tmp_path / "profile")
     deliver_decks(decks, CollectionTarget(path))
-    col = Collection(str(path))
+    col = open_collection(path)
     try:
         assert col.models.get(PAPER_MODEL_ID)["name"] == "FlashDigest Paper"
         assert [f["name"] for f in col.models.get(MCQ_MODEL_ID)["flds"]] == list(MCQ_FIELDS)
@@ -72,7 +78,7 @@ def test_new_notes_get_the_packages_guids_note_types_and_decks(tmp_path: Path) -
     finally:
         col.close()
     other = new_collection(tmp_path / "apkg-route")
-    col = Collection(str(other))
+    col = open_collection(other)
     try:
         import_deck(col, decks[0])
         assert set(col.db.list("select guid from notes")) == guids
@@ -84,7 +90,7 @@ def test_a_deck_imported_by_hand_then_delivered_gives_no_duplicates(tmp_path: Pa
     source = sample_source(tmp_path)
     decks = export_decks(source, tmp_path / "out")
     path = new_collection(tmp_path / "profile")
-    col = Collection(str(path))
+    col = open_collection(path)
     try:
         assert import_deck(col, decks[0]).new == 8
     finally:
@@ -94,7 +100,7 @@ def test_a_deck_imported_by_hand_then_delivered_gives_no_duplicates(tmp_path: Pa
     correct_source(source)
     report = deliver_decks(export_decks(source, tmp_path / "out", now=NOW + DAY), CollectionTarget(path))
     assert (report.added, report.updated) == (0, 1)
-    col = Collection(str(path))
+    col = open_collection(path)
     try:
         assert col.note_count() == 8
     finally:
@@ -105,7 +111,7 @@ def test_a_stale_tag_is_removed_only_in_flashdigests_namespaces(tmp_path: Path) 
     decks = export_decks(sample_source(tmp_path), tmp_path / "out")
     path = new_collection(tmp_path / "profile")
     deliver_decks(decks, CollectionTarget(path))
-    col = Collection(str(path))
+    col = open_collection(path)
     try:
         note = col.get_note(col.find_notes("")[0])
         note.tags = [*note.tags, "digest::2025-01-01", "arxiv::1234.5678", "digest-notes", "exam"]
@@ -114,7 +120,7 @@ def test_a_stale_tag_is_removed_only_in_flashdigests_namespaces(tmp_path: Path) 
         col.close()
     report = deliver_decks(decks, CollectionTarget(path))
     assert (report.updated, report.unchanged) == (1, 7)
-    col = Collection(str(path))
+    col = open_collection(path)
     try:
         tags = set(col.get_note(note.id).tags)
     finally:
@@ -160,7 +166,7 @@ def test_a_missing_or_foreign_collection_is_unavailable_and_nothing_is_created(t
 def test_a_run_is_one_transaction(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     source = sample_source(tmp_path)
     path = new_collection(tmp_path / "profile")
-    col = Collection(str(path))
+    col = open_collection(path)
     try:  # one note of the deck is already there (so the run both adds and updates)
         import_deck(col, export_decks(source, tmp_path / "old")[0])
         keep = col.find_notes(f'"Results:*{ORIGINAL}*"')
@@ -178,7 +184,7 @@ def test_a_run_is_one_transaction(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     with pytest.raises(RuntimeError):
         deliver_decks(decks, CollectionTarget(path))
     monkeypatch.undo()
-    col = Collection(str(path))
+    col = open_collection(path)
     try:
         assert note_mods(col) == before  # the notes imported before the failure were rolled back
     finally:
