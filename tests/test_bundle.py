@@ -113,3 +113,16 @@ def test_no_decks_or_a_broken_deck_is_an_export_error(tmp_path: Path) -> None:
         write_bundle([broken], tmp_path / "all.apkg")
     assert error.value.file == broken
     assert not (tmp_path / "all.apkg").exists()
+
+
+def test_the_real_digests_bundle_like_their_decks(
+    tmp_path: Path, shared_digests: Path, collection: Any
+) -> None:
+    decks = export_all([shared_digests], tmp_path / "out")
+    assert len(decks) >= 3
+    bundle = write_bundle(decks, tmp_path / "all.apkg")
+    total = len(set().union(*(rows(deck, "select guid from notes") for deck in decks)))
+    assert import_deck(collection, bundle).new == total
+    for deck in decks:
+        again = import_deck(collection, deck)
+        assert (again.new, again.updated) == (0, 0), deck

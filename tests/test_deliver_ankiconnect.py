@@ -7,11 +7,14 @@ from __future__ import annotations
 import socket
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from anki.collection import Collection
 
 from flashdigest.deliver import AnkiConnectTarget, CollectionTarget, deliver_decks
 from flashdigest.errors import CollectionBusy, DeliveryError
+from flashdigest.pipeline import ExportOptions, export_inputs
 from tests.anki_helpers import import_deck
 from tests.ankiconnect_server import AnkiConnectServer
 from tests.deliver_helpers import (
@@ -120,3 +123,23 @@ def test_a_note_whose_cards_all_moved_to_the_learners_deck_is_still_found(
     assert (report.added, report.unchanged) == (0, 8)
     assert anki.col.note_count() == 8
     assert {anki.col.decks.name(card.did) for card in anki.col.get_note(mcq).cards()} == {"Exam prep"}
+
+
+def test_the_real_digests_arrive_alike_by_both_routes(
+    tmp_path: Path, shared_digests: Path, anki: AnkiConnectServer
+) -> None:
+    report = export_inputs([shared_digests], ExportOptions(out_dir=tmp_path / "out", now=NOW))
+    assert not report.failures, report.failures
+    decks = sorted((tmp_path / "out").glob("*.apkg"))
+    path = new_collection(tmp_path / "direct")
+    by_collection = deliver_decks(decks, CollectionTarget(path))
+    by_ankiconnect = deliver_decks(decks, AnkiConnectTarget(anki.url))
+    assert by_collection.added == by_ankiconnect.added > 0
+    assert deliver_decks(decks, CollectionTarget(path)).unchanged == by_collection.added
+    assert deliver_decks(decks, AnkiConnectTarget(anki.url)).unchanged == by_ankiconnect.added
+    direct: Any = Collection(str(path))
+    try:
+        expected = {tuple(row) for row in direct.db.all("select guid, mid, flds, tags from notes")}
+    finally:
+        direct.close()
+    assert {tuple(row) for row in anki.col.db.all("select guid, mid, flds, tags from notes")} == expected
