@@ -16,6 +16,7 @@ from flashdigest.deliver import CollectionTarget, deliver_decks
 from flashdigest.errors import CollectionBusy, CollectionUnavailable, DeliveryError
 from tests.anki_helpers import import_deck
 from tests.deliver_helpers import (
+    CORRECTED,
     DAY,
     NOW,
     ORIGINAL,
@@ -197,3 +198,33 @@ def test_a_file_that_is_not_a_deck_is_reported_with_its_path(tmp_path: Path) -> 
     with pytest.raises(DeliveryError) as error:
         deliver_decks([bad], CollectionTarget(new_collection(tmp_path / "profile")))
     assert error.value.file == bad
+
+
+def test_a_learners_edit_makes_the_apkg_route_skip_a_correction_but_not_delivery(tmp_path: Path) -> None:
+    source = sample_source(tmp_path)
+    decks = export_decks(source, tmp_path / "out")
+    by_import = new_collection(tmp_path / "imported")
+    by_delivery = new_collection(tmp_path / "delivered")
+    col = open_collection(by_import)
+    try:
+        import_deck(col, decks[0])
+    finally:
+        col.close()
+    deliver_decks(decks, CollectionTarget(by_delivery))
+    correct_source(source)
+    corrected = export_decks(source, tmp_path / "out", now=NOW + DAY)
+    annotate(by_import)  # edited after the corrected export was written, before it is imported
+    annotate(by_delivery)
+    col = open_collection(by_import)
+    try:
+        counts = import_deck(col, corrected[0])
+        assert (counts.new, counts.updated) == (0, 0)  # the collection's note is newer: skipped
+        assert not col.find_notes(f'"Results:*{CORRECTED}*"')
+    finally:
+        col.close()
+    assert deliver_decks(corrected, CollectionTarget(by_delivery)).updated == 1
+    col = open_collection(by_delivery)
+    try:
+        assert len(col.find_notes(f'"Results:*{CORRECTED}*"')) == 1
+    finally:
+        col.close()
