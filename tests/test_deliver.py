@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from anki.collection import Collection
+from anki.errors import DBError
 
 from flashdigest.cards import MCQ_FIELDS
 from flashdigest.deliver import CollectionTarget, deliver_decks
@@ -179,12 +180,13 @@ def test_a_run_is_one_transaction(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     decks = export_decks(source, tmp_path / "out", now=NOW + DAY)
 
     def refuse(self: object, notes: object, skip_undo_entry: bool = False) -> None:
-        raise RuntimeError("disk full")
+        raise DBError("disk full", None, None, None)
 
     monkeypatch.setattr(Collection, "update_notes", refuse)
-    with pytest.raises(RuntimeError):
+    with pytest.raises(DeliveryError) as error:
         deliver_decks(decks, CollectionTarget(path))
     monkeypatch.undo()
+    assert error.value.file == path and "nothing was changed: disk full" in error.value.reason
     col = open_collection(path)
     try:
         assert note_mods(col) == before  # the notes imported before the failure were rolled back

@@ -34,7 +34,7 @@ def deliver_to_collection(contents: Sequence[PackageContent], target: Collection
         if plan.new or plan.updates:
             backup = _backup(col, target)
             media = _media_lookup(contents)
-            col.db.transact(lambda: _apply(col, plan, contents, media))
+            _transact(col, target.path, lambda: _apply(col, plan, contents, media))
     return DeliveryReport(
         tuple(content.path for content in contents),
         added=len(plan.new),
@@ -65,6 +65,16 @@ def open_collection(path: Path) -> Iterator[Any]:
         yield col
     finally:
         col.close()
+
+
+def _transact(col: Any, path: Path, change: Callable[[], None]) -> None:
+    """Run ``change`` as one transaction: a refusal by the backend rolls all of it back."""
+    from anki.errors import BackendError
+
+    try:
+        col.db.transact(change)
+    except (BackendError, OSError) as error:
+        raise DeliveryError(f"Anki refused the delivery, nothing was changed: {error}", path) from None
 
 
 def _check_collection_file(path: Path) -> None:
