@@ -72,3 +72,18 @@ class LineErrors(ParseError):
     def __init__(self, errors: tuple[ParseError, ...], file: Path | str | None = None):
         self.errors = errors
         super().__init__(f"{len(errors)} line(s) could not be read", file)
+
+
+class DeliveryError(FlashdigestError):
+    """Decks could not be put into the learner's Anki collection (a refusal of AnkiConnect or the
+    backend, or the backend not installed). ``file`` is the collection, the deck or the URL."""
+
+
+class CollectionBusy(DeliveryError):
+    """The collection is open elsewhere (Anki desktop running), or AnkiConnect does not answer:
+    nothing was changed; try again later (the CLI exits 75, EX_TEMPFAIL)."""
+
+
+class CollectionUnavailable(DeliveryError):
+    """The collection path is missing, not a collection, or cannot be read and written: nothing
+    was created or changed (the CLI exits 73, EX_CANTCREAT)."""

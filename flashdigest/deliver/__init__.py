@@ -1,0 +1,54 @@
+"""Stage 4, delivery: the decks flashdigest wrote -> the learner's own Anki collection.
+
+Public entry point: :func:`deliver_decks`. It reads the written ``.apkg`` files (so it does not
+depend on how they were built) and puts their notes into the collection, either directly with
+the real Anki backend (:class:`CollectionTarget`; Anki must be closed) or through a running Anki
+desktop's AnkiConnect add-on (:class:`AnkiConnectTarget`). New notes are added with the GUIDs,
+note types and decks of the packages; of an existing note only flashdigest's own fields (every
+field but ``Extra``) and own tags are written, and only when they differ. The learner's
+``Extra``, other tags, card decks, scheduling and review history are never touched.
+
+Errors (all :class:`~flashdigest.errors.DeliveryError`): :class:`~flashdigest.errors.CollectionBusy`
+when the collection is open elsewhere or AnkiConnect does not answer (nothing changed; retry),
+:class:`~flashdigest.errors.CollectionUnavailable` when the collection path is missing or not a
+collection (nothing created), plain ``DeliveryError`` for an unreadable deck, a missing backend,
+a failed backup or a refusal by AnkiConnect.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from .package import read_package
+from .types import (
+    DEFAULT_ANKI_CONNECT_URL,
+    AnkiConnectTarget,
+    CollectionTarget,
+    DeliveryReport,
+    DeliveryTarget,
+)
+
+__all__ = [
+    "DEFAULT_ANKI_CONNECT_URL",
+    "AnkiConnectTarget",
+    "CollectionTarget",
+    "DeliveryReport",
+    "DeliveryTarget",
+    "deliver_decks",
+]
+
+
+def deliver_decks(decks: Sequence[Path], target: DeliveryTarget) -> DeliveryReport:
+    """Put the notes of the packages ``decks`` into ``target``; a note in several decks is
+    delivered in its newest version. Raises DeliveryError (see the module's docstring)."""
+    contents = [read_package(path) for path in decks]
+    if not contents:
+        return DeliveryReport(())
+    if isinstance(target, CollectionTarget):
+        from .collection import deliver_to_collection
+
+        return deliver_to_collection(contents, target)
+    from .ankiconnect import deliver_to_anki_connect
+
+    return deliver_to_anki_connect(contents, target)

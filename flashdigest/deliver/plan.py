@@ -1,0 +1,103 @@
+"""What a delivery changes: which notes are new, and which fields and tags of existing notes.
+
+The rules that keep the learner's work: of an existing note only flashdigest's own fields (every
+field but ``Extra``) and flashdigest's own tags are compared and written; the learner's tags stay,
+and a tag flashdigest no longer gives is removed only when it is in one of flashdigest's own
+namespaces (``digest::``, ``arxiv::``). Content is compared, never modification times, so a
+correction always arrives and an unchanged note is never written.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from .package import PackageNote
+
+#: the fields that belong to the learner: never written to an existing note
+LEARNER_FIELDS = frozenset({"Extra"})
+#: tag namespaces only flashdigest gives (README, "The decks"): a stale one may be removed
+OWN_TAG_PREFIXES = ("digest::", "arxiv::")
+
+_MEDIA_RE = re.compile(r"""src=["']([^"'<>]+)["']""")
+
+
+@dataclass(frozen=True)
+class CollectionNote:
+    """A note already in the collection, found by the GUID of a deck's note."""
+
+    note_id: int
+    notetype_id: int
+    fields: Mapping[str, str]
+    tags: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class NoteUpdate:
+    """The changes to one existing note: only what differs."""
+
+    note_id: int
+    guid: str
+    fields: Mapping[str, str]
+    add_tags: tuple[str, ...]
+    remove_tags: tuple[str, ...]
+    #: media files the changed fields refer to
+    media: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DeliveryPlan:
+    new: tuple[PackageNote, ...]
+    updates: tuple[NoteUpdate, ...]
+    unchanged: tuple[str, ...]
+    #: GUIDs found under another note type (the learner changed it): left alone
+    conflicts: tuple[PackageNote, ...]
+
+
+def make_plan(notes: Mapping[str, PackageNote], existing: Mapping[str, CollectionNote]) -> DeliveryPlan:
+    """Compare each deck note with the collection's note of the same GUID."""
+    new: list[PackageNote] = []
+    updates: list[NoteUpdate] = []
+    unchanged: list[str] = []
+    conflicts: list[PackageNote] = []
+    for guid, note in notes.items():
+        found = existing.get(guid)
+        if found is None:
+            new.append(note)
+        elif found.notetype_id != note.notetype_id:
+            conflicts.append(note)
+        else:
+            update = note_update(note, found)
+            if update is None:
+                unchanged.append(guid)
+            else:
+                updates.append(update)
+    return DeliveryPlan(tuple(new), tuple(updates), tuple(unchanged), tuple(conflicts))
+
+
+def note_update(note: PackageNote, found: CollectionNote) -> NoteUpdate | None:
+    """The changes that bring ``found`` up to ``note`` without touching the learner's work."""
+    fields = {
+        name: value
+        for name, value in ((name, normalized(value)) for name, value in note.fields)
+        if name not in LEARNER_FIELDS and name in found.fields and found.fields[name] != value
+    }
+    have = {tag.casefold() for tag in found.tags}
+    give = {tag.casefold() for tag in note.tags}
+    add = tuple(tag for tag in note.tags if tag.casefold() not in have)
+    remove = tuple(tag for tag in found.tags if tag.casefold() not in give and is_own_tag(tag))
+    if not (fields or add or remove):
+        return None
+    media = tuple(sorted({name for value in fields.values() for name in _MEDIA_RE.findall(value)}))
+    return NoteUpdate(found.note_id, note.guid, fields, add, remove, media)
+
+
+def is_own_tag(tag: str) -> bool:
+    return tag.casefold().startswith(OWN_TAG_PREFIXES)
+
+
+def normalized(text: str) -> str:
+    """Field text as Anki stores it (NFC), so that a stored note compares equal to its deck's."""
+    return unicodedata.normalize("NFC", text)

@@ -1,0 +1,45 @@
+"""The typed values delivery takes and gives: where the notes go, and what happened."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_ANKI_CONNECT_URL = "http://127.0.0.1:8765"
+
+
+@dataclass(frozen=True)
+class CollectionTarget:
+    """The learner's ``collection.anki2``, opened with the real Anki backend (Anki must be closed)."""
+
+    path: Path
+    #: where Anki's own backup goes before anything changes (None: ``backups/`` beside the
+    #: collection, which is where Anki desktop keeps a profile's backups)
+    backup_dir: Path | None = None
+
+
+@dataclass(frozen=True)
+class AnkiConnectTarget:
+    """A running Anki desktop with the AnkiConnect add-on."""
+
+    url: str = DEFAULT_ANKI_CONNECT_URL
+    #: AnkiConnect's ``apiKey`` setting, when the learner set one
+    key: str | None = None
+    #: seconds to wait for one answer (an import of a year of decks takes a while)
+    timeout: float = 120.0
+
+
+DeliveryTarget = CollectionTarget | AnkiConnectTarget
+
+
+@dataclass(frozen=True)
+class DeliveryReport:
+    """What one delivery did. Counts are of notes; ``notices`` name what was left alone and why."""
+
+    decks: tuple[Path, ...]
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    #: Anki's backup made before the changes (collection route; None when nothing changed)
+    backup: Path | None = None
+    notices: tuple[str, ...] = field(default_factory=tuple)
