@@ -16,7 +16,17 @@ import click
 
 from . import __version__
 from .config import Config, ConfigError, load_config
-from .errors import FlashdigestError, InternalError, NoInputError, OutputError
+from .deliver.types import DEFAULT_ANKI_CONNECT_URL, AnkiConnectTarget, CollectionTarget, DeliveryTarget
+from .errors import (
+    BackendMissing,
+    CollectionBusy,
+    CollectionUnavailable,
+    FlashdigestError,
+    InternalError,
+    NoInputError,
+    OutputError,
+)
+from .handoff import HandOff
 from .lock import OutputBusy
 from .options import FORMATS, LANGUAGES, ParseOptions
 from .pipeline import DEFAULT_WAIT_SECONDS, ExportOptions, ExportReport, export_inputs, scan_inputs
@@ -30,13 +40,38 @@ EXIT_SOFTWARE = 70  # EX_SOFTWARE: a bug in flashdigest (one line; --debug shows
 EXIT_CANTCREAT = 73  # EX_CANTCREAT: the output directory or a deck cannot be created or written
 EXIT_TEMPFAIL = 75  # EX_TEMPFAIL: another export holds the output directory
 EXIT_CONFIG = 78  # EX_CONFIG: the config file cannot be read or sets an option no command has
-#: what each failure that stops a whole command exits with (one place; pypa/build's way)
+#: what each failure exits with, the first class that matches (one place; pypa/build's way)
 EXIT_FOR: tuple[tuple[type[FlashdigestError], int], ...] = (
     (NoInputError, EXIT_NOINPUT),
     (OutputError, EXIT_CANTCREAT),
     (OutputBusy, EXIT_TEMPFAIL),
     (ConfigError, EXIT_CONFIG),
+    (CollectionBusy, EXIT_TEMPFAIL),
+    (CollectionUnavailable, EXIT_CANTCREAT),
+    (BackendMissing, EXIT_UNAVAILABLE),
+    (FlashdigestError, EXIT_DATAERR),
 )
+#: when a run ends with several codes, the one it exits with is the first of these it has
+SEVERITY = (
+    EXIT_SOFTWARE,
+    EXIT_CANTCREAT,
+    EXIT_CONFIG,
+    EXIT_NOINPUT,
+    EXIT_UNAVAILABLE,
+    EXIT_DATAERR,
+    EXIT_TEMPFAIL,
+)
+
+
+def exit_code(error: FlashdigestError) -> int:
+    return next(code for kind, code in EXIT_FOR if isinstance(error, kind))
+
+
+def worst(codes: list[int]) -> int:
+    """The code a run with these outcomes exits with (0 when all are 0)."""
+    return next((code for code in SEVERITY if code in codes), max(codes, default=EXIT_OK))
+
+
 # C0 and C1 control characters (newline among them) and DEL: escaped, so one message is one line
 _CONTROL_RE = re.compile("[\x00-\x1f\x7f-\x9f]")
 
@@ -74,9 +109,8 @@ def debugging() -> bool:
 
 def stop(error: FlashdigestError) -> NoReturn:
     """Exit with the code of a failure that stops the whole command (see EXIT_FOR)."""
-    code = next(code for kind, code in EXIT_FOR if isinstance(error, kind))
     say(f"flashdigest: {'' if isinstance(error, OutputBusy) else 'error: '}{error}", err=True)
-    sys.exit(code)
+    sys.exit(exit_code(error))
 
 
 class Main(click.Group):
@@ -246,6 +280,25 @@ def _config_value(
     metavar="SECONDS",
     help="With --wait: give up (exit 75) after this long, so cron runs cannot pile up.",
 )
+@click.option(
+    "--collection",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Then put the notes into this Anki collection.anki2 (Anki closed), keeping your own work.",
+)
+@click.option(
+    "--anki-connect",
+    metavar="[URL]",
+    is_flag=False,
+    flag_value=DEFAULT_ANKI_CONNECT_URL,
+    default=None,
+    help=f"Then put the notes into a running Anki through AnkiConnect [URL: {DEFAULT_ANKI_CONNECT_URL}].",
+)
+@click.option("--anki-connect-key", metavar="KEY", help="AnkiConnect's apiKey, if you set one.")
+@click.option(
+    "--bundle",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write one package holding every deck of the run (a first import in one go).",
+)
 def export(
     inputs: tuple[Path, ...],
     out_dir: Path,
@@ -255,6 +308,10 @@ def export(
     as_json: bool,
     wait: bool,
     wait_timeout: float,
+    collection: Path | None,
+    anki_connect: str | None,
+    anki_connect_key: str | None,
+    bundle: Path | None,
 ) -> None:
     """Export digests (files or directories of them) to Anki decks.
 
@@ -264,18 +321,30 @@ def export(
     --out are not read again, and unchanged decks are not rewritten.
     """
     parse = ParseOptions(format=fmt, lang=lang)
-    options = ExportOptions(out_dir=out_dir, parse=parse, wait=wait, wait_timeout=wait_timeout)
+    target = _delivery_target(collection, anki_connect, anki_connect_key)
+    options = ExportOptions(
+        out_dir=out_dir, parse=parse, wait=wait, wait_timeout=wait_timeout, hand_off=HandOff(bundle, target)
+    )
     try:
         report = _run_export(inputs, options, show_progress=not (quiet or as_json))
     except (NoInputError, OutputError, OutputBusy) as error:
         stop(error)
-    for failure in report.failures:
+    handed = report.hand_off.failures if report.hand_off else ()
+    for failure in [*report.failures, *handed]:
         fail(failure)
     if as_json:
         click.echo(json.dumps(_report_as_data(report), indent=2))
     elif not quiet:
         _print_report(report)
-    sys.exit(EXIT_DATAERR if report.failures else EXIT_OK)
+    sys.exit(worst([exit_code(failure) for failure in [*report.failures, *handed]]))
+
+
+def _delivery_target(collection: Path | None, url: str | None, key: str | None) -> DeliveryTarget | None:
+    if collection is not None and url is not None:
+        raise click.UsageError("give --collection or --anki-connect, not both")
+    if collection is not None:
+        return CollectionTarget(collection)
+    return AnkiConnectTarget(url, key) if url is not None else None
 
 
 def _run_export(inputs: tuple[Path, ...], options: ExportOptions, show_progress: bool) -> ExportReport:
@@ -291,12 +360,37 @@ def _print_report(report: ExportReport) -> None:
         say(f"notice: {notice}")
     for deck in report.written:
         say(f"wrote {deck.path}: {deck.paper_notes} paper + {deck.mcq_notes} MCQ notes")
+    handed = report.hand_off
+    if handed and handed.bundle:
+        say(f"bundled {len(report.decks())} deck(s) into {handed.bundle}")
+    if handed and handed.delivery:
+        delivery = handed.delivery
+        for notice in delivery.notices:
+            say(f"notice: {notice}")
+        say(
+            f"delivered {len(delivery.decks)} deck(s): {delivery.added} notes added, "
+            f"{delivery.updated} updated, {delivery.unchanged} unchanged"
+        )
     click.echo(
         f"{len(report.written)} written, {len(report.unchanged)} unchanged, {len(report.failures)} failed"
     )
 
 
 def _report_as_data(report: ExportReport) -> dict[str, Any]:
+    handed = report.hand_off.failures if report.hand_off else ()
+    done = report.hand_off.delivery if report.hand_off else None
+    delivery = (
+        None
+        if done is None
+        else {
+            "decks": [str(deck) for deck in done.decks],
+            "added": done.added,
+            "updated": done.updated,
+            "unchanged": done.unchanged,
+            "notices": list(done.notices),
+        }
+    )
+
     def failure(error: FlashdigestError) -> dict[str, Any]:
         file = str(error.file) if error.file else None
         return {"file": file, "line": error.line, "reason": error.reason}
@@ -312,8 +406,10 @@ def _report_as_data(report: ExportReport) -> dict[str, Any]:
             for deck in report.written
         ],
         "unchanged": [str(path) for path in report.unchanged],
-        "failed": [failure(error) for error in report.failures],
+        "failed": [failure(error) for error in [*report.failures, *handed]],
         "notices": report.notices,
+        "bundle": str(report.hand_off.bundle) if report.hand_off and report.hand_off.bundle else None,
+        "delivery": delivery,
     }
 
 

@@ -87,3 +87,7 @@ class CollectionBusy(DeliveryError):
 class CollectionUnavailable(DeliveryError):
     """The collection path is missing, not a collection, or cannot be read and written: nothing
     was created or changed (the CLI exits 73, EX_CANTCREAT)."""
+
+
+class BackendMissing(DeliveryError):
+    """The real Anki backend (the ``anki`` package) is not installed: the CLI exits 69."""

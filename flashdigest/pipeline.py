@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .errors import FlashdigestError, InternalError, LineErrors, NoInputError, OutputError
+from .handoff import HandOff, HandOffResult, hand_off
 from .inputs import InputScan, find_inputs
 from .limits import LIMIT_PROBLEMS
 from .lock import output_lock
@@ -48,6 +49,8 @@ class ExportOptions:
     wait: bool = False
     #: how long to wait, at most, before giving up as if not waiting
     wait_timeout: float = DEFAULT_WAIT_SECONDS
+    #: where the run's decks go besides out_dir: a bundle, a delivery into Anki
+    hand_off: HandOff = field(default_factory=HandOff)
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,12 @@ class ExportReport:
     unchanged: list[Path] = field(default_factory=list)
     failures: list[FlashdigestError] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
+    #: the bundle and delivery of the run's decks, when asked for
+    hand_off: HandOffResult | None = None
+
+    def decks(self) -> list[Path]:
+        """Every deck this run stands behind: written or unchanged."""
+        return [deck.path for deck in self.written] + self.unchanged
 
 
 def run_clock(options: ExportOptions) -> int:
@@ -113,6 +122,8 @@ def export_inputs(
                     _save_state(state, durable=False)
                 if progress is not None:
                     progress(path)
+            if options.hand_off != HandOff():
+                report.hand_off = hand_off(report.decks(), options.hand_off, state)
         finally:
             _save_state(state)
     return report

@@ -117,6 +117,9 @@ class ExportState:
     out_dir: Path
     inputs: dict[str, InputRecord] = field(default_factory=dict)
     decks: dict[str, DeckRecord] = field(default_factory=dict)
+    #: per delivery target and date ("TARGET|YYYY-MM-DD"), the content of the deck last delivered
+    #: there: a deck not delivered (Anki was open) is delivered by the next run, changed or not
+    delivered: dict[str, str] = field(default_factory=dict)
     #: whether something changed since the last save
     dirty: bool = False
 
@@ -146,9 +149,12 @@ class ExportState:
                 return cls(out_dir), _lost(path, "written by another version of flashdigest")
             inputs = {str(k): _record(InputRecord, v) for k, v in dict(data["inputs"]).items()}
             decks = {str(k): _record(DeckRecord, v) for k, v in dict(data["decks"]).items()}
+            delivered = dict(data.get("delivered", {}))
+            if not all(isinstance(v, str) for v in delivered.values()):
+                raise ValueError("delivered: not a table of hashes")
         except (OSError, ValueError, TypeError, KeyError, RecursionError, MemoryError) as exc:
             return cls(out_dir), _lost(path, f"cannot be read ({type(exc).__name__})")
-        return cls(out_dir, inputs, decks), None
+        return cls(out_dir, inputs, decks, delivered), None
 
     def save(self, durable: bool = True) -> None:
         """Write the index if it changed, through a temporary file and a rename."""
@@ -158,6 +164,7 @@ class ExportState:
             "version": STATE_VERSION,
             "inputs": {key: asdict(record) for key, record in sorted(self.inputs.items())},
             "decks": {key: asdict(record) for key, record in sorted(self.decks.items())},
+            "delivered": dict(sorted(self.delivered.items())),
         }
         _write_json(self.path, data, self.out_dir, durable)
         self.dirty = False
@@ -222,6 +229,19 @@ class ExportState:
         record = InputRecord(tuple(stamp), fingerprint, tuple(sorted(set(dates))))
         if self.inputs.get(_key(source)) != record:
             self.inputs[_key(source)] = record
+            self.dirty = True
+
+    def undelivered(self, target: str, dates: Iterable[str]) -> list[str]:
+        """Of ``dates``, those whose deck ``target`` has not had in its present content."""
+        return [
+            date
+            for date in dates
+            if date in self.decks and self.delivered.get(f"{target}|{date}") != self.decks[date].content
+        ]
+
+    def record_delivered(self, target: str, dates: Iterable[str]) -> None:
+        for date in dates:
+            self.delivered[f"{target}|{date}"] = self.decks[date].content
             self.dirty = True
 
     def forget_input(self, source: Path) -> None:

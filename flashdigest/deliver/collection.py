@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from ..errors import CollectionBusy, CollectionUnavailable, DeliveryError
+from ..errors import BackendMissing, CollectionBusy, CollectionUnavailable, DeliveryError
 from ..export.bundle import write_bundle
 from .package import PackageContent, latest_notes, split_tags
 from .plan import CollectionNote, DeliveryPlan, make_plan
@@ -53,7 +53,7 @@ def open_collection(path: Path) -> Iterator[Any]:
         from anki.collection import Collection
         from anki.errors import BackendError
     except ImportError:
-        raise DeliveryError("the Anki backend is not installed: pip install 'flashdigest[anki]'") from None
+        raise BackendMissing("the Anki backend is not installed: pip install 'flashdigest[anki]'") from None
     try:
         col = Collection(str(path))
     except BackendError as error:
