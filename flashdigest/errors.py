@@ -50,3 +50,7 @@ class LineErrors(ParseError):
     def __init__(self, errors: tuple[ParseError, ...], file: Path | str | None = None):
         self.errors = errors
         super().__init__(f"{len(errors)} line(s) could not be read", file)
+
+
+class FetchError(FlashdigestError):
+    """A page or the index of the digest site could not be fetched (``file``: where it would go)."""
