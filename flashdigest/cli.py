@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import json
 import sys
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
 import click
 
 from . import __version__
-from .errors import FlashdigestError
-from .lock import OutputBusy
+from .errors import FetchError, FlashdigestError
+from .fetch import DEFAULT_SITE, FetchOptions, FetchReport, PageResult, fetch_site
+from .lock import OutputBusy, output_lock
 from .options import FORMATS, LANGUAGES, ParseOptions
 from .pipeline import ExportOptions, ExportReport, export_inputs, find_inputs
 
@@ -68,6 +71,22 @@ LANG_OPTION = click.option(
     help="Language of bilingual HTML pages (a page without it gives the one it has).",
 )
 
+SITE_OPTION = click.option(
+    "--site",
+    default=DEFAULT_SITE,
+    show_default=True,
+    help="The digest site (its index.html lists the pages).",
+)
+SINCE_OPTION = click.option(
+    "--since",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Only pages of this date and later.",
+)
+RECHECK_OPTION = click.option(
+    "--recheck-all", is_flag=True, help="Re-check every saved page, not only the newest 7 dates."
+)
+
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="flashdigest")
@@ -76,7 +95,7 @@ def main() -> None:
 
 
 @main.command(epilog=EXPORT_EPILOG)
-@click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))  # exist: _check_inputs
 @click.option(
     "--out",
     "out_dir",
@@ -92,6 +111,12 @@ def main() -> None:
 @click.option(
     "--wait", is_flag=True, help="Wait for another export into --out to finish instead of exiting 75."
 )
+@click.option(
+    "--fetch", is_flag=True, help="First fetch the site's new pages into the first INPUT (a folder)."
+)
+@SITE_OPTION
+@SINCE_OPTION
+@RECHECK_OPTION
 def export(
     inputs: tuple[Path, ...],
     out_dir: Path,
@@ -100,6 +125,10 @@ def export(
     quiet: bool,
     as_json: bool,
     wait: bool,
+    fetch: bool,
+    site: str,
+    since: dt.datetime | None,
+    recheck_all: bool,
 ) -> None:
     """Export digests (files or directories of them) to Anki decks.
 
@@ -107,20 +136,54 @@ def export(
     supported file below it (answer keys *.answers.yaml are read beside their
     digest, never as digests). Inputs unchanged since the last export into
     --out are not read again, and unchanged decks are not rewritten.
+
+    With --fetch, the digest site's new pages are first saved into the first
+    INPUT (as `flashdigest fetch --into` does); the exit code is the worse of
+    the two runs.
     """
+    _check_inputs(inputs, fetch)
     options = ExportOptions(out_dir=out_dir, parse=ParseOptions(format=fmt, lang=lang), wait=wait)
+    fetch_options = FetchOptions(
+        site=site, into=inputs[0], since=_date(since), recheck_all=recheck_all, wait=wait
+    )
+    show_progress = not (quiet or as_json)
+    fetched = None
     try:
-        report = _run_export(inputs, options, show_progress=not (quiet or as_json))
+        with _fetch_folder_lock(fetch_options, out_dir) if fetch else contextlib.nullcontext():
+            if fetch:
+                fetched = _run_fetch(replace(fetch_options, lock=False), show_progress)
+                _print_fetch(fetched, quiet or as_json)
+            report = _run_export(inputs, options, show_progress)
     except OutputBusy as busy:
         click.echo(f"flashdigest: {busy}", err=True)
         sys.exit(EXIT_TEMPFAIL)
     for failure in report.failures:
         click.echo(f"flashdigest: error: {failure}", err=True)
     if as_json:
-        click.echo(json.dumps(_report_as_data(report), indent=2))
+        data = _report_as_data(report)
+        click.echo(json.dumps(data if fetched is None else {"fetch": fetched.as_data(), **data}, indent=2))
     elif not quiet:
         _print_report(report)
-    sys.exit(EXIT_DATAERR if report.failures else EXIT_OK)
+    code = EXIT_DATAERR if report.failures else EXIT_OK
+    sys.exit(code if not (fetched and fetched.failures and code == EXIT_OK) else EXIT_TEMPFAIL)
+
+
+def _check_inputs(inputs: tuple[Path, ...], fetch: bool) -> None:
+    """Every input exists, but for the folder --fetch saves into (it is created)."""
+    if fetch and inputs[0].exists() and not inputs[0].is_dir():
+        raise click.BadParameter(
+            f"--fetch saves pages into the first input, and {str(inputs[0])!r} is a file"
+        )
+    for path in inputs[1 if fetch else 0 :]:
+        if not path.exists():
+            raise click.BadParameter(f"Path {str(path)!r} does not exist.", param_hint="'INPUTS...'")
+
+
+def _fetch_folder_lock(options: FetchOptions, out_dir: Path) -> contextlib.AbstractContextManager[None]:
+    """The fetch folder's lock, held over the fetch and the export (the export locks --out itself)."""
+    if options.into.resolve() == out_dir.resolve():
+        return contextlib.nullcontext()  # one folder, one lock: the export's
+    return output_lock(options.into, options.wait)
 
 
 def _run_export(inputs: tuple[Path, ...], options: ExportOptions, show_progress: bool) -> ExportReport:
@@ -160,6 +223,97 @@ def _report_as_data(report: ExportReport) -> dict[str, Any]:
         "failed": [failure(error) for error in report.failures],
         "notices": report.notices,
     }
+
+
+FETCH_EPILOG = """\b
+Examples:
+  flashdigest fetch                             # the public site -> digests/
+  flashdigest fetch --into ~/digests --quiet    # for cron: silent unless a page fails
+  flashdigest fetch --since 2026-01-01          # only pages from that date on
+  flashdigest export --fetch ~/digests --out ~/decks --quiet   # fetch, then export
+
+\b
+A re-run transfers no page again: only the pages of the newest 7 dates the
+index lists are re-checked (conditional requests), or all with --recheck-all.
+
+\b
+Exit codes: 0 every page saved or unchanged; 75 some page (or the index)
+could not be fetched, one stderr line each (try again later), or another
+fetch is writing into --into (without --wait); 2 usage error.
+"""
+
+
+@main.command(epilog=FETCH_EPILOG)
+@click.option(
+    "--into",
+    default=Path("digests"),
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder the pages are saved in, as YYYY-MM-DD.html.",
+)
+@SITE_OPTION
+@SINCE_OPTION
+@RECHECK_OPTION
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing unless a page fails (for cron).")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON report on stdout instead of lines.")
+@click.option(
+    "--wait", is_flag=True, help="Wait for another fetch into --into to finish instead of exiting 75."
+)
+def fetch(
+    into: Path,
+    site: str,
+    since: dt.datetime | None,
+    recheck_all: bool,
+    quiet: bool,
+    as_json: bool,
+    wait: bool,
+) -> None:
+    """Save the digest site's pages into a folder, one YYYY-MM-DD.html per date.
+
+    Reads the site's index, saves every linked page not saved yet (byte for
+    byte as served) and re-checks the newest ones, where corrections land.
+    """
+    options = FetchOptions(site=site, into=into, since=_date(since), recheck_all=recheck_all, wait=wait)
+    try:
+        report = _run_fetch(options, show_progress=not (quiet or as_json))
+    except OutputBusy as busy:
+        click.echo(f"flashdigest: {busy}", err=True)
+        sys.exit(EXIT_TEMPFAIL)
+    _print_fetch(report, quiet or as_json)
+    if as_json:
+        click.echo(json.dumps(report.as_data(), indent=2))
+    sys.exit(EXIT_TEMPFAIL if report.failures else EXIT_OK)
+
+
+def _run_fetch(options: FetchOptions, show_progress: bool) -> FetchReport:
+    with contextlib.ExitStack() as stack:
+        bars: list[Any] = []
+
+        def progress(_page: PageResult, total: int) -> None:
+            if not bars and show_progress and total >= PROGRESS_FROM and sys.stderr.isatty():
+                bars.append(
+                    stack.enter_context(click.progressbar(length=total, label="fetching", file=sys.stderr))
+                )
+            for bar in bars:
+                bar.update(1)
+
+        try:
+            return fetch_site(options, progress)
+        except FetchError as error:  # the --site address
+            raise click.BadParameter(error.reason, param_hint="'--site'") from None
+    raise AssertionError("unreachable")
+
+
+def _print_fetch(report: FetchReport, quiet: bool) -> None:
+    for failure in report.failures:
+        click.echo(f"flashdigest: error: {failure}", err=True)
+    if not quiet:
+        for line in report.lines():
+            click.echo(line)
+
+
+def _date(value: dt.datetime | None) -> dt.date | None:
+    return value.date() if value is not None else None
 
 
 @main.command(epilog=VERIFY_EPILOG)

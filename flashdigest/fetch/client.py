@@ -53,17 +53,17 @@ class Download:
 
 
 class CappedRetry(Retry):
-    """urllib3's Retry, with the wait a ``Retry-After`` asks for cut to ``retry_after_max``."""
+    """urllib3's Retry, with the wait a ``Retry-After`` asks for cut to ``retry_after_cap``."""
 
-    retry_after_max: float = 60.0
+    retry_after_cap: float = 60.0
 
     def get_retry_after(self, response: Any) -> float | None:
         seconds = super().get_retry_after(response)
-        return None if seconds is None else min(seconds, self.retry_after_max)
+        return None if seconds is None else min(seconds, self.retry_after_cap)
 
     def new(self, **kwargs: Any) -> Self:
         fresh = super().new(**kwargs)
-        fresh.retry_after_max = self.retry_after_max
+        fresh.retry_after_cap = self.retry_after_cap
         return fresh
 
 
@@ -77,11 +77,10 @@ def make_pool(settings: HttpSettings) -> urllib3.PoolManager:
         backoff_max=settings.backoff_max,
         raise_on_status=False,  # the last answer after the retries is reported, not raised
     )
-    retry.retry_after_max = settings.retry_after_max
+    retry.retry_after_cap = settings.retry_after_max
     return urllib3.PoolManager(
         num_pools=2,
         maxsize=1,
-        headers={"User-Agent": USER_AGENT},
         retries=retry,
         timeout=urllib3.Timeout(connect=settings.connect_timeout, read=settings.read_timeout),
     )
@@ -96,9 +95,12 @@ def download(
     body over the size cap or cut short; no temporary file is left then.
     """
     try:
-        response = pool.request("GET", url, headers=validators.request_headers(), preload_content=False)
+        headers = {"User-Agent": USER_AGENT, **validators.request_headers()}  # replaces the pool's
+        response = pool.request("GET", url, headers=headers, preload_content=False)
     except MaxRetryError as error:
-        raise FetchError(f"{url}: gave up after {settings.retries + 1} attempts: {error.reason}", target) from None
+        raise FetchError(
+            f"{url}: gave up after {settings.retries + 1} attempts: {error.reason}", target
+        ) from None
     except HTTPError as error:
         raise FetchError(f"{url}: {error}", target) from None
     try:
@@ -107,7 +109,9 @@ def download(
             return Download(304, got or validators)
         if response.status != 200:
             tried = f" (after {settings.retries + 1} attempts)" if response.status in RETRY_STATUSES else ""
-            raise FetchError(f"{url}: HTTP {response.status} {response.reason or ''}".rstrip() + tried, target)
+            raise FetchError(
+                f"{url}: HTTP {response.status} {response.reason or ''}".rstrip() + tried, target
+            )
         return Download(200, got, _body_to_temp(response, url, target, settings.max_bytes))
     finally:
         response.release_conn()
@@ -126,7 +130,8 @@ def _body_to_temp(response: Any, url: str, target: Path, max_bytes: int) -> Path
                     raise FetchError(_too_big(url, max_bytes), target)
                 handle.write(chunk)
         except (HTTPError, OSError) as error:
-            raise FetchError(f"{url}: connection lost after {size} bytes: {error}", target) from None
+            detail = error.args[0] if error.args and isinstance(error.args[0], str) else error
+            raise FetchError(f"{url}: page cut short, not saved: {detail}", target) from None
         handle.flush()
         os.fsync(handle.fileno())
     return temp

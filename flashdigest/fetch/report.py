@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 from ..errors import FetchError
 from ..limits import LIMITS
@@ -83,3 +84,26 @@ class FetchReport:
 
     def with_outcome(self, outcome: Outcome) -> list[PageResult]:
         return [page for page in self.pages if page.outcome is outcome]
+
+    def lines(self) -> list[str]:
+        """What a run says on stdout: notices, one line per page saved, a summary."""
+        said = [f"notice: {notice}" for notice in self.notices]
+        said += [f"{page.outcome} {page.path}" for page in self.pages if page.outcome in SAVED]
+        counts = ", ".join(f"{len(self.with_outcome(outcome))} {outcome}" for outcome in Outcome)
+        return [*said, f"{counts}, {self.not_rechecked} not re-checked ({self.listed} listed)"]
+
+    def as_data(self) -> dict[str, Any]:
+        """The report as JSON-ready data (``--json``)."""
+        data: dict[str, Any] = {"index": self.index, "listed": self.listed}
+        for outcome in (Outcome.NEW, Outcome.UPDATED, Outcome.UNCHANGED):
+            data[str(outcome)] = [str(page.path) for page in self.with_outcome(outcome)]
+        data["not_rechecked"] = self.not_rechecked
+        data["failed"] = [
+            {"file": str(error.file) if error.file else None, "reason": error.reason}
+            for error in self.failures
+        ]
+        data["notices"] = self.notices
+        return data
+
+
+SAVED = (Outcome.NEW, Outcome.UPDATED)

@@ -35,7 +35,9 @@ def fetch_site(options: FetchOptions, progress: Progress | None = None) -> Fetch
         else:
             options.into.mkdir(parents=True, exist_ok=True)
         if removed := _remove_leftovers(options.into):
-            report.notices.append(f"{options.into}: removed {removed} temporary file(s) of an interrupted fetch")
+            report.notices.append(
+                f"{options.into}: removed {removed} temporary file(s) of an interrupted fetch"
+            )
         pool = make_pool(options.http())
         stack.callback(pool.clear)
         try:
