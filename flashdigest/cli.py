@@ -6,7 +6,7 @@ import contextlib
 import datetime as dt
 import json
 import sys
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -143,16 +143,16 @@ def export(
     """
     _check_inputs(inputs, fetch)
     options = ExportOptions(out_dir=out_dir, parse=ParseOptions(format=fmt, lang=lang), wait=wait)
-    fetch_options = FetchOptions(
-        site=site, into=inputs[0], since=_date(since), recheck_all=recheck_all, wait=wait
-    )
+    fetch_options = None
+    if fetch:  # into the first input; its lock is held over both runs, unless it is --out itself
+        same = inputs[0].resolve() == out_dir.resolve()
+        fetch_options = FetchOptions(
+            site=site, into=inputs[0], since=_date(since), recheck_all=recheck_all, wait=wait, lock=same
+        )
     show_progress = not (quiet or as_json)
-    fetched = None
     try:
-        with _fetch_folder_lock(fetch_options, out_dir) if fetch else contextlib.nullcontext():
-            if fetch:
-                fetched = _run_fetch(replace(fetch_options, lock=False), show_progress)
-                _print_fetch(fetched, quiet or as_json)
+        with _held_by_command(fetch_options):
+            fetched = _run_fetch(fetch_options, show_progress, quiet or as_json) if fetch_options else None
             report = _run_export(inputs, options, show_progress)
     except OutputBusy as busy:
         click.echo(f"flashdigest: {busy}", err=True)
@@ -161,11 +161,11 @@ def export(
         click.echo(f"flashdigest: error: {failure}", err=True)
     if as_json:
         data = _report_as_data(report)
-        click.echo(json.dumps(data if fetched is None else {"fetch": fetched.as_data(), **data}, indent=2))
+        click.echo(json.dumps({"fetch": fetched.as_data(), **data} if fetched else data, indent=2))
     elif not quiet:
         _print_report(report)
     code = EXIT_DATAERR if report.failures else EXIT_OK
-    sys.exit(code if not (fetched and fetched.failures and code == EXIT_OK) else EXIT_TEMPFAIL)
+    sys.exit(EXIT_TEMPFAIL if code == EXIT_OK and fetched and fetched.failures else code)
 
 
 def _check_inputs(inputs: tuple[Path, ...], fetch: bool) -> None:
@@ -179,10 +179,10 @@ def _check_inputs(inputs: tuple[Path, ...], fetch: bool) -> None:
             raise click.BadParameter(f"Path {str(path)!r} does not exist.", param_hint="'INPUTS...'")
 
 
-def _fetch_folder_lock(options: FetchOptions, out_dir: Path) -> contextlib.AbstractContextManager[None]:
-    """The fetch folder's lock, held over the fetch and the export (the export locks --out itself)."""
-    if options.into.resolve() == out_dir.resolve():
-        return contextlib.nullcontext()  # one folder, one lock: the export's
+def _held_by_command(options: FetchOptions | None) -> contextlib.AbstractContextManager[None]:
+    """The fetch folder's lock when the command holds it over the fetch and the export."""
+    if options is None or options.lock:
+        return contextlib.nullcontext()
     return output_lock(options.into, options.wait)
 
 
@@ -275,41 +275,37 @@ def fetch(
     """
     options = FetchOptions(site=site, into=into, since=_date(since), recheck_all=recheck_all, wait=wait)
     try:
-        report = _run_fetch(options, show_progress=not (quiet or as_json))
+        report = _run_fetch(options, show_progress=not (quiet or as_json), quiet=quiet or as_json)
     except OutputBusy as busy:
         click.echo(f"flashdigest: {busy}", err=True)
         sys.exit(EXIT_TEMPFAIL)
-    _print_fetch(report, quiet or as_json)
     if as_json:
         click.echo(json.dumps(report.as_data(), indent=2))
     sys.exit(EXIT_TEMPFAIL if report.failures else EXIT_OK)
 
 
-def _run_fetch(options: FetchOptions, show_progress: bool) -> FetchReport:
-    with contextlib.ExitStack() as stack:
-        bars: list[Any] = []
+def _run_fetch(options: FetchOptions, show_progress: bool, quiet: bool) -> FetchReport:
+    """Fetch, with a progress bar on a terminal for long runs; print the failures and, unless
+    ``quiet``, the report's lines."""
+    bars: list[Any] = []
+    try:
+        with contextlib.ExitStack() as stack:
 
-        def progress(_page: PageResult, total: int) -> None:
-            if not bars and show_progress and total >= PROGRESS_FROM and sys.stderr.isatty():
-                bars.append(
-                    stack.enter_context(click.progressbar(length=total, label="fetching", file=sys.stderr))
-                )
-            for bar in bars:
-                bar.update(1)
+            def progress(_page: PageResult, total: int) -> None:
+                if not bars and show_progress and total >= PROGRESS_FROM and sys.stderr.isatty():
+                    bar = click.progressbar(length=total, label="fetching", file=sys.stderr)
+                    bars.append(stack.enter_context(bar))
+                for bar in bars:
+                    bar.update(1)
 
-        try:
-            return fetch_site(options, progress)
-        except FetchError as error:  # the --site address
-            raise click.BadParameter(error.reason, param_hint="'--site'") from None
-    raise AssertionError("unreachable")
-
-
-def _print_fetch(report: FetchReport, quiet: bool) -> None:
+            report = fetch_site(options, progress)
+    except FetchError as error:  # the --site address
+        raise click.BadParameter(error.reason, param_hint="'--site'") from None
     for failure in report.failures:
         click.echo(f"flashdigest: error: {failure}", err=True)
-    if not quiet:
-        for line in report.lines():
-            click.echo(line)
+    for line in [] if quiet else report.lines():
+        click.echo(line)
+    return report
 
 
 def _date(value: dt.datetime | None) -> dt.date | None:

@@ -340,3 +340,17 @@ def test_export_fetch_fetches_and_exports_in_one_run(tmp_path: Path) -> None:
     assert code == 75  # the fetch failed for a page; the export of the other one went on
     assert err.count("\n") == 1 and "HTTP 404" in err
     assert (digests / "2026-05-06.html").is_file()
+
+
+def test_export_fetch_holds_the_fetch_folder_and_wants_it_a_folder(site: Site, tmp_path: Path) -> None:
+    digests, decks = tmp_path / "digests", tmp_path / "decks"
+    args = ("export", "--fetch", "--site", site.url, str(digests), "--out", str(decks))
+    with output_lock(digests, wait=False):  # another fetch is writing there
+        code, out, err = run(*args)
+    assert (code, out) == (75, "")
+    assert err.startswith(f"flashdigest: {digests}: another flashdigest")
+    assert site.requests == [] and not decks.exists()
+    page = tmp_path / "page.html"
+    page.write_bytes(page_bytes(RECENT))
+    code, _, err = run("export", "--fetch", "--site", site.url, str(page), "--out", str(decks))
+    assert code == 2 and "is a file" in err
