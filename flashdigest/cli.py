@@ -73,6 +73,7 @@ LANG_OPTION = click.option(
 
 SITE_OPTION = click.option(
     "--site",
+    metavar="URL",
     default=DEFAULT_SITE,
     show_default=True,
     help="The digest site (its index.html lists the pages).",
@@ -80,6 +81,7 @@ SITE_OPTION = click.option(
 SINCE_OPTION = click.option(
     "--since",
     type=click.DateTime(formats=["%Y-%m-%d"]),
+    metavar="YYYY-MM-DD",
     default=None,
     help="Only pages of this date and later.",
 )

@@ -32,6 +32,8 @@ class Reply:
     body: bytes = b""
     #: send only this many bytes of ``body`` (Content-Length promising all), then drop the connection
     drop_after: int | None = None
+    #: close the connection without any answer
+    hang_up: bool = False
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,10 @@ def _handler(site: Site) -> type[BaseHTTPRequestHandler]:
         def do_GET(self) -> None:
             headers = {name.lower(): value for name, value in self.headers.items()}
             reply = site.reply_for(self.path, headers)
+            if reply.hang_up:
+                self.close_connection = True
+                self.connection.shutdown(socket.SHUT_RDWR)
+                return
             self.send_response(reply.status)
             for name, value in reply.headers:
                 self.send_header(name, value)

@@ -168,6 +168,27 @@ def test_a_page_that_always_fails_is_given_up_and_the_others_arrive(site: Site, 
     ]
 
 
+def test_a_site_that_stops_answering_is_given_up_after_three_pages(site: Site, tmp_path: Path) -> None:
+    for date in DATES:
+        site.always[f"dailies/pages/{date}.html"] = Reply(200, hang_up=True)
+    report = fetch_site(fast(site, tmp_path / "digests"))
+    newest = sorted(DATES, reverse=True)
+    assert page_requests(site) == {f"dailies/pages/{d}.html": [200] * 3 for d in newest[:3]}  # 1 + 2 retries
+    *pages, rest = report.failures
+    assert [(f.file, f.reason.split(": ")[:2]) for f in pages] == [
+        (
+            tmp_path / "digests" / f"{d}.html",
+            [f"{site.url}dailies/pages/{d}.html", "gave up after 3 attempts"],
+        )
+        for d in newest[:3]
+    ]
+    assert (rest.file, rest.reason) == (
+        None,
+        f"{site.url}index.html: no answer for 3 pages in a row; {len(DATES) - 3} left for the next run",
+    )
+    assert not list((tmp_path / "digests").glob("*.html"))
+
+
 def test_404_is_reported_once_not_retried(site: Site, tmp_path: Path) -> None:
     del site.pages[f"dailies/pages/{OLD}.html"]
     report = fetch_site(fast(site, tmp_path / "digests"))
@@ -253,7 +274,8 @@ def test_an_unreachable_site_fails_with_the_index_after_retries(tmp_path: Path) 
     report = fetch_site(replace(fast(gone, tmp_path / "digests"), site=url))
     (failure,) = report.failures
     assert failure.file is None
-    assert failure.reason.startswith(f"index {url}index.html: gave up after 3 attempts")
+    assert failure.reason.startswith(f"index {url}index.html: gave up after 3 attempts: Failed to establish")
+    assert failure.reason.endswith("Connection refused")
     assert report.pages == []
 
 

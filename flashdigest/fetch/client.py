@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Self
 
 import urllib3
-from urllib3.exceptions import HTTPError, MaxRetryError
+from urllib3.exceptions import HTTPError, MaxRetryError, NewConnectionError, ProtocolError
 from urllib3.util.retry import Retry
 
 from .. import __version__
@@ -50,6 +50,10 @@ class Download:
     status: int
     validators: Validators
     temp: Path | None = None
+
+
+class SiteUnreachable(FetchError):
+    """No answer at all (connection refused, reset, timed out) after every attempt."""
 
 
 class CappedRetry(Retry):
@@ -98,8 +102,8 @@ def download(
         headers = {"User-Agent": USER_AGENT, **validators.request_headers()}  # replaces the pool's
         response = pool.request("GET", url, headers=headers, preload_content=False)
     except MaxRetryError as error:
-        raise FetchError(
-            f"{url}: gave up after {settings.retries + 1} attempts: {error.reason}", target
+        raise SiteUnreachable(
+            f"{url}: gave up after {settings.retries + 1} attempts: {_describe(error.reason)}", target
         ) from None
     except HTTPError as error:
         raise FetchError(f"{url}: {error}", target) from None
@@ -130,11 +134,20 @@ def _body_to_temp(response: Any, url: str, target: Path, max_bytes: int) -> Path
                     raise FetchError(_too_big(url, max_bytes), target)
                 handle.write(chunk)
         except (HTTPError, OSError) as error:
-            detail = error.args[0] if error.args and isinstance(error.args[0], str) else error
-            raise FetchError(f"{url}: page cut short, not saved: {detail}", target) from None
+            raise FetchError(f"{url}: page cut short, not saved: {_describe(error)}", target) from None
         handle.flush()
         os.fsync(handle.fileno())
     return temp
+
+
+def _describe(error: BaseException | None) -> str:
+    """urllib3's ``ProtocolError('Connection broken: …', cause)`` as one readable phrase."""
+    if isinstance(error, ProtocolError) and error.args and isinstance(error.args[0], str):
+        first = error.args[0].rstrip(".")
+        return ": ".join([first, *(str(arg) for arg in error.args[1:] if str(arg) not in first)])
+    if isinstance(error, NewConnectionError):  # "HTTPConnection(host=…, port=…): Failed to …"
+        return str(error).split("): ", 1)[-1]
+    return str(error)
 
 
 def _too_big(url: str, max_bytes: int) -> str:

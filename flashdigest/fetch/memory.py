@@ -76,6 +76,8 @@ class FetchMemory:
             "w", encoding="utf-8", dir=self.folder, prefix=MEMORY_NAME + ".", suffix=TEMP_SUFFIX, delete=False
         ) as handle:
             json.dump(data, handle, indent=1)
+            handle.write("\n")
+        os.chmod(handle.name, 0o644)
         os.replace(handle.name, self.folder / MEMORY_NAME)
         self.changed = False
 

@@ -12,21 +12,25 @@ import urllib3
 
 from ..errors import FetchError
 from ..lock import OutputBusy, output_lock
-from .client import download, make_pool
+from .client import SiteUnreachable, download, make_pool
 from .index import PageLink, index_url, page_links
 from .memory import TEMP_SUFFIX, FetchMemory, Validators
 from .report import FetchOptions, FetchReport, Outcome, PageResult
 
 #: called after each page requested, with its result and how many pages this run requests
 Progress = Callable[[PageResult, int], None]
+#: pages in a row without any answer (each after its retries) after which the rest wait for the next run
+GIVE_UP_AFTER = 3
 
 
 def fetch_site(options: FetchOptions, progress: Progress | None = None) -> FetchReport:
     """Save the digest pages ``options.site`` lists into ``options.into`` as ``YYYY-MM-DD.html``.
 
     Never raises for a page or the index: each failure is in the report's ``failures`` and the
-    other pages are still fetched. Raises FetchError for a site address that is not http(s), and
-    :class:`~flashdigest.lock.OutputBusy` when another fetch holds the folder (unless ``wait``).
+    other pages are still fetched (unless GIVE_UP_AFTER pages in a row got no answer at all: the
+    site is down, and the rest wait for the next run, with one failure saying so). Raises
+    FetchError for a site address that is not http(s), and :class:`~flashdigest.lock.OutputBusy`
+    when another fetch holds the folder (unless ``wait``).
     """
     report = FetchReport(index_url(options.site))
     with contextlib.ExitStack() as stack:
@@ -47,17 +51,38 @@ def fetch_site(options: FetchOptions, progress: Progress | None = None) -> Fetch
             return report
         memory = FetchMemory.load(options.into)
         plan = _plan(links, options, memory, report)
-        for number, (link, validators) in enumerate(plan):
-            if number and options.delay > 0:
-                time.sleep(options.delay)
-            result = _fetch_page(pool, link, validators, memory, options)
-            report.pages.append(result)
-            if result.error is not None:
-                report.failures.append(result.error)
-            memory.save()  # after each page: a killed run keeps what it learnt
-            if progress is not None:
-                progress(result, len(plan))
+        _fetch_pages(pool, plan, memory, options, report, progress)
     return report
+
+
+def _fetch_pages(
+    pool: urllib3.PoolManager,
+    plan: list[tuple[PageLink, Validators]],
+    memory: FetchMemory,
+    options: FetchOptions,
+    report: FetchReport,
+    progress: Progress | None,
+) -> None:
+    unanswered = 0  # pages in a row the site did not answer at all
+    for number, (link, validators) in enumerate(plan):
+        if unanswered == GIVE_UP_AFTER:
+            left = len(plan) - number
+            report.failures.append(
+                FetchError(
+                    f"{report.index}: no answer for {unanswered} pages in a row; {left} left for the next run"
+                )
+            )
+            return
+        if number and options.delay > 0:
+            time.sleep(options.delay)
+        result = _fetch_page(pool, link, validators, memory, options)
+        unanswered = unanswered + 1 if isinstance(result.error, SiteUnreachable) else 0
+        report.pages.append(result)
+        if result.error is not None:
+            report.failures.append(result.error)
+        memory.save()  # after each page: a killed run keeps what it learnt
+        if progress is not None:
+            progress(result, len(plan))
 
 
 def page_path(into: Path, link: PageLink) -> Path:
