@@ -189,6 +189,19 @@ def test_a_site_that_stops_answering_is_given_up_after_three_pages(site: Site, t
     assert not list((tmp_path / "digests").glob("*.html"))
 
 
+def test_an_index_that_moved_is_followed_and_read_where_it_is(site: Site, tmp_path: Path) -> None:
+    site.pages["v2/index.html"] = Page(index_page(["2026-08-20"]))
+    site.pages["v2/dailies/pages/2026-08-20.html"] = page_of("2026-08-20")
+    site.always["index.html"] = Reply(301, (("Location", f"{site.url}v2/index.html"),))
+    report = fetch_site(fast(site, tmp_path / "digests"))
+    assert not report.failures
+    assert [page.url for page in report.pages] == [f"{site.url}v2/dailies/pages/2026-08-20.html"]
+    site.always["v2/index.html"] = Reply(302, (("Location", f"{site.url}index.html"),))  # a loop
+    report = fetch_site(fast(site, tmp_path / "digests"))
+    (failure,) = report.failures
+    assert failure.reason.startswith(f"index {site.url}index.html: HTTP 30")
+
+
 def test_404_is_reported_once_not_retried(site: Site, tmp_path: Path) -> None:
     del site.pages[f"dailies/pages/{OLD}.html"]
     report = fetch_site(fast(site, tmp_path / "digests"))

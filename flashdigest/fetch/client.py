@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Self
+from urllib.parse import urljoin
 
 import urllib3
 from urllib3.exceptions import HTTPError, MaxRetryError, NewConnectionError, ProtocolError
@@ -48,6 +49,8 @@ class Download:
     """A completed answer: 304 (``temp`` None), or 200 with the whole body in ``temp``."""
 
     status: int
+    #: where the answer came from, after any redirects
+    url: str
     validators: Validators
     temp: Path | None = None
 
@@ -80,6 +83,7 @@ def make_pool(settings: HttpSettings) -> urllib3.PoolManager:
         backoff_factor=settings.backoff_factor,
         backoff_max=settings.backoff_max,
         raise_on_status=False,  # the last answer after the retries is reported, not raised
+        raise_on_redirect=False,  # so is a redirect too many
     )
     retry.retry_after_cap = settings.retry_after_max
     return urllib3.PoolManager(
@@ -109,14 +113,15 @@ def download(
         raise FetchError(f"{url}: {error}", target) from None
     try:
         got = Validators(response.headers.get("ETag"), response.headers.get("Last-Modified"))
+        final_url = _after_redirects(url, response)
         if response.status == 304:
-            return Download(304, got or validators)
+            return Download(304, final_url, got or validators)
         if response.status != 200:
             tried = f" (after {settings.retries + 1} attempts)" if response.status in RETRY_STATUSES else ""
             raise FetchError(
                 f"{url}: HTTP {response.status} {response.reason or ''}".rstrip() + tried, target
             )
-        return Download(200, got, _body_to_temp(response, url, target, settings.max_bytes))
+        return Download(200, final_url, got, _body_to_temp(response, url, target, settings.max_bytes))
     finally:
         response.release_conn()
 
@@ -138,6 +143,15 @@ def _body_to_temp(response: Any, url: str, target: Path, max_bytes: int) -> Path
         handle.flush()
         os.fsync(handle.fileno())
     return temp
+
+
+def _after_redirects(url: str, response: Any) -> str:
+    """Where the answer came from: ``url``, or where its redirects led."""
+    retries = getattr(response, "retries", None)
+    for entry in retries.history if retries is not None else ():
+        if entry.redirect_location:
+            url = urljoin(url, entry.redirect_location)
+    return url
 
 
 def _describe(error: BaseException | None) -> str:

@@ -113,7 +113,7 @@ def _read_index(pool: urllib3.PoolManager, index: str, options: FetchOptions) ->
         raise FetchError(f"index {error.reason}") from None
     assert got.temp is not None  # an unconditional request: 200, or an error
     try:
-        return page_links(got.temp.read_bytes(), index)
+        return page_links(got.temp.read_bytes(), got.url)  # links are relative to where it was found
     finally:
         got.temp.unlink(missing_ok=True)
 
