@@ -33,11 +33,13 @@ Examples:
   flashdigest export ~/digests --out ~/decks    # every digest in a folder
   flashdigest export ~/digests --quiet          # for cron: silent unless something fails
   flashdigest export ~/digests --json | jq .    # a report for scripts
+  flashdigest export --fetch ~/digests -q       # cron: fetch the site's new pages first
 
 \b
 Exit codes: 0 every input exported (or was unchanged); 65 some input
 failed, one stderr line each (the others were still exported); 75 another
-export is writing into the same --out (without --wait); 2 usage error.
+export is writing into the same --out (without --wait), or with --fetch
+some page could not be fetched (and no input failed); 2 usage error.
 
 \b
 Size limits (file bytes, field length, nesting...) are raised with
