@@ -20,6 +20,7 @@ from flashdigest.fetch import FetchOptions, FetchReport, fetch_site
 from flashdigest.fetch.client import CappedRetry
 from flashdigest.fetch.index import page_links
 from flashdigest.fetch.memory import MEMORY_NAME, TEMP_SUFFIX
+from flashdigest.limits import LIMITS
 from flashdigest.lock import OutputBusy, output_lock
 from tests.conftest import ROOT, SAMPLES
 from tests.fetch_server import Page, Reply, Site, index_page, serve
@@ -200,6 +201,19 @@ def test_an_index_that_moved_is_followed_and_read_where_it_is(site: Site, tmp_pa
     report = fetch_site(fast(site, tmp_path / "digests"))
     (failure,) = report.failures
     assert failure.reason.startswith(f"index {site.url}index.html: HTTP 30")
+
+
+def test_an_index_nested_too_deep_is_refused_unparsed(site: Site, tmp_path: Path) -> None:
+    site.pages["index.html"] = Page(b"<div>" * (LIMITS.max_markup_depth + 100) + index_page(DATES))
+    report = fetch_site(fast(site, tmp_path / "digests"))
+    (failure,) = report.failures
+    assert failure.reason == (
+        f"index {site.url}index.html: tags nest over {LIMITS.max_markup_depth} deep "
+        "(FLASHDIGEST_MAX_MARKUP_DEPTH): "
+        "not a digest site's index"
+    )
+    assert page_requests(site) == {}
+    assert [path.name for path in (tmp_path / "digests").iterdir()] == [".flashdigest.lock"]
 
 
 def test_404_is_reported_once_not_retried(site: Site, tmp_path: Path) -> None:

@@ -16,6 +16,7 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 from selectolax.lexbor import LexborHTMLParser
 
 from ..errors import FetchError
+from ..limits import LIMITS, env_name, markup_depth
 
 INDEX_NAME = "index.html"
 PAGE_PATH_RE = re.compile(r"dailies/pages/(?P<date>\d{4}-\d{2}-\d{2})\.html")
@@ -48,9 +49,17 @@ def site_base(index: str) -> str:
 
 
 def page_links(markup: bytes, index: str) -> list[PageLink]:
-    """The digest pages ``markup`` (the index at address ``index``) links, in its order, each date once."""
+    """The digest pages ``markup`` (the index at address ``index``) links, in its order, each date once.
+
+    FetchError for markup nested deeper than the markup limit (a tree builder would take minutes)."""
     base = site_base(index)
-    tree = LexborHTMLParser(markup.decode("utf-8", errors="replace"))
+    text = markup.decode("utf-8", errors="replace")
+    if markup_depth(text, stop_above=LIMITS.max_markup_depth) > LIMITS.max_markup_depth:
+        raise FetchError(
+            f"{index}: tags nest over {LIMITS.max_markup_depth} deep ({env_name('max_markup_depth')}): "
+            "not a digest site's index"
+        )
+    tree = LexborHTMLParser(text)
     found: dict[dt.date, str] = {}
     for anchor in tree.css("a[href]"):
         link = _digest_link(anchor.attributes.get("href") or "", index, base)

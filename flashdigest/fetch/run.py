@@ -109,13 +109,13 @@ def _read_index(pool: urllib3.PoolManager, index: str, options: FetchOptions) ->
     target = options.into / ".flashdigest-index.html"
     try:
         got = download(pool, index, target, Validators(), options.http())
+        assert got.temp is not None  # an unconditional request: 200, or an error
+        try:
+            return page_links(got.temp.read_bytes(), got.url)  # relative to where it was found
+        finally:
+            got.temp.unlink(missing_ok=True)
     except FetchError as error:
         raise FetchError(f"index {error.reason}") from None
-    assert got.temp is not None  # an unconditional request: 200, or an error
-    try:
-        return page_links(got.temp.read_bytes(), got.url)  # links are relative to where it was found
-    finally:
-        got.temp.unlink(missing_ok=True)
 
 
 def _plan(
