@@ -5,7 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import pty
+import select
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -403,3 +407,38 @@ def test_export_fetch_holds_the_fetch_folder_and_wants_it_a_folder(site: Site, t
     page.write_bytes(page_bytes(RECENT))
     code, _, err = run("export", "--fetch", "--site", site.url, str(page), "--out", str(decks))
     assert code == 2 and "is a file" in err
+
+
+def test_a_long_fetch_shows_a_progress_bar_on_a_terminal(tmp_path: Path) -> None:
+    dates = [f"2026-07-{day:02d}" for day in range(1, 21)]  # 20 pages: a bar from this many on
+    served = Site(pages={"index.html": Page(index_page(dates))})
+    served.pages |= {f"dailies/pages/{d}.html": page_of(d) for d in dates}
+    into = tmp_path / "digests"
+    terminal, tty = pty.openpty()
+    try:
+        with serve(served):
+            command = [
+                sys.executable,
+                "-m",
+                "flashdigest",
+                "fetch",
+                "--site",
+                served.url,
+                "--into",
+                str(into),
+            ]
+            done = subprocess.run(
+                command, stdout=subprocess.PIPE, stderr=tty, cwd=ROOT, timeout=60, check=False
+            )
+        shown = b""
+        while select.select([terminal], [], [], 0.5)[0] and len(shown) < 100_000:
+            shown += os.read(terminal, 4096)
+    finally:
+        os.close(terminal)
+        os.close(tty)
+    assert done.returncode == 0
+    assert b"fetching" in shown and b"100%" in shown
+    assert (
+        done.stdout.decode().splitlines()[-1]
+        == "20 new, 0 updated, 0 unchanged, 0 failed, 0 not re-checked (20 listed)"
+    )
