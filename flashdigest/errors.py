@@ -91,3 +91,7 @@ class CollectionUnavailable(DeliveryError):
 
 class BackendMissing(DeliveryError):
     """The real Anki backend (the ``anki`` package) is not installed: the CLI exits 69."""
+
+
+class FetchError(FlashdigestError):
+    """A page or the index of the digest site could not be fetched (``file``: where it would go)."""

@@ -1,0 +1,275 @@
+"""`flashdigest export`: digests -> decks, then optionally a bundle and a delivery into Anki."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import sys
+from dataclasses import asdict
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from ..deliver.types import DEFAULT_ANKI_CONNECT_URL, AnkiConnectTarget, CollectionTarget, DeliveryTarget
+from ..errors import FlashdigestError, NoInputError, OutputError
+from ..handoff import HandOff
+from ..lock import OutputBusy, output_lock
+from ..options import ParseOptions
+from ..pipeline import DEFAULT_WAIT_SECONDS, ExportOptions, ExportReport, export_inputs, scan_inputs
+from .common import (
+    FORMAT_OPTION,
+    JSON_OPTION,
+    LANG_OPTION,
+    PROGRESS_FROM,
+    QUIET_OPTION,
+    RECHECK_OPTION,
+    SINCE_OPTION,
+    SITE_OPTION,
+    as_date,
+)
+from .fetch_cmd import run_fetch
+from .output import exit_code, fail, say, stop, worst
+
+if TYPE_CHECKING:
+    from ..fetch import FetchOptions
+
+EXPORT_EPILOG = """\b
+Examples:
+  flashdigest export digest.txt                 # -> decks/YYYY-MM-DD.apkg
+  flashdigest export ~/digests --out ~/decks    # every digest in a folder
+  flashdigest export ~/digests --quiet          # for cron: silent unless something fails
+  flashdigest export ~/digests --json | jq .    # a report for scripts
+  flashdigest export --fetch ~/digests --out ~/decks -q    # cron: fetch the site's new pages first
+  flashdigest export ~/digests --collection ~/.local/share/Anki2/User\\ 1/collection.anki2
+
+\b
+Exit codes: 0 every input exported (or was unchanged); 2 usage error;
+65 some input failed, one stderr line each (the others were still
+exported); 66 no digest found among the inputs; 69 the Anki backend is
+missing (--collection); 70 a bug (--debug shows the traceback); 73 --out,
+a deck, the bundle or the collection cannot be created or written;
+75 another export holds --out (without --wait, or past --wait-timeout),
+the collection is open in Anki, or with --fetch some page could not be
+fetched. With several, the worst of them (in that order: 70 73 78 66 69 65 75).
+
+\b
+Size limits (file bytes, field length, nesting...) are raised with
+FLASHDIGEST_MAX_* environment variables, e.g. FLASHDIGEST_MAX_FIELD_CHARS=50000;
+the README lists them.
+"""
+
+
+def delivery_options(command: Any) -> Any:
+    """--collection, --anki-connect [URL], --anki-connect-key and --bundle."""
+    for option in reversed(
+        [
+            click.option(
+                "--collection",
+                type=click.Path(dir_okay=False, path_type=Path),
+                help="Then put the notes into this Anki collection.anki2 (Anki closed), keeping your work.",
+            ),
+            click.option(
+                "--anki-connect",
+                metavar="[URL]",
+                is_flag=False,
+                flag_value=DEFAULT_ANKI_CONNECT_URL,
+                default=None,
+                help=f"Then put the notes into a running Anki by AnkiConnect [{DEFAULT_ANKI_CONNECT_URL}].",
+            ),
+            click.option("--anki-connect-key", metavar="KEY", help="AnkiConnect's apiKey, if you set one."),
+            click.option(
+                "--bundle",
+                type=click.Path(dir_okay=False, path_type=Path),
+                help="Also write one package holding every deck of the run (a first import in one go).",
+            ),
+        ]
+    ):
+        command = option(command)
+    return command
+
+
+@click.command(epilog=EXPORT_EPILOG)
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(readable=False, path_type=Path))
+@click.option(
+    "--out",
+    "out_dir",
+    default=Path("decks"),
+    show_default=True,
+    type=click.Path(path_type=Path),
+    help="Directory the decks are written to.",
+)
+@FORMAT_OPTION
+@LANG_OPTION
+@QUIET_OPTION
+@JSON_OPTION
+@click.option(
+    "--wait", is_flag=True, help="Wait for another export into --out to finish instead of exiting 75."
+)
+@click.option(
+    "--wait-timeout",
+    type=click.FloatRange(min=0),
+    default=DEFAULT_WAIT_SECONDS,
+    show_default=True,
+    metavar="SECONDS",
+    help="With --wait: give up (exit 75) after this long, so cron runs cannot pile up.",
+)
+@delivery_options
+@click.option(
+    "--fetch", is_flag=True, help="First fetch the site's new pages into the first INPUT (a folder)."
+)
+@SITE_OPTION
+@SINCE_OPTION
+@RECHECK_OPTION
+def export(inputs: tuple[Path, ...], out_dir: Path, **chosen: Any) -> None:
+    """Export digests (files or directories of them) to Anki decks.
+
+    INPUTS are digest files or directories; a directory contributes every
+    supported file below it (answer keys *.answers.yaml are read beside their
+    digest, never as digests). Inputs unchanged since the last export into
+    --out are not read again, and unchanged decks are not rewritten.
+
+    With --fetch, the digest site's new pages are first saved into the first
+    INPUT (as `flashdigest fetch --into` does); the exit code is the worse of
+    the two runs.
+    """
+    _check_inputs(inputs, chosen["fetch"])
+    options = _export_options(out_dir, chosen)
+    fetch_options = _fetch_options(inputs, out_dir, chosen) if chosen["fetch"] else None
+    silent = chosen["quiet"] or chosen["as_json"]
+    try:
+        with _held_by_command(fetch_options, chosen["wait_timeout"]):
+            fetched = run_fetch(fetch_options, not silent, silent) if fetch_options else None
+            report = _run_export(inputs, options, show_progress=not silent)
+    except (NoInputError, OutputError, OutputBusy) as error:
+        stop(error)
+    handed = report.hand_off.failures if report.hand_off else ()
+    for failure in [*report.failures, *handed]:
+        fail(failure)
+    if chosen["as_json"]:
+        data = _report_as_data(report)
+        click.echo(json.dumps({"fetch": fetched.as_data(), **data} if fetched else data, indent=2))
+    elif not chosen["quiet"]:
+        _print_report(report)
+    fetch_codes = [exit_code(failure) for failure in fetched.failures] if fetched else []
+    sys.exit(worst([exit_code(failure) for failure in [*report.failures, *handed]] + fetch_codes))
+
+
+def _export_options(out_dir: Path, chosen: dict[str, Any]) -> ExportOptions:
+    target = _delivery_target(chosen["collection"], chosen["anki_connect"], chosen["anki_connect_key"])
+    return ExportOptions(
+        out_dir=out_dir,
+        parse=ParseOptions(format=chosen["fmt"], lang=chosen["lang"]),
+        wait=chosen["wait"],
+        wait_timeout=chosen["wait_timeout"],
+        hand_off=HandOff(chosen["bundle"], target),
+    )
+
+
+def _fetch_options(inputs: tuple[Path, ...], out_dir: Path, chosen: dict[str, Any]) -> FetchOptions:
+    """Into the first input; its lock is held over both runs, unless it is --out itself."""
+    from ..fetch import FetchOptions
+
+    since: dt.datetime | None = chosen["since"]
+    same = inputs[0].resolve() == out_dir.resolve()
+    return FetchOptions(
+        site=chosen["site"],
+        into=inputs[0],
+        since=as_date(since),
+        recheck_all=chosen["recheck_all"],
+        wait=chosen["wait"],
+        lock=same,
+    )
+
+
+def _delivery_target(collection: Path | None, url: str | None, key: str | None) -> DeliveryTarget | None:
+    if collection is not None and url is not None:
+        raise click.UsageError("give --collection or --anki-connect, not both")
+    if collection is not None:
+        return CollectionTarget(collection)
+    return AnkiConnectTarget(url, key) if url is not None else None
+
+
+def _check_inputs(inputs: tuple[Path, ...], fetch: bool) -> None:
+    """Every input exists, but for the folder --fetch saves into (it is created)."""
+    if fetch and inputs[0].exists() and not inputs[0].is_dir():
+        raise click.BadParameter(
+            f"--fetch saves pages into the first input, and {str(inputs[0])!r} is a file"
+        )
+    for path in inputs[1 if fetch else 0 :]:
+        if not path.exists() and not path.is_symlink():
+            raise click.BadParameter(f"Path {str(path)!r} does not exist.", param_hint="'INPUTS...'")
+
+
+def _held_by_command(options: FetchOptions | None, timeout: float) -> contextlib.AbstractContextManager[None]:
+    """The fetch folder's lock when the command holds it over the fetch and the export."""
+    if options is None or options.lock:
+        return contextlib.nullcontext()
+    return output_lock(options.into, options.wait, timeout)
+
+
+def _run_export(inputs: tuple[Path, ...], options: ExportOptions, show_progress: bool) -> ExportReport:
+    scan = scan_inputs(inputs)
+    if not (show_progress and len(scan.files) >= PROGRESS_FROM and sys.stderr.isatty()):
+        return export_inputs(scan, options)
+    with click.progressbar(length=len(scan.files), label="exporting", file=sys.stderr) as bar:
+        return export_inputs(scan, options, progress=lambda _path: bar.update(1))
+
+
+def _print_report(report: ExportReport) -> None:
+    for notice in report.notices:
+        say(f"notice: {notice}")
+    for deck in report.written:
+        say(f"wrote {deck.path}: {deck.paper_notes} paper + {deck.mcq_notes} MCQ notes")
+    handed = report.hand_off
+    if handed and handed.bundle:
+        say(f"bundled {len(report.decks())} deck(s) into {handed.bundle}")
+    if handed and handed.delivery:
+        delivery = handed.delivery
+        for notice in delivery.notices:
+            say(f"notice: {notice}")
+        say(
+            f"delivered {len(delivery.decks)} deck(s): {delivery.added} notes added, "
+            f"{delivery.updated} updated, {delivery.unchanged} unchanged"
+        )
+    click.echo(
+        f"{len(report.written)} written, {len(report.unchanged)} unchanged, {len(report.failures)} failed"
+    )
+
+
+def _report_as_data(report: ExportReport) -> dict[str, Any]:
+    handed = report.hand_off.failures if report.hand_off else ()
+    done = report.hand_off.delivery if report.hand_off else None
+    delivery = (
+        None
+        if done is None
+        else {
+            "decks": [str(deck) for deck in done.decks],
+            "added": done.added,
+            "updated": done.updated,
+            "unchanged": done.unchanged,
+            "notices": list(done.notices),
+        }
+    )
+
+    def failure(error: FlashdigestError) -> dict[str, Any]:
+        file = str(error.file) if error.file else None
+        return {"file": file, "line": error.line, "reason": error.reason}
+
+    return {
+        "written": [
+            {
+                **asdict(deck),
+                "date": deck.date.isoformat(),
+                "path": str(deck.path),
+                "source": str(deck.source),
+            }
+            for deck in report.written
+        ],
+        "unchanged": [str(path) for path in report.unchanged],
+        "failed": [failure(error) for error in [*report.failures, *handed]],
+        "notices": report.notices,
+        "bundle": str(report.hand_off.bundle) if report.hand_off and report.hand_off.bundle else None,
+        "delivery": delivery,
+    }

@@ -1,0 +1,113 @@
+"""`flashdigest fetch`: the digest site's pages -> a folder of YYYY-MM-DD.html."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from ..errors import FetchError
+from ..lock import OutputBusy
+from .common import (
+    JSON_OPTION,
+    PROGRESS_FROM,
+    QUIET_OPTION,
+    RECHECK_OPTION,
+    SINCE_OPTION,
+    SITE_OPTION,
+    as_date,
+)
+from .output import EXIT_OK, EXIT_TEMPFAIL, fail, say, stop
+
+if TYPE_CHECKING:
+    from ..fetch import FetchOptions, FetchReport, PageResult
+
+FETCH_EPILOG = """\b
+Examples:
+  flashdigest fetch                             # the public site -> digests/
+  flashdigest fetch --into ~/digests --quiet    # for cron: silent unless a page fails
+  flashdigest fetch --since 2026-01-01          # only pages from that date on
+  flashdigest export --fetch ~/digests --out ~/decks --quiet   # fetch, then export
+
+\b
+A re-run transfers no page again: only the pages of the newest 7 dates the
+index lists are re-checked (conditional requests), or all with --recheck-all.
+
+\b
+Exit codes: 0 every page saved or unchanged; 75 some page (or the index)
+could not be fetched, one stderr line each (try again later), or another
+fetch is writing into --into (without --wait); 2 usage error.
+"""
+
+
+@click.command(epilog=FETCH_EPILOG)
+@click.option(
+    "--into",
+    default=Path("digests"),
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder the pages are saved in, as YYYY-MM-DD.html.",
+)
+@SITE_OPTION
+@SINCE_OPTION
+@RECHECK_OPTION
+@QUIET_OPTION
+@JSON_OPTION
+@click.option(
+    "--wait", is_flag=True, help="Wait for another fetch into --into to finish instead of exiting 75."
+)
+def fetch(
+    into: Path,
+    site: str,
+    since: dt.datetime | None,
+    recheck_all: bool,
+    quiet: bool,
+    as_json: bool,
+    wait: bool,
+) -> None:
+    """Save the digest site's pages into a folder, one YYYY-MM-DD.html per date.
+
+    Reads the site's index, saves every linked page not saved yet (byte for
+    byte as served) and re-checks the newest ones, where corrections land.
+    """
+    from ..fetch import FetchOptions
+
+    options = FetchOptions(site=site, into=into, since=as_date(since), recheck_all=recheck_all, wait=wait)
+    try:
+        report = run_fetch(options, show_progress=not (quiet or as_json), quiet=quiet or as_json)
+    except OutputBusy as busy:
+        stop(busy)
+    if as_json:
+        click.echo(json.dumps(report.as_data(), indent=2))
+    sys.exit(EXIT_TEMPFAIL if report.failures else EXIT_OK)
+
+
+def run_fetch(options: FetchOptions, show_progress: bool, quiet: bool) -> FetchReport:
+    """Fetch, with a progress bar on a terminal for long runs; print the failures and, unless
+    ``quiet``, the report's lines."""
+    from ..fetch import fetch_site
+
+    bars: list[Any] = []
+    try:
+        with contextlib.ExitStack() as stack:
+
+            def progress(_page: PageResult, total: int) -> None:
+                if not bars and show_progress and total >= PROGRESS_FROM and sys.stderr.isatty():
+                    bar = click.progressbar(length=total, label="fetching", file=sys.stderr)
+                    bars.append(stack.enter_context(bar))
+                for bar in bars:
+                    bar.update(1)
+
+            report = fetch_site(options, progress)
+    except FetchError as error:  # the --site address
+        raise click.BadParameter(error.reason, param_hint="'--site'") from None
+    for failure in report.failures:
+        fail(failure)
+    for line in [] if quiet else report.lines():
+        say(line)
+    return report

@@ -1,0 +1,89 @@
+"""What a fetch remembers between runs: each page's validators (ETag, Last-Modified).
+
+Kept in ``<into>/.flashdigest-fetch.json`` (a hidden file, so ``export`` never takes it for a
+digest), written to a temporary file and renamed, so a killed run leaves the old file or the new.
+A missing or unreadable file is an empty memory: pages then are checked unconditionally once.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+MEMORY_NAME = ".flashdigest-fetch.json"
+MEMORY_VERSION = 1
+#: the ending of the temporary files a fetch writes before renaming (removed if a run was killed)
+TEMP_SUFFIX = ".flashdigest-part"
+
+
+@dataclass(frozen=True)
+class Validators:
+    """What the server said identifies a page's version; sent back in a conditional request."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+
+    def request_headers(self) -> dict[str, str]:
+        headers = {}
+        if self.etag:
+            headers["If-None-Match"] = self.etag
+        if self.last_modified:
+            headers["If-Modified-Since"] = self.last_modified
+        return headers
+
+    def __bool__(self) -> bool:
+        return bool(self.etag or self.last_modified)
+
+
+@dataclass
+class FetchMemory:
+    """Validators per page file name (``YYYY-MM-DD.html``) in one folder."""
+
+    folder: Path
+    pages: dict[str, Validators] = field(default_factory=dict)
+    changed: bool = False
+
+    @classmethod
+    def load(cls, folder: Path) -> FetchMemory:
+        try:
+            data = json.loads((folder / MEMORY_NAME).read_text(encoding="utf-8"))
+            pages = {str(name): _validators(entry) for name, entry in data["pages"].items()}
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            pages = {}
+        return cls(folder, pages)
+
+    def get(self, name: str) -> Validators:
+        return self.pages.get(name, Validators())
+
+    def remember(self, name: str, validators: Validators) -> None:
+        if self.pages.get(name) != validators:
+            self.pages[name] = validators
+            self.changed = True
+
+    def save(self) -> None:
+        """Write the memory if it changed: a temporary file beside it, renamed into place."""
+        if not self.changed:
+            return
+        data: dict[str, Any] = {
+            "version": MEMORY_VERSION,
+            "pages": {name: asdict(self.pages[name]) for name in sorted(self.pages)},
+        }
+        with tempfile.NamedTemporaryFile(
+            "w", encoding="utf-8", dir=self.folder, prefix=MEMORY_NAME + ".", suffix=TEMP_SUFFIX, delete=False
+        ) as handle:
+            json.dump(data, handle, indent=1)
+            handle.write("\n")
+        os.chmod(handle.name, 0o644)
+        os.replace(handle.name, self.folder / MEMORY_NAME)
+        self.changed = False
+
+
+def _validators(entry: Any) -> Validators:
+    etag, modified = entry.get("etag"), entry.get("last_modified")
+    return Validators(
+        etag if isinstance(etag, str) else None, modified if isinstance(modified, str) else None
+    )
