@@ -22,9 +22,10 @@ from click.testing import CliRunner
 from flashdigest.cards.builder import build_deck, field_text
 from flashdigest.cli import main
 from flashdigest.errors import ParseError
+from flashdigest.limits import LIMITS
 from flashdigest.model import Digest, PointKind
 from flashdigest.parse import ParseOptions, read_digests
-from flashdigest.parse.html import MAX_PAPERS, parse_html
+from flashdigest.parse.html import parse_html
 from flashdigest.parse.source import decode_source
 from flashdigest.pipeline import ExportOptions, export_inputs
 from tests.anki_helpers import by_type, import_deck, imported_notes
@@ -378,8 +379,8 @@ def test_own_page_without_papers_gives_no_deck_and_exit_0(tmp_path: Path) -> Non
 
 def test_page_with_absurdly_many_paper_cards_is_refused() -> None:
     card = '<div class="paper-card"><h2>Paper 1</h2><p><strong>T</strong></p>'
-    with pytest.raises(ParseError, match=f"over the {MAX_PAPERS}"):
-        parse_page("<h1>2025-01-01 Papers</h1>" + card * (MAX_PAPERS + 1))
+    with pytest.raises(ParseError, match=f"over the {LIMITS.max_papers} papers a digest takes"):
+        parse_page("<h1>2025-01-01 Papers</h1>" + card * (LIMITS.max_papers + 1))
 
 
 def chunk(lang: str, label: str, text: str) -> str:
