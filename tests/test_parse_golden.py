@@ -16,7 +16,7 @@ import pytest
 from flashdigest.model import PointKind
 from flashdigest.options import is_answer_key
 from flashdigest.parse import read_digests
-from tests.conftest import DATA
+from tests.conftest import DATA, SAMPLES
 from tests.golden import assert_matches_inspect_golden
 
 GOLDEN = DATA / "golden"
@@ -69,3 +69,35 @@ def test_paper_nested_by_a_broken_comment_and_an_answer_broken_by_quotes() -> No
     assert [q.answer_text for q in nested.questions] == ['"Monte Carlo" sampling with 10% noise', "Two"]
     assert [q.answer_text for q in after.questions] == ["Yes"]
     assert digest.notices == ()
+
+
+# -- identity: what was read right keeps its note ids and GUIDs --------------------------------------
+
+PINNED = {
+    # (source, GUID): (note id, the start of the note's first field)
+    ("html/2025-04-14.html", "sedhP:Q~vE"): (3044585832625456, "Seaweed-7B: Cost-Effective Training"),
+    ("html/2025-04-14.html", "Fw)XuPGgn%"): (2060410440600833, "What is the primary innovation of Seawee"),
+    ("html/2025-04-14.html", "vH=n.aD7F?"): (3943755516083784, "Which architectural design choice"),
+    ("samples/2026-01-15.txt", "wt0$^CU(z1"): (5751753125601256, "Paper Cuts: Teaching Small Language"),
+    ("samples/2026-01-15.txt", "HBffr{J7<Q"): (7799316844467894, "How does the pruned 1B model compare"),
+    ("samples/archive.jsonl", "NhFy;0^JPC"): (5988809106629549, "Lantern: Lighting Up Sparse Attention"),
+}
+
+
+def test_note_ids_and_guids_of_digests_read_right_before_do_not_change(shared_digests: Path) -> None:
+    from flashdigest.cards import build_deck
+    from flashdigest.cards.builder import stable_ids
+
+    found = {}
+    for source in {source for source, _ in PINNED}:
+        path = (
+            SAMPLES / source.removeprefix("samples/")
+            if source.startswith("samples/")
+            else shared_digests / source
+        )
+        for digest in read_digests(path):
+            for note in build_deck(digest).notes:
+                found[(source, note.guid)] = (next(stable_ids(note.guid)), note.fields[0])
+    for key, (note_id, start) in PINNED.items():
+        assert key in found, key
+        assert found[key][0] == note_id and found[key][1].startswith(start), (key, found[key])
