@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from selectolax.lexbor import LexborNode
 
 from ..errors import ParseError
-from ..limits import LIMITS
+from ..limits import LIMITS, env_name
 from ..model import Question
 from .common import question_text
 from .html_text import collapse_space, visible_text
@@ -65,6 +65,12 @@ def _question(popup: LexborNode, paper: int, number: int, page: QuizPage) -> Que
     if not text or len(options) < 2 or not all(options):
         page.notice(f"paper {paper} Q{number}: {len(options)} option(s) and question {text[:40]!r}; left out")
         return None
+    if len(options) > LIMITS.max_options:
+        raise ParseError(
+            f"paper {paper} Q{number} has {len(options)} options, over the {LIMITS.max_options} "
+            f"a question takes ({env_name('max_options')})",
+            page.source.path,
+        )
     answer, why = answer_index(popup, choices, options)
     if answer is None:
         page.notice(f"paper {paper} Q{number}: {why}; left out")

@@ -199,6 +199,11 @@ class _TextParser:
             match = _QUESTION_LABEL_RE.match(line.text)
             if not match or int(match["number"]) != len(questions) + 1:
                 break
+            if len(questions) == LIMITS.max_questions:
+                raise self._error(
+                    f"paper {paper} has over {LIMITS.max_questions} questions ({env_name('max_questions')})",
+                    line,
+                )
             self._take()
             questions.append(self._question(paper, len(questions) + 1, line))
         return tuple(questions)
@@ -215,6 +220,12 @@ class _TextParser:
         if len(options) < 2:
             raise self._error(
                 f"paper {paper} Q{number} has {len(options)} option(s); a question needs at least 2",
+                label,
+            )
+        if len(options) > LIMITS.max_options:
+            raise self._error(
+                f"paper {paper} Q{number} has {len(options)} options, over the {LIMITS.max_options} "
+                f"a question takes ({env_name('max_options')})",
                 label,
             )
         return Question(number, text, tuple(options))
