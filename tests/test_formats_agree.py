@@ -105,8 +105,12 @@ def as_text(digest: Digest, folder: Path) -> Path:
     return path
 
 
+def text(value: str) -> str:
+    """Text the way the page generator escapes it: ``&<>`` only, quotes left as they are."""
+    return html.escape(value, quote=False)
+
+
 def as_html(digest: Digest, folder: Path) -> Path:
-    text = lambda value: html.escape(value, quote=False)  # noqa: E731 - the generator's escaping
     blocks = []
     for paper in digest.papers:
         kinds = [kind for kind in PointKind if kind in paper.points]
@@ -152,7 +156,8 @@ def as_jsonl(digest: Digest, folder: Path) -> Path:
             }
             for q in paper.questions
         }
-        row = {"title": paper.title, "url": paper.link, "date": str(digest.date), "content": content}
+        row: dict[str, object] = {"title": paper.title, "url": paper.link, "date": str(digest.date)}
+        row["content"] = content
         row |= {"published_at": str(paper.published)} if paper.published else {}
         row |= {"questions": questions, "flow_chart": paper.flowchart_svg}
         rows.append(json.dumps(row, ensure_ascii=False))

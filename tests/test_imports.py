@@ -59,7 +59,7 @@ def imported_modules(name: str) -> dict[str, int]:
             targets = [base] + [f"{base}.{alias.name}" for alias in node.names]
         for target in targets:
             if target in MODULES and target != name:
-                found.setdefault(target, node.lineno)
+                found.setdefault(target, getattr(node, "lineno", 0))
     return found
 
 
