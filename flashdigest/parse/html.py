@@ -20,7 +20,6 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
@@ -42,7 +41,12 @@ MAX_POINT_CHUNKS = 4 * len(PointKind)
 
 _DATE_RE = re.compile(r"(?P<date>\d{4}-\d{1,2}-\d{1,2})\s+Papers?\b", re.IGNORECASE)
 #: what the layout is made of, found in one pass in page order
-_PARTS = ".paper-card, h2, h3, .paper-container, .flowchart-card svg, .quiz-tab, .quiz-popup"
+_PARTS = ".paper-card, h2, h3, .flowchart-card svg, .quiz-tab, .quiz-popup"
+_SUMMARY_CARD = ".paper-card:not(.flowchart-card)"
+_CLASSES = (
+    _SUMMARY_CARD, ".flowchart-card", ".flowchart-card svg", ".flowchart-card > h2", ".paper-container",
+    ".quiz-tab", ".quiz-popup",
+)  # fmt: skip
 
 
 @dataclass
@@ -101,61 +105,58 @@ def parse_html(source: SourceText, lang: str = "en") -> Digest:
 # -- page ---------------------------------------------------------------------------------------
 
 
-def _has_class(node: LexborNode, name: str) -> bool:
-    return name in (node.attributes.get("class") or "").split()
-
-
 def _layout(tree: LexborHTMLParser) -> tuple[list[LexborNode], list[_Part]]:
     """The summary cards in page order, and what belongs to each."""
     nodes = tree.css(_PARTS)
-    in_card = _Nearest(_is_summary_card)
-    card_ids = {node.mem_id for node in nodes if _is_summary_card(node)}
-    card_ids |= {parent.mem_id for node in nodes if (parent := _headed_card(node, in_card)) is not None}
-    containers = _Nearest(lambda node: _has_class(node, "paper-container"))
+    ids = {selector: {node.mem_id for node in tree.css(selector)} for selector in _CLASSES}
+    in_card = _Nearest(ids[_SUMMARY_CARD])
+    card_ids = set(ids[_SUMMARY_CARD])
+    card_ids |= {parent.mem_id for node in nodes if (parent := _headed_card(node, in_card, ids)) is not None}
+    containers = _Nearest(ids[".paper-container"])
     cards = [node for node in nodes if node.mem_id in card_ids]
     positions = [position for position, node in enumerate(nodes) if node.mem_id in card_ids]
     parts = [_Part() for _ in cards]
     chains: dict[int, set[int]] = {}
     for position, node in enumerate(nodes):
         index = bisect.bisect_right(positions, position) - 1
-        if index < 0:
+        if index < 0 or node.mem_id in card_ids:
             continue
         container = containers.of(node)
         chain = chains.setdefault(index, containers.chain(cards[index]))
         if container is not None and container not in chain:
             continue
-        part = parts[index]
-        if node.tag == "svg":
-            part.svgs.append(node)
-        elif node.tag == "h2" and _has_class(node.parent or node, "flowchart-card"):
-            part.headings.append(node)
-        elif _has_class(node, "quiz-tab"):
-            part.tabs.append(node)
-        elif _has_class(node, "quiz-popup"):
-            part.popups.append(node)
+        _add_part(parts[index], node, ids)
     return cards, parts
 
 
-def _is_summary_card(node: LexborNode) -> bool:
-    return _has_class(node, "paper-card") and not _has_class(node, "flowchart-card")
+def _add_part(part: _Part, node: LexborNode, ids: dict[str, set[int]]) -> None:
+    mem_id = node.mem_id
+    if mem_id in ids[".flowchart-card svg"]:
+        part.svgs.append(node)
+    elif mem_id in ids[".flowchart-card > h2"]:
+        part.headings.append(node)
+    elif mem_id in ids[".quiz-tab"]:
+        part.tabs.append(node)
+    elif mem_id in ids[".quiz-popup"]:
+        part.popups.append(node)
 
 
-def _headed_card(node: LexborNode, in_card: _Nearest) -> LexborNode | None:
+def _headed_card(node: LexborNode, in_card: _Nearest, ids: dict[str, set[int]]) -> LexborNode | None:
     """The parent of a ``Paper N`` heading in no summary card (as when its card's opening tag was
     lost), else None."""
     parent = node.parent
-    if node.tag not in ("h2", "h3") or parent is None or _has_class(parent, "flowchart-card"):
+    if node.tag not in ("h2", "h3") or parent is None or parent.mem_id in ids[".flowchart-card"]:
         return None
-    if _is_summary_card(parent) or in_card.of(node) is not None:
+    if parent.mem_id in ids[_SUMMARY_CARD] or not PAPER_LINE_RE.match(visible_text(node)):
         return None
-    return parent if PAPER_LINE_RE.match(visible_text(node)) else None
+    return parent if in_card.of(node) is None else None
 
 
 class _Nearest:
-    """The nearest ancestor of a node that ``wanted`` holds for, memoized along each walk up (so
+    """The nearest ancestor of a node among the ``wanted`` ones, memoized along each walk up (so
     walking up from every node of a deeply nested page stays linear)."""
 
-    def __init__(self, wanted: Callable[[LexborNode], bool]) -> None:
+    def __init__(self, wanted: set[int]) -> None:
         self.wanted = wanted
         self.memo: dict[int, LexborNode | None] = {}
 
@@ -171,7 +172,7 @@ class _Nearest:
             if current.mem_id in self.memo:
                 found = self.memo[current.mem_id]
                 break
-            if self.wanted(current):
+            if current.mem_id in self.wanted:
                 found = self.memo[current.mem_id] = current
                 break
             path.append(current.mem_id)
