@@ -71,7 +71,7 @@ def markdown_points(content: str) -> dict[PointKind, str]:
     in_point = False
     for line in content.split("\n"):
         head = point_head(line)
-        position = (head.number or (head.kind.position if head.kind else 0)) if head else 0
+        position = head.position if head else 0
         last = blocks[-1][0] if blocks else 0
         if last < position <= len(PointKind):
             blocks.append((position, [line.strip()]))

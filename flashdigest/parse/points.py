@@ -66,6 +66,11 @@ class PointHead:
     body: str
     bold: bool = False
 
+    @property
+    def position(self) -> int:
+        """1-based place of the point: its number, else its label's place."""
+        return self.number or (self.kind.position if self.kind else 0)
+
 
 def label_kind(label: str) -> PointKind | None:
     """The point a label names (``📘 Topic and Domain``, ``Results & Evaluation``, ``📘 主题与领域``)."""

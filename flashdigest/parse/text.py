@@ -1,8 +1,9 @@
 """The plain-text digest: text as a reader copies it from the digest's web page.
 
 The layout (see the README): a ``YYYY-MM-DD Papers`` heading, then per paper a ``Paper N`` line,
-the title, ``Published:``, ``Link:``, five numbered points, the title again with one line of
-flowchart text, and ``Q1``..``Qn`` each followed by the question and one line per option.
+the title, ``Published:``, ``Link:``, five points (numbered or labelled, see :mod:`.points`; a
+point may hold the points it swallowed), the title again with one line of flowchart text, and
+``Q1``..``Qn`` each followed by the question and one line per option.
 
 The parser walks that structure with a cursor. A line is taken for what its position says it
 is, so a title that starts with "Paper", contains "Q1" or ends in "?" stays a title.
@@ -172,7 +173,7 @@ class _TextParser:
         last = 0
         while (line := self._peek()) is not None and line.text != title:
             head = point_head(line.text)
-            position = (head.number or (head.kind.position if head.kind else 0)) if head else 0
+            position = head.position if head else 0
             if not last < position <= len(PointKind):
                 break
             last = position
