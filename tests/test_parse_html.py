@@ -364,6 +364,18 @@ def test_question_left_out_keeps_the_numbers_and_guids_of_the_others() -> None:
     assert guids == {genanki.guid_for("arxiv:2507.00001", f"mcq{n}") for n in (1, 3, 4)}
 
 
+def test_quizzes_belong_to_the_card_before_them_within_its_container() -> None:
+    """A container whose summary card is lost: its quiz is no question of the paper before it."""
+    markup = built_page(2, 0, "")
+    second = markup.index('<div class="paper-container">', markup.index("Paper 2") - 200)
+    card_start = markup.index('<div class="paper-card active">', second)
+    card_end = markup.index('<div class="paper-card flowchart-card">', card_start)
+    digest = parse_page(markup[:card_start] + markup[card_end:])
+    (paper,) = digest.papers
+    assert [q.answer_text for q in paper.questions] == ["yes 1"]
+    assert digest.notices == ("2025-01-02.html: 1 quiz(zes) after no paper card of their own; left out",)
+
+
 def test_own_page_without_papers_gives_no_deck_and_exit_0(tmp_path: Path) -> None:
     empty = tmp_path / "2025-07-02.html"
     empty.write_text(

@@ -84,7 +84,7 @@ def parse_html(source: SourceText, lang: str = "en") -> Digest:
     tree = LexborHTMLParser(source.text)
     page_lang = _page_language(tree, lang)
     _keep_language(tree, page_lang)
-    cards, parts = _layout(tree)
+    cards, parts, stray_quizzes = _layout(tree)
     if len(cards) > LIMITS.max_papers:
         raise ParseError(
             f"{len(cards)} paper cards, over the {LIMITS.max_papers} papers a digest takes "
@@ -95,6 +95,8 @@ def parse_html(source: SourceText, lang: str = "en") -> Digest:
     page = _Page(source, list(source.notices), frozenset(card.mem_id for card in cards))
     if page_lang != lang and cards:
         page.notice(f"the page has no {lang!r} text; exported its {page_lang!r} text instead")
+    if stray_quizzes:
+        page.notice(f"{stray_quizzes} quiz(zes) after no paper card of their own; left out")
     papers = [
         _paper(card, part, number, page)
         for number, (card, part) in enumerate(zip(cards, parts, strict=True), 1)
@@ -105,8 +107,8 @@ def parse_html(source: SourceText, lang: str = "en") -> Digest:
 # -- page ---------------------------------------------------------------------------------------
 
 
-def _layout(tree: LexborHTMLParser) -> tuple[list[LexborNode], list[_Part]]:
-    """The summary cards in page order, and what belongs to each."""
+def _layout(tree: LexborHTMLParser) -> tuple[list[LexborNode], list[_Part], int]:
+    """The summary cards in page order, what belongs to each, and how many quizzes belong to none."""
     nodes = tree.css(_PARTS)
     ids = {selector: {node.mem_id for node in tree.css(selector)} for selector in _CLASSES}
     in_card = _Nearest(ids[_SUMMARY_CARD])
@@ -117,16 +119,16 @@ def _layout(tree: LexborHTMLParser) -> tuple[list[LexborNode], list[_Part]]:
     positions = [position for position, node in enumerate(nodes) if node.mem_id in card_ids]
     parts = [_Part() for _ in cards]
     chains: dict[int, set[int]] = {}
+    stray = _Part()  # what belongs to no summary card
     for position, node in enumerate(nodes):
         index = bisect.bisect_right(positions, position) - 1
-        if index < 0 or node.mem_id in card_ids:
+        if node.mem_id in card_ids:
             continue
         container = containers.of(node)
-        chain = chains.setdefault(index, containers.chain(cards[index]))
-        if container is not None and container not in chain:
-            continue
-        _add_part(parts[index], node, ids)
-    return cards, parts
+        chain = chains.setdefault(index, containers.chain(cards[index])) if index >= 0 else set()
+        in_place = index >= 0 and (container is None or container in chain)
+        _add_part(parts[index] if in_place else stray, node, ids)
+    return cards, parts, len(stray.tabs) or len(stray.popups)
 
 
 def _add_part(part: _Part, node: LexborNode, ids: dict[str, set[int]]) -> None:
