@@ -13,40 +13,60 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+from typing import Any
 
 from .errors import ParseError
 
 ENV_PREFIX = "FLASHDIGEST_"
+MIB = 1024 * 1024
+
+
+def _limit(default: int, what: str, unit: str) -> Any:
+    """A field of :class:`Limits`: its default, and its row of the README's table."""
+    return field(default=default, metadata={"what": what, "unit": unit})
 
 
 @dataclass(frozen=True)
 class Limits:
-    #: a digest file read whole (text, HTML, YAML) over this many bytes is refused unread;
-    #: the JSON-lines archive is streamed and has no total size limit
-    max_input_bytes: int = 64 * 1024 * 1024
-    #: an HTML page over this many bytes is refused unread (real pages are some 100 KB; checking
-    #: and parsing a page's tags takes about a second per 3 MB)
-    max_page_bytes: int = 16 * 1024 * 1024
-    #: lines of a text digest (some 20 a paper)
-    max_text_lines: int = 100_000
-    #: one text (a title, a point, a question, an option) over this many characters is refused
-    max_field_chars: int = 20_000
+    """Every limit, meaning the same in every format that has what it bounds (the README's table
+    is :func:`limits_table`, and a test keeps it so)."""
+
+    #: a digest file read whole (text, HTML, YAML) over this many bytes is refused unread
+    max_input_bytes: int = _limit(64 * MIB, "input file (text, HTML, YAML; the archive is streamed)", "bytes")
+    #: real pages are some 100 KB; checking and parsing a page's tags takes about a second per 3 MB
+    max_page_bytes: int = _limit(16 * MIB, "HTML page", "bytes")
+    max_text_lines: int = _limit(100_000, "text digest lines (some 20 a paper)", "")
+    max_field_chars: int = _limit(
+        20_000,
+        "one field (title, point, question, option, flowchart text); an archive row's `content` holds five",
+        "characters",
+    )
     #: digests (dates, decks) in one YAML file or archive
-    max_digests: int = 10_000
-    #: papers in one digest (a YAML document, one date of the archive)
-    max_papers: int = 200
-    #: nesting of an HTML page's (or an SVG's) tags, estimated before parsing
-    max_markup_depth: int = 2_000
-    #: nesting of YAML collections (a digest needs 6), checked before composing
-    max_yaml_depth: int = 64
-    #: values (scalars and collections, keys too) of one YAML document; 200 papers take some 70,000
-    max_yaml_nodes: int = 200_000
-    #: one line of the JSON-lines archive
-    max_jsonl_line_bytes: int = 4 * 1024 * 1024
-    #: bad lines of a JSON-lines file beyond its good rows after which it is read no further
-    max_jsonl_bad_lines: int = 1_000
+    max_digests: int = _limit(10_000, "digests (dates) per file", "")
+    max_papers: int = _limit(
+        200, "papers per digest, in every format (an archive: rows per date, the rest are bad lines)", ""
+    )
+    max_questions: int = _limit(20, "questions per paper", "")
+    max_options: int = _limit(10, "options per question (and at least 2)", "")
+    max_flowchart_chars: int = _limit(
+        1_000_000, "flowchart SVG of YAML (`flowchart_svg`) and the archive (`flow_chart`)", "characters"
+    )
+    #: estimated before parsing
+    max_markup_depth: int = _limit(2_000, "tag nesting (pages, SVGs)", "")
+    #: a digest needs 6; checked before composing
+    max_yaml_depth: int = _limit(64, "YAML nesting", "")
+    #: scalars and collections, keys too; 200 papers take some 70,000
+    max_yaml_nodes: int = _limit(200_000, "YAML values per document", "")
+    max_jsonl_line_bytes: int = _limit(4 * MIB, "archive line", "bytes")
+    #: after so many bad lines beyond its good rows an archive is read no further
+    max_jsonl_bad_lines: int = _limit(1_000, "archive bad lines beyond its good rows", "")
+
+    @property
+    def max_content_chars(self) -> int:
+        """An archive row's ``content``: all five points."""
+        return 5 * self.max_field_chars
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> tuple[Limits, tuple[str, ...]]:
@@ -78,6 +98,21 @@ def _positive_int(raw: str) -> int | None:
     except ValueError:
         return None
     return value if value > 0 else None
+
+
+def limits_table() -> str:
+    """The README's table of limits (defaults and variables), one row per limit."""
+    rows = ["| limit | default | variable |", "| --- | --- | --- |"]
+    for spec in fields(Limits):
+        value = spec.default
+        assert isinstance(value, int)
+        unit = spec.metadata["unit"]
+        if unit == "bytes" and value % MIB == 0:
+            shown = f"{value // MIB} MiB"
+        else:
+            shown = f"{value:,}" + (f" {unit}" if unit else "")
+        rows.append(f"| {spec.metadata['what']} | {shown} | `{env_name(spec.name)}` |")
+    return "\n".join(rows) + "\n"
 
 
 #: the limits in force, read once from the environment when flashdigest is imported

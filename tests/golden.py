@@ -43,3 +43,23 @@ def assert_matches_golden(digest: Digest, expected_file: Path) -> None:
         if not os.environ.get("FLASHDIGEST_UPDATE_GOLDEN"):
             raise AssertionError(f"{expected_file} did not exist; written now, check it and commit it")
     assert actual == yaml.safe_load(expected_file.read_text())
+
+
+def inspect_text(path: Path) -> str:
+    """What ``flashdigest inspect`` prints for ``path`` (every digest, YAML), with the input's
+    directory left out of paths so that the text does not depend on where the tests run."""
+    from flashdigest.inspect import digest_yaml
+    from flashdigest.parse import read_digests
+
+    text = "".join(digest_yaml(digest) for digest in read_digests(path))
+    return text.replace(f"{path.parent}/", "")
+
+
+def assert_matches_inspect_golden(path: Path, expected_file: Path) -> None:
+    """``inspect``'s YAML for ``path`` equals ``expected_file`` (FLASHDIGEST_UPDATE_GOLDEN=1 rewrites)."""
+    actual = inspect_text(path)
+    if os.environ.get("FLASHDIGEST_UPDATE_GOLDEN") or not expected_file.exists():
+        expected_file.write_text(actual, encoding="utf-8")
+        if not os.environ.get("FLASHDIGEST_UPDATE_GOLDEN"):
+            raise AssertionError(f"{expected_file} did not exist; written now, check it and commit it")
+    assert actual == expected_file.read_text(encoding="utf-8")

@@ -22,9 +22,10 @@ from click.testing import CliRunner
 from flashdigest.cards.builder import build_deck, field_text
 from flashdigest.cli import main
 from flashdigest.errors import ParseError
+from flashdigest.limits import LIMITS
 from flashdigest.model import Digest, PointKind
 from flashdigest.parse import ParseOptions, read_digests
-from flashdigest.parse.html import MAX_PAPERS, parse_html
+from flashdigest.parse.html import parse_html
 from flashdigest.parse.source import decode_source
 from flashdigest.pipeline import ExportOptions, export_inputs
 from tests.anki_helpers import by_type, import_deck, imported_notes
@@ -363,6 +364,18 @@ def test_question_left_out_keeps_the_numbers_and_guids_of_the_others() -> None:
     assert guids == {genanki.guid_for("arxiv:2507.00001", f"mcq{n}") for n in (1, 3, 4)}
 
 
+def test_quizzes_belong_to_the_card_before_them_within_its_container() -> None:
+    """A container whose summary card is lost: its quiz is no question of the paper before it."""
+    markup = built_page(2, 0, "")
+    second = markup.index('<div class="paper-container">', markup.index("Paper 2") - 200)
+    card_start = markup.index('<div class="paper-card active">', second)
+    card_end = markup.index('<div class="paper-card flowchart-card">', card_start)
+    digest = parse_page(markup[:card_start] + markup[card_end:])
+    (paper,) = digest.papers
+    assert [q.answer_text for q in paper.questions] == ["yes 1"]
+    assert digest.notices == ("2025-01-02.html: 1 quiz(zes) after no paper card of their own; left out",)
+
+
 def test_own_page_without_papers_gives_no_deck_and_exit_0(tmp_path: Path) -> None:
     empty = tmp_path / "2025-07-02.html"
     empty.write_text(
@@ -378,8 +391,8 @@ def test_own_page_without_papers_gives_no_deck_and_exit_0(tmp_path: Path) -> Non
 
 def test_page_with_absurdly_many_paper_cards_is_refused() -> None:
     card = '<div class="paper-card"><h2>Paper 1</h2><p><strong>T</strong></p>'
-    with pytest.raises(ParseError, match=f"over the {MAX_PAPERS}"):
-        parse_page("<h1>2025-01-01 Papers</h1>" + card * (MAX_PAPERS + 1))
+    with pytest.raises(ParseError, match=f"over the {LIMITS.max_papers} papers a digest takes"):
+        parse_page("<h1>2025-01-01 Papers</h1>" + card * (LIMITS.max_papers + 1))
 
 
 def chunk(lang: str, label: str, text: str) -> str:

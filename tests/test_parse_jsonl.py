@@ -15,11 +15,11 @@ from click.testing import CliRunner
 
 from flashdigest.cli import main
 from flashdigest.errors import LineErrors
+from flashdigest.limits import LIMITS
 from flashdigest.model import PointKind
 from flashdigest.parse import ParseOptions, detect_format, read_digests
 from flashdigest.parse.jsonl import parse_jsonl
 from flashdigest.parse.jsonl_row import markdown_points
-from flashdigest.parse.yaml_digest import MAX_PAPERS, MAX_SVG_CHARS
 from flashdigest.pipeline import ExportOptions, export_inputs
 from tests.anki_helpers import by_type, import_deck, imported_notes
 from tests.conftest import SAMPLES
@@ -223,7 +223,7 @@ def test_detection_goes_by_content_and_format_overrides(tmp_path: Path) -> None:
 
 
 def test_rows_are_held_to_the_yaml_caps_so_inspect_output_reads_back(tmp_path: Path) -> None:
-    lines: list[object] = [row(f"Paper {index}") for index in range(MAX_PAPERS + 2)]
+    lines: list[object] = [row(f"Paper {index}") for index in range(LIMITS.max_papers + 2)]
     lines.append(
         row(
             "Empty Option",
@@ -231,23 +231,25 @@ def test_rows_are_held_to_the_yaml_caps_so_inspect_output_reads_back(tmp_path: P
             questions={"question1": {"question": "Q?", "option1": "a", "option2": " "}},
         )
     )
-    lines.append(row("Huge", date="2025-06-04", flow_chart="<svg>" + "x" * MAX_SVG_CHARS + "</svg>"))
+    lines.append(
+        row("Huge", date="2025-06-04", flow_chart="<svg>" + "x" * LIMITS.max_flowchart_chars + "</svg>")
+    )
     archive = write_jsonl(tmp_path / "a.jsonl", lines)
     digests = []
     with pytest.raises(LineErrors) as caught:
         for digest in parse_jsonl(archive):
             digests.append(digest)
-    assert [len(digest.papers) for digest in digests] == [MAX_PAPERS]
+    assert [len(digest.papers) for digest in digests] == [LIMITS.max_papers]
     errors = caught.value.errors
     assert [error.line for error in errors] == [
-        MAX_PAPERS + 1,
-        MAX_PAPERS + 2,
-        MAX_PAPERS + 3,
-        MAX_PAPERS + 4,
+        LIMITS.max_papers + 1,
+        LIMITS.max_papers + 2,
+        LIMITS.max_papers + 3,
+        LIMITS.max_papers + 4,
     ]
-    assert f"already has {MAX_PAPERS} rows" in errors[0].reason
+    assert f"already has {LIMITS.max_papers} rows" in errors[0].reason
     assert "questions.question1.option2 is empty" in errors[2].reason
-    assert f"at most {MAX_SVG_CHARS} are allowed" in errors[3].reason
+    assert f"at most {LIMITS.max_flowchart_chars} are allowed" in errors[3].reason
 
 
 def test_a_last_line_cut_off_mid_write_is_named_as_such(tmp_path: Path) -> None:

@@ -16,9 +16,9 @@ from click.testing import CliRunner
 
 from flashdigest.cli import main
 from flashdigest.errors import ParseError
+from flashdigest.limits import LIMITS
 from flashdigest.model import PointKind
 from flashdigest.parse import ParseOptions, detect_format, read_digests
-from flashdigest.parse.yaml_digest import MAX_PAPERS
 from tests.anki_helpers import by_type, import_deck, imported_notes
 from tests.conftest import SAMPLES
 
@@ -145,9 +145,9 @@ MISTAKES = [
     ("date: &d 2025-05-02\npapers:\n  - title: *d\n", 1, "anchors and aliases"),
     ("date: 2025-05-02\ndate: 2025-05-03\npapers: []\n", 2, "'date' is given twice"),
     (
-        "date: 2025-05-02\npapers:\n" + "  - title: t\n" * (MAX_PAPERS + 1),
+        "date: 2025-05-02\npapers:\n" + "  - title: t\n" * (LIMITS.max_papers + 1),
         3,
-        f"at most {MAX_PAPERS} are allowed",
+        f"at most {LIMITS.max_papers} are allowed",
     ),
 ]
 
@@ -194,12 +194,10 @@ def test_unknown_answer_is_kept_out_and_python_tags_are_never_constructed(tmp_pa
 
 
 def test_oversized_file_is_refused_before_it_is_parsed(tmp_path: Path) -> None:
-    from flashdigest.parse.yaml_digest import MAX_YAML_BYTES
-
     path = tmp_path / "huge.yaml"
     path.write_text(GOOD_PAPER, encoding="utf-8")
     with path.open("r+b") as handle:  # a sparse file: big on stat, nothing written
-        handle.truncate(MAX_YAML_BYTES + 1)
+        handle.truncate(LIMITS.max_input_bytes + 1)
     with pytest.raises(ParseError, match="over the"):
         list(read_digests(path, ParseOptions(format="yaml")))
 

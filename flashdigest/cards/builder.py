@@ -13,7 +13,7 @@ from pathlib import Path
 import genanki
 
 from ..model import Digest, Paper, PointKind, Question
-from ..parse.source import clean_text
+from ..textutil import clean_text
 from .flowchart import SvgRejected, flowchart_image
 from .notetypes import mcq_model, paper_model
 

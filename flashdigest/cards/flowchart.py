@@ -22,7 +22,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from ..errors import FlashdigestError
 from ..limits import LIMITS, markup_depth
-from ..parse.source import clean_text
+from ..textutil import clean_text
 
 #: inputs longer than this are refused before parsing
 MAX_SVG_INPUT_CHARS = 4_000_000

@@ -22,11 +22,12 @@ from ..options import (
     is_candidate_input,
 )
 from .answers import apply_answer_key
+from .common import HEADING_RE
 from .html import parse_html
 from .jsonl import parse_jsonl
 from .source import decode_source, read_source
-from .text import HEADING_RE, parse_text
-from .yaml_digest import MAX_YAML_BYTES, parse_yaml
+from .text import parse_text
+from .yaml_digest import parse_yaml
 
 __all__ = [
     "FORMATS",
@@ -48,7 +49,7 @@ def read_digests(path: Path, options: ParseOptions | None = None) -> Iterator[Di
         yield from parse_jsonl(path)
         return
     if fmt == "yaml":
-        yield from parse_yaml(read_source(path, MAX_YAML_BYTES))
+        yield from parse_yaml(read_source(path))
         return
     source = read_source(path, LIMITS.max_page_bytes if fmt == "html" else LIMITS.max_input_bytes)
     if fmt == "text":

@@ -15,27 +15,12 @@ import yaml
 
 from ..errors import AnswerKeyError
 from ..model import Digest, Paper, Question
+from .common import resolve_answer
+from .yaml_safety import check_yaml_nesting
+
+__all__ = ["apply_answer_key", "resolve_answer"]
 
 MAX_ANSWER_KEY_BYTES = 1024 * 1024
-
-
-def resolve_answer(value: object, options: tuple[str, ...]) -> int | None:
-    """The 0-based option index that ``value`` names (letter, 1-based number or option text)."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value - 1 if 1 <= value <= len(options) else None
-    if not isinstance(value, str):
-        return None
-    text = value.strip()
-    if len(text) == 1 and text.isalpha():
-        index = ord(text.upper()) - ord("A")
-        return index if 0 <= index < len(options) else None
-    if text.isdigit():
-        return resolve_answer(int(text), options)
-    folded = [" ".join(option.split()).casefold() for option in options]
-    wanted = " ".join(text.split()).casefold()
-    return folded.index(wanted) if wanted in folded else None
 
 
 def apply_answer_key(digest: Digest, key_path: Path) -> Digest:
@@ -76,8 +61,6 @@ def _answer_paper(paper: Paper, values: list[object], key_path: Path, line: int)
 
 def _load_key(path: Path) -> dict[int, tuple[int, list[object]]]:
     """Paper number -> (line, answers), read with safe YAML and checked for shape."""
-    from .yaml_digest import check_yaml_nesting  # (it imports this module)
-
     try:
         if path.stat().st_size > MAX_ANSWER_KEY_BYTES:
             raise AnswerKeyError(f"answer key is over {MAX_ANSWER_KEY_BYTES} bytes", path)

@@ -7,13 +7,17 @@
 * from 2026-03: bilingual, English and Chinese side by side under ``[data-lang]``; sections that
   are not papers (takeaways, tips, scripts) are ignored.
 
-The page is parsed with lexbor (selectolax), an HTML5-conformant tree builder, so a truncated
-inline SVG closes where a browser closes it and the papers after it are found. Fields get the
-text a browser shows. The flowchart SVG is passed on as found; the card builder sanitizes it.
+The page is parsed with lexbor (selectolax), an HTML5-conformant tree builder, so a broken page
+gives the tree a browser gives. The page is read by summary card, not by container: every summary
+card (a ``.paper-card``, or whatever holds a ``Paper N`` heading) is a paper, wherever a broken
+page nested it (a truncated flowchart's unclosed ``<!--`` swallows the next paper's opening tags
+and puts its card inside the previous paper's container). Flowcharts and quizzes belong to the
+summary card before them in the page, within the same container where there is one.
 """
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import re
 from dataclasses import dataclass, field
@@ -21,47 +25,52 @@ from dataclasses import dataclass, field
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from ..errors import ParseError
-from ..limits import check_markup_depth
-from ..model import Digest, Paper, PointKind, Question
+from ..limits import LIMITS, check_markup_depth, env_name
+from ..model import Digest, Paper, PointKind
 from ..options import LANGUAGES
-from .html_text import chunk_points, collapse_space, visible_text
+from .common import LINK_LINE_RE, PAPER_LINE_RE, PUBLISHED_LINE_RE, parse_iso_date, published_date
+from .html_quiz import QuizPage, questions
+from .html_text import collapse_space, visible_text
+from .points import collect_points
 from .source import SourceText
-from .text import LINK_LINE_RE, NUMBERED_RE, PAPER_LINE_RE, PUBLISHED_LINE_RE, parse_iso_date, published_date
-from .yaml_digest import MAX_QUESTIONS
 
 #: the language of a page that marks none (every page before 2026-03)
 UNMARKED_LANGUAGE = "en"
-#: a day's digest has a few dozen papers at most; far more is not a digest page
-MAX_PAPERS = 1000
 #: a paper has five points and a few quizzes; far more (nested, they cost quadratic time) is no paper
 MAX_POINT_CHUNKS = 4 * len(PointKind)
 
 _DATE_RE = re.compile(r"(?P<date>\d{4}-\d{1,2}-\d{1,2})\s+Papers?\b", re.IGNORECASE)
+#: what the layout is made of, found in one pass in page order
+_PARTS = ".paper-card, h2, h3, .flowchart-card svg, .quiz-tab, .quiz-popup"
+_SUMMARY_CARD = ".paper-card:not(.flowchart-card)"
+_CLASSES = (
+    _SUMMARY_CARD, ".flowchart-card", ".flowchart-card svg", ".flowchart-card > h2", ".paper-container",
+    ".quiz-tab", ".quiz-popup",
+)  # fmt: skip
 
 
 @dataclass
-class _Page:
-    source: SourceText
-    lang: str
-    notices: list[str] = field(default_factory=list)
-    root_ids: frozenset[int] = frozenset()
+class _Part:
+    """What belongs to one summary card: its flowchart and its quizzes, in page order."""
 
-    def notice(self, text: str) -> None:
-        self.notices.append(f"{self.source.path}: {text}")
+    svgs: list[LexborNode] = field(default_factory=list)
+    headings: list[LexborNode] = field(default_factory=list)
+    tabs: list[LexborNode] = field(default_factory=list)
+    popups: list[LexborNode] = field(default_factory=list)
 
-    def owned(self, root: LexborNode, within: LexborNode, selector: str) -> list[LexborNode]:
-        """``within.css(selector)`` less what belongs to a paper nested in ``root`` (as papers nest
-        inside a flowchart truncated in its ``<title>`` or ``<foreignObject>``)."""
-        return [node for node in within.css(selector) if self._owner(node) == root.mem_id]
 
-    def first(self, root: LexborNode, within: LexborNode, selector: str) -> LexborNode | None:
-        found = self.owned(root, within, selector)
-        return found[0] if found else None
+@dataclass
+class _Page(QuizPage):
+    card_ids: frozenset[int] = frozenset()
+
+    def owned(self, card: LexborNode, selector: str) -> list[LexborNode]:
+        """``card.css(selector)`` less what belongs to a card nested in it."""
+        return [node for node in card.css(selector) if self._owner(node) == card.mem_id]
 
     def _owner(self, node: LexborNode) -> int | None:
         current: LexborNode | None = node
         while current is not None:
-            if current.mem_id in self.root_ids:
+            if current.mem_id in self.card_ids:
                 return int(current.mem_id)
             current = current.parent
         return None
@@ -75,44 +84,113 @@ def parse_html(source: SourceText, lang: str = "en") -> Digest:
     tree = LexborHTMLParser(source.text)
     page_lang = _page_language(tree, lang)
     _keep_language(tree, page_lang)
-    roots = _paper_roots(tree)
-    if len(roots) > MAX_PAPERS:
+    cards, parts, stray_quizzes = _layout(tree)
+    if len(cards) > LIMITS.max_papers:
         raise ParseError(
-            f"{len(roots)} paper cards, over the {MAX_PAPERS} a digest page can hold", source.path
+            f"{len(cards)} paper cards, over the {LIMITS.max_papers} papers a digest takes "
+            f"({env_name('max_papers')})",
+            source.path,
         )
-    date = _page_date(tree, source, has_papers=bool(roots))
-    page = _Page(source, page_lang, list(source.notices), frozenset(r.mem_id for r in roots))
-    if page.lang != lang and roots:
-        page.notice(f"the page has no {lang!r} text; exported its {page.lang!r} text instead")
-    papers = [_paper(root, position, page) for position, root in enumerate(roots, start=1)]
+    date = _page_date(tree, source, has_papers=bool(cards))
+    page = _Page(source, list(source.notices), frozenset(card.mem_id for card in cards))
+    if page_lang != lang and cards:
+        page.notice(f"the page has no {lang!r} text; exported its {page_lang!r} text instead")
+    if stray_quizzes:
+        page.notice(f"{stray_quizzes} quiz(zes) after no paper card of their own; left out")
+    papers = [
+        _paper(card, part, number, page)
+        for number, (card, part) in enumerate(zip(cards, parts, strict=True), 1)
+    ]
     return Digest(date, tuple(papers), source.path, "html", tuple(page.notices))
 
 
 # -- page ---------------------------------------------------------------------------------------
 
 
-def _has_class(node: LexborNode, name: str) -> bool:
-    return name in (node.attributes.get("class") or "").split()
-
-
-def _paper_roots(tree: LexborHTMLParser) -> list[LexborNode]:
-    """One node per paper, in page order: its ``.paper-container``, else its bare ``.paper-card``."""
-    roots: list[LexborNode] = []
-    seen: set[int] = set()
-    for card in tree.css(".paper-card"):
-        if _has_class(card, "flowchart-card"):
+def _layout(tree: LexborHTMLParser) -> tuple[list[LexborNode], list[_Part], int]:
+    """The summary cards in page order, what belongs to each, and how many quizzes belong to none."""
+    nodes = tree.css(_PARTS)
+    ids = {selector: {node.mem_id for node in tree.css(selector)} for selector in _CLASSES}
+    in_card = _Nearest(ids[_SUMMARY_CARD])
+    card_ids = set(ids[_SUMMARY_CARD])
+    card_ids |= {parent.mem_id for node in nodes if (parent := _headed_card(node, in_card, ids)) is not None}
+    containers = _Nearest(ids[".paper-container"])
+    cards = [node for node in nodes if node.mem_id in card_ids]
+    positions = [position for position, node in enumerate(nodes) if node.mem_id in card_ids]
+    parts = [_Part() for _ in cards]
+    chains: dict[int, set[int]] = {}
+    stray = _Part()  # what belongs to no summary card
+    for position, node in enumerate(nodes):
+        index = bisect.bisect_right(positions, position) - 1
+        if node.mem_id in card_ids:
             continue
-        root = card
-        ancestor = card.parent
-        while ancestor is not None and ancestor.tag not in ("body", "html"):
-            if _has_class(ancestor, "paper-container"):
-                root = ancestor
+        container = containers.of(node)
+        chain = chains.setdefault(index, containers.chain(cards[index])) if index >= 0 else set()
+        in_place = index >= 0 and (container is None or container in chain)
+        _add_part(parts[index] if in_place else stray, node, ids)
+    return cards, parts, len(stray.tabs) or len(stray.popups)
+
+
+def _add_part(part: _Part, node: LexborNode, ids: dict[str, set[int]]) -> None:
+    mem_id = node.mem_id
+    if mem_id in ids[".flowchart-card svg"]:
+        part.svgs.append(node)
+    elif mem_id in ids[".flowchart-card > h2"]:
+        part.headings.append(node)
+    elif mem_id in ids[".quiz-tab"]:
+        part.tabs.append(node)
+    elif mem_id in ids[".quiz-popup"]:
+        part.popups.append(node)
+
+
+def _headed_card(node: LexborNode, in_card: _Nearest, ids: dict[str, set[int]]) -> LexborNode | None:
+    """The parent of a ``Paper N`` heading in no summary card (as when its card's opening tag was
+    lost), else None."""
+    parent = node.parent
+    if node.tag not in ("h2", "h3") or parent is None or parent.mem_id in ids[".flowchart-card"]:
+        return None
+    if parent.mem_id in ids[_SUMMARY_CARD] or not PAPER_LINE_RE.match(visible_text(node)):
+        return None
+    return parent if in_card.of(node) is None else None
+
+
+class _Nearest:
+    """The nearest ancestor of a node among the ``wanted`` ones, memoized along each walk up (so
+    walking up from every node of a deeply nested page stays linear)."""
+
+    def __init__(self, wanted: set[int]) -> None:
+        self.wanted = wanted
+        self.memo: dict[int, LexborNode | None] = {}
+
+    def of(self, node: LexborNode) -> int | None:
+        found = self.node_of(node)
+        return None if found is None else int(found.mem_id)
+
+    def node_of(self, node: LexborNode) -> LexborNode | None:
+        path: list[int] = []
+        current = node.parent
+        found: LexborNode | None = None
+        while current is not None:
+            if current.mem_id in self.memo:
+                found = self.memo[current.mem_id]
                 break
-            ancestor = ancestor.parent
-        if root.mem_id not in seen:
-            seen.add(root.mem_id)
-            roots.append(root)
-    return roots
+            if current.mem_id in self.wanted:
+                found = self.memo[current.mem_id] = current
+                break
+            path.append(current.mem_id)
+            current = current.parent
+        for mem_id in path:
+            self.memo[mem_id] = found
+        return found
+
+    def chain(self, node: LexborNode) -> set[int]:
+        """Every wanted ancestor of ``node``, the nearest first."""
+        found: set[int] = set()
+        current = self.node_of(node)
+        while current is not None:
+            found.add(int(current.mem_id))
+            current = self.node_of(current)
+        return found
 
 
 def _page_date(tree: LexborHTMLParser, source: SourceText, has_papers: bool) -> dt.date:
@@ -161,47 +239,39 @@ def _keep_language(tree: LexborHTMLParser, lang: str) -> None:
                 node.decompose()
 
 
-# -- paper --------------------------------------------------------------------------------------
+# -- paper ---------------------------------------------------------------------------------------
 
 
-def _paper(root: LexborNode, position: int, page: _Page) -> Paper:
-    card = root if _has_class(root, "paper-card") else _summary_card(root, page)
-    number = _paper_number(root, card, position, page)
-    title, published, link = _header(root, card, number, page)
-    svg = page.first(root, root, ".flowchart-card svg")
+def _paper(card: LexborNode, part: _Part, position: int, page: _Page) -> Paper:
+    number = _paper_number(card, position, page)
+    title, published, link = _header(card, part, number, page)
+    svg = part.svgs[0] if part.svgs else None
     flowchart_text = " ".join(node.text(deep=True) for node in svg.css("text")) if svg is not None else ""
     return Paper(
         number=number,
         title=title,
         published=published,
         link=link,
-        points=_points(root, card, page),
+        points=_points(card, page),
         flowchart_text=collapse_space(flowchart_text),
         flowchart_svg=(svg.html or "") if svg is not None else "",
-        questions=_questions(root, number, page),
+        questions=questions(part.tabs, part.popups, number, page),
     )
 
 
-def _summary_card(root: LexborNode, page: _Page) -> LexborNode:
-    for card in page.owned(root, root, ".paper-card"):
-        if not _has_class(card, "flowchart-card"):
-            return card
-    return root
-
-
-def _paper_number(root: LexborNode, card: LexborNode, position: int, page: _Page) -> int:
-    for heading in page.owned(root, card, "h2, h3"):
+def _paper_number(card: LexborNode, position: int, page: _Page) -> int:
+    for heading in page.owned(card, "h2, h3"):
         match = PAPER_LINE_RE.match(visible_text(heading))
         if match:
             return int(match["number"])
     return position
 
 
-def _header(root: LexborNode, card: LexborNode, number: int, page: _Page) -> tuple[str, dt.date | None, str]:
+def _header(card: LexborNode, part: _Part, number: int, page: _Page) -> tuple[str, dt.date | None, str]:
     """Title, published date and link from the summary card's paragraphs."""
     title, link = "", ""
     published: dt.date | None = None
-    for paragraph in page.owned(root, card, "p"):
+    for paragraph in page.owned(card, "p"):
         text = visible_text(paragraph)
         if match := PUBLISHED_LINE_RE.match(text):
             published, problem = published_date(match["value"], number)
@@ -213,90 +283,18 @@ def _header(root: LexborNode, card: LexborNode, number: int, page: _Page) -> tup
             link = link or match["value"].strip()
         elif text and not title:
             title = text
-    if not title:
-        heading = page.first(root, root, ".flowchart-card h2")
-        title = visible_text(heading) if heading is not None else ""
+    if not title and part.headings:
+        title = visible_text(part.headings[0])
     if not title:
         raise ParseError(f"paper {number} has no title", page.source.path)
     return title, published, link
 
 
-def _points(root: LexborNode, card: LexborNode, page: _Page) -> dict[PointKind, str]:
-    """The summary points; a point swallowed by an earlier one is used only if its own is missing."""
-    chunks = page.owned(root, card, ".category-chunk")
+def _points(card: LexborNode, page: _Page) -> dict[PointKind, str]:
+    """The summary points, one ``.category-chunk`` each (see :mod:`.points`)."""
+    chunks = page.owned(card, ".category-chunk")
     if len(chunks) > MAX_POINT_CHUNKS:  # nested chunks would cost quadratic time
         raise ParseError(
             f"{len(chunks)} summary points in one paper, over {MAX_POINT_CHUNKS}", page.source.path
         )
-    points: dict[PointKind, str] = {}
-    spilled: dict[PointKind, str] = {}
-    for position, chunk in enumerate(chunks, start=1):
-        found = chunk_points(chunk, position)
-        if found.own is not None:
-            points.setdefault(*found.own)
-        for kind, text in found.spilled:
-            spilled.setdefault(kind, text)
-    for kind, text in spilled.items():
-        points.setdefault(kind, text)
-    return {kind: points[kind] for kind in PointKind if kind in points}
-
-
-# -- questions ----------------------------------------------------------------------------------
-
-
-def _questions(root: LexborNode, paper: int, page: _Page) -> tuple[Question, ...]:
-    """One question per quiz tab, numbered by its tab (so GUIDs match the text digest's)."""
-    tabs = page.owned(root, root, ".quiz-tab")
-    untabbed = [[popup] for popup in page.owned(root, root, ".quiz-popup")]
-    if max(len(tabs), len(untabbed)) > MAX_QUESTIONS:  # nested tabs would cost cubic time
-        found = max(len(tabs), len(untabbed))
-        raise ParseError(
-            f"paper {paper} has {found} quizzes, over the {MAX_QUESTIONS} a paper takes", page.source.path
-        )
-    groups = [page.owned(root, tab, ".quiz-popup") for tab in tabs] if tabs else untabbed
-    questions: list[Question] = []
-    for number, popups in enumerate(groups, start=1):
-        if not popups:
-            page.notice(f"paper {paper} Q{number}: the quiz tab has no question; left out")
-            continue
-        question = _question(popups[0], paper, number, page)
-        if question is not None:
-            questions.append(question)
-    return tuple(questions)
-
-
-def _question(popup: LexborNode, paper: int, number: int, page: _Page) -> Question | None:
-    text_node = popup.css_first(".quiz-question")
-    text = visible_text(text_node) if text_node is not None else ""
-    match = NUMBERED_RE.match(text)
-    if match and int(match["number"]) == number:
-        text = match["body"]
-    choices = popup.css(".quiz-choice")
-    options = tuple(visible_text(choice) for choice in choices)
-    if not text or len(options) < 2 or not all(options):
-        page.notice(f"paper {paper} Q{number}: {len(options)} option(s) and question {text[:40]!r}; left out")
-        return None
-    values = [choice.attributes.get("data-value") for choice in choices]
-    answer = _answer_index(popup.attributes.get("data-answer"), values, options)
-    if answer is None:
-        given = (popup.attributes.get("data-answer") or "").strip()
-        why = (
-            f"data-answer {given[:60]!r} matches none of its options"
-            if given
-            else "no answer given (empty data-answer)"
-        )
-        page.notice(f"paper {paper} Q{number}: {why}; left out")
-    return Question(number, text, options, answer)
-
-
-def _answer_index(answer: str | None, values: list[str | None], options: tuple[str, ...]) -> int | None:
-    """The option whose ``data-value`` (else whose shown text) is the popup's ``data-answer``."""
-    wanted = collapse_space(answer or "")
-    if not wanted:
-        return None
-    for candidates in (values, list(options)):
-        folded = [collapse_space(value or "") for value in candidates]
-        if wanted in folded:
-            return folded.index(wanted)
-    lowered = [option.casefold() for option in options]
-    return lowered.index(wanted.casefold()) if wanted.casefold() in lowered else None
+    return collect_points((position, visible_text(chunk)) for position, chunk in enumerate(chunks, 1))

@@ -11,7 +11,7 @@ Rows without a ``date`` (the archive's oldest) are filed under their ``published
 notice; the same paper in several undated rows becomes one paper. Within a date, a paper that
 appears twice is kept once (the richer row; on a tie, the later one).
 
-Rows are held to the caps of the hand-written YAML format (at most MAX_PAPERS rows a date,
+Rows are held to the same limits as every format (at most ``max_papers`` rows a date,
 text lengths, questions, options), so that what ``inspect`` prints can be exported again.
 
 After the last digest, bad lines are raised together as :class:`~flashdigest.errors.LineErrors`,
@@ -34,9 +34,8 @@ from typing import BinaryIO
 from ..errors import LineErrors, ParseError
 from ..limits import LIMITS
 from ..model import Digest, Paper
+from ..textutil import SURROGATE_RE, clean_text
 from .jsonl_row import ArchiveRow, read_row
-from .source import SURROGATE_RE, clean_text
-from .yaml_digest import MAX_DIGESTS, MAX_PAPERS
 
 #: a line longer than this (a paper with a huge flowchart, or not an archive) is reported, not read
 MAX_LINE_BYTES = LIMITS.max_jsonl_line_bytes
@@ -68,15 +67,17 @@ class _Index:
             self.errors.append(error)
 
     def count_row(self, row: ArchiveRow, path: Path) -> bool:
-        """Count ``row`` for its date; False (and a bad line) once the date has MAX_PAPERS rows."""
+        """Count ``row`` for its date; False (and a bad line) once the date has max_papers rows."""
         count = self.rows_per_date.get(row.deck_date, 0) + 1
-        if count == 1 and len(self.rows_per_date) >= MAX_DIGESTS:  # each date is a deck to write
-            self.reject(ParseError(f"over {MAX_DIGESTS} digest dates in one archive", path, row.line))
+        if count == 1 and len(self.rows_per_date) >= LIMITS.max_digests:  # each date is a deck to write
+            self.reject(ParseError(f"over {LIMITS.max_digests} digest dates in one archive", path, row.line))
             return False
-        if count > MAX_PAPERS:
+        if count > LIMITS.max_papers:
             self.reject(
                 ParseError(
-                    f"{row.deck_date} already has {MAX_PAPERS} rows, the most a digest takes", path, row.line
+                    f"{row.deck_date} already has {LIMITS.max_papers} rows, the most a digest takes",
+                    path,
+                    row.line,
                 )
             )
             return False
@@ -209,7 +210,7 @@ def _index(handle: BinaryIO, path: Path) -> _Index:
 def _rows(
     handle: BinaryIO, path: Path, date: dt.date, runs: list[_Run]
 ) -> Iterator[tuple[ArchiveRow, str | None]]:
-    """Pass 2: the good rows of ``date`` in its runs (the first MAX_PAPERS, as pass 1 counted),
+    """Pass 2: the good rows of ``date`` in its runs (the first max_papers, as pass 1 counted),
     each with the notice of what its text lost (bad UTF-8, lone surrogates), if anything."""
     count = 0
     for run in runs:
@@ -218,7 +219,7 @@ def _rows(
                 row = _decode_row(raw, path, number)
             except ParseError:
                 row = None  # reported in pass 1
-            if row is not None and row.deck_date == date and count < MAX_PAPERS:
+            if row is not None and row.deck_date == date and count < LIMITS.max_papers:
                 count += 1
                 yield row, _replacement(raw) if raw is not None else None
             if end >= run.end:

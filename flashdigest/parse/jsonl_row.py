@@ -14,15 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import ParseError
+from ..limits import LIMITS
 from ..model import Paper, PointKind, Question
-from .answers import resolve_answer
-from .text import parse_iso_date, split_point
-from .yaml_digest import MAX_OPTIONS, MAX_QUESTIONS, MAX_SVG_CHARS, MAX_TEXT_CHARS
+from .common import parse_iso_date, resolve_answer
+from .points import collect_points, point_head
 
-#: ``content`` holds all five points
-MAX_CONTENT_CHARS = len(PointKind) * MAX_TEXT_CHARS
-
-_MARKDOWN_POINT_RE = re.compile(r"^\s*(?P<number>[1-9])[.)]\s+(?P<body>.*)$")
 _NUMBERED_KEY_RE = re.compile(r"^(?P<stem>question|option)(?P<number>[1-9]\d{0,2})$")
 _DATE_PREFIX_RE = re.compile(r"^\s*(?P<date>\d{4}-\d{1,2}-\d{1,2})(?:[T ].*)?$")
 
@@ -57,37 +53,34 @@ def read_row(value: object, path: Path, line: int) -> ArchiveRow:
         title=title,
         published=published,
         link=fields.text("url").strip(),
-        points=markdown_points(fields.text("content", limit=MAX_CONTENT_CHARS)),
-        flowchart_svg=fields.text("flow_chart", limit=MAX_SVG_CHARS),
+        points=markdown_points(fields.text("content", limit=LIMITS.max_content_chars)),
+        flowchart_svg=fields.text("flow_chart", limit=LIMITS.max_flowchart_chars),
         questions=_questions(fields.mapping("questions"), path, line),
     )
     return ArchiveRow(line, deck_date, digest_date is not None, paper)
 
 
 def markdown_points(content: str) -> dict[PointKind, str]:
-    """The five points of ``1. **📘 Topic and Domain:** ...`` Markdown.
+    """The five points of ``1. **📘 Topic and Domain:** ...`` Markdown (numbers optional).
 
-    A point is its numbered line plus the non-blank lines right after it; text before point 1
-    (the old rows' preamble) and after a blank line that ends point 5 is not a point.
+    A point is its first line (numbered or labelled, see :mod:`.points`) plus the non-blank lines
+    right after it; text before point 1 (the old rows' preamble) and after a blank line that
+    ends point 5 is not a point.
     """
     blocks: list[tuple[int, list[str]]] = []
     in_point = False
     for line in content.split("\n"):
-        match = _MARKDOWN_POINT_RE.match(line)
+        head = point_head(line)
+        position = head.position if head else 0
         last = blocks[-1][0] if blocks else 0
-        if match and last < int(match["number"]) <= len(PointKind):
-            blocks.append((int(match["number"]), [match["body"]]))
+        if last < position <= len(PointKind):
+            blocks.append((position, [line.strip()]))
             in_point = True
         elif in_point and line.strip():
             blocks[-1][1].append(line.strip())
         else:
             in_point = False
-    points: dict[PointKind, str] = {}
-    for position, parts in blocks:
-        kind, text = split_point(" ".join(parts).replace("**", ""), position)
-        if kind not in points and text:
-            points[kind] = text
-    return points
+    return collect_points((position, " ".join(parts)) for position, parts in blocks)
 
 
 class _RowFields:
@@ -110,10 +103,11 @@ class _RowFields:
             )
         return value
 
-    def text(self, name: str, required: bool = False, limit: int = MAX_TEXT_CHARS) -> str:
+    def text(self, name: str, required: bool = False, limit: int | None = None) -> str:
         """The string field ``name`` ("" when absent); the same caps as the YAML format, so that
         what ``inspect`` prints of a row can be read back."""
         value = self._get(name, str, "a string", required)
+        limit = LIMITS.max_field_chars if limit is None else limit
         if isinstance(value, str) and len(value) > limit:
             raise ParseError(
                 f"field '{name}' has {len(value)} characters; at most {limit} are allowed",
@@ -151,8 +145,8 @@ def _questions(questions: dict[str, object], path: Path, line: int) -> tuple[Que
     """The row's questions, numbered 1.. in the order of their ``questionN`` keys."""
     result: list[Question] = []
     numbered = _numbered(questions, "question")
-    if len(numbered) > MAX_QUESTIONS:
-        raise ParseError(f"{len(numbered)} questions; at most {MAX_QUESTIONS} are allowed", path, line)
+    if len(numbered) > LIMITS.max_questions:
+        raise ParseError(f"{len(numbered)} questions; at most {LIMITS.max_questions} are allowed", path, line)
     for key, value in numbered:
         if not isinstance(value, dict):
             raise ParseError(f"questions.{key} must be an object, found {_json_type(value)}", path, line)
@@ -167,9 +161,9 @@ def _question(number: int, key: str, fields: _RowFields) -> Question:
     options = []
     for option_key, option in _numbered(fields.row, "option"):
         options.append(_option_text(option, f"questions.{key}.{option_key}", fields))
-    if not 2 <= len(options) <= MAX_OPTIONS:
+    if not 2 <= len(options) <= LIMITS.max_options:
         raise ParseError(
-            f"questions.{key} has {len(options)} option(s); a question needs 2 to {MAX_OPTIONS}",
+            f"questions.{key} has {len(options)} option(s); a question needs 2 to {LIMITS.max_options}",
             fields.path,
             fields.line,
         )
@@ -190,8 +184,8 @@ def _option_text(option: object, where: str, fields: _RowFields) -> str:
         problem = f"must be a string, found {_json_type(option)}"
     elif not option.strip():
         problem = "is empty"
-    elif len(option) > MAX_TEXT_CHARS:
-        problem = f"has {len(option)} characters; at most {MAX_TEXT_CHARS} are allowed"
+    elif len(option) > LIMITS.max_field_chars:
+        problem = f"has {len(option)} characters; at most {LIMITS.max_field_chars} are allowed"
     else:
         return option
     raise ParseError(f"{where} {problem}", fields.path, fields.line)

@@ -1,22 +1,19 @@
-"""Reading an input file's bytes into text: BOMs, UTF-16, invalid bytes, control characters."""
+"""Reading an input file's bytes into text: BOMs, UTF-16, invalid bytes, control characters.
+
+Not a parser: every parser may import this module; it imports none.
+"""
 
 from __future__ import annotations
 
 import codecs
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import ParseError
 from ..limits import LIMITS
+from ..textutil import SURROGATE_RE, clean_text
 
-#: inputs larger than this are refused before they are read whole
-MAX_INPUT_BYTES = LIMITS.max_input_bytes
-
-# C0 controls but tab and newline, DEL, and C1 controls; U+001F (Anki's field separator) among them.
-_CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-#: a lone UTF-16 surrogate: not text (Anki rejects a package holding one)
-SURROGATE_RE = re.compile("[\ud800-\udfff]")
+__all__ = ["SURROGATE_RE", "SourceText", "clean_text", "decode_source", "read_source"]
 
 
 @dataclass(frozen=True)
@@ -28,8 +25,10 @@ class SourceText:
     notices: tuple[str, ...] = ()
 
 
-def read_source(path: Path, max_bytes: int = MAX_INPUT_BYTES) -> SourceText:
-    """Read ``path`` as text, or raise ParseError saying why it cannot be."""
+def read_source(path: Path, max_bytes: int | None = None) -> SourceText:
+    """Read ``path`` as text (at most ``max_bytes``, by default the input limit), or raise
+    ParseError saying why it cannot be."""
+    max_bytes = LIMITS.max_input_bytes if max_bytes is None else max_bytes
     try:
         size = path.stat().st_size
         if size > max_bytes:
@@ -55,8 +54,3 @@ def decode_source(data: bytes, path: Path) -> SourceText:
         line = text[: text.index("\ufffd")].count("\n") + 1
         notices.append(f"{path}:{line}: invalid UTF-8 bytes replaced with U+FFFD")
     return SourceText(path, clean_text(text.replace("\r\n", "\n").replace("\r", "\n")), tuple(notices))
-
-
-def clean_text(text: str) -> str:
-    """Remove control characters (tab and newline kept) and lone surrogates."""
-    return SURROGATE_RE.sub("\ufffd", _CONTROL_RE.sub("", text))

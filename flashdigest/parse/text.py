@@ -1,8 +1,9 @@
 """The plain-text digest: text as a reader copies it from the digest's web page.
 
 The layout (see the README): a ``YYYY-MM-DD Papers`` heading, then per paper a ``Paper N`` line,
-the title, ``Published:``, ``Link:``, five numbered points, the title again with one line of
-flowchart text, and ``Q1``..``Qn`` each followed by the question and one line per option.
+the title, ``Published:``, ``Link:``, five points (numbered or labelled, see :mod:`.points`; a
+point may hold the points it swallowed), the title again with one line of flowchart text, and
+``Q1``..``Qn`` each followed by the question and one line per option.
 
 The parser walks that structure with a cursor. A line is taken for what its position says it
 is, so a title that starts with "Paper", contains "Q1" or ends in "?" stays a title.
@@ -17,18 +18,19 @@ from dataclasses import dataclass
 from ..errors import ParseError
 from ..limits import LIMITS, env_name
 from ..model import Digest, Paper, PointKind, Question
+from .common import (
+    HEADING_RE,
+    LINK_LINE_RE,
+    PAPER_LINE_RE,
+    PUBLISHED_LINE_RE,
+    parse_iso_date,
+    published_date,
+    question_text,
+)
+from .points import collect_points, point_head
 from .source import SourceText
 
-# The digest's own line vocabulary, which the page shows too (the HTML parser matches its
-# paragraphs and headings with the same patterns).
-HEADING_RE = re.compile(r"^(?P<date>\d{4}-\d{1,2}-\d{1,2})\s+Papers?$", re.IGNORECASE)
-PAPER_LINE_RE = re.compile(r"^Paper\s*:?\s*(?P<number>\d+)$", re.IGNORECASE)
-PUBLISHED_LINE_RE = re.compile(r"^Published\s*:\s*(?P<value>.*)$", re.IGNORECASE)
-LINK_LINE_RE = re.compile(r"^Link\s*:\s*(?P<value>.*)$", re.IGNORECASE)
-#: a numbered question, ``1. What ...?``
-NUMBERED_RE = re.compile(r"^(?P<number>\d+)[.)]\s*(?P<body>.*)$", re.DOTALL)
 _FURNITURE_RE = re.compile(r"^\d+\s*/\s*\d+$")
-_POINT_RE = re.compile(r"^(?P<number>[1-9])\.\s*(?P<body>.*)$")
 _QUESTION_LABEL_RE = re.compile(r"^Q\s*(?P<number>\d+)$", re.IGNORECASE)
 
 
@@ -47,25 +49,6 @@ def parse_text(source: SourceText) -> Digest:
             source.path,
         )
     return _TextParser(source).parse()
-
-
-def parse_iso_date(value: str) -> dt.date | None:
-    """A date from ``YYYY-MM-DD`` (leading zeros optional), or None."""
-    match = re.fullmatch(r"\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*", value)
-    if not match:
-        return None
-    try:
-        return dt.date(*(int(part) for part in match.groups()))
-    except ValueError:
-        return None
-
-
-def published_date(value: str, paper: int) -> tuple[dt.date | None, str | None]:
-    """The date of a ``Published:`` line, or None and what is wrong with it (for a notice)."""
-    date = parse_iso_date(value)
-    if date is None and value.strip():
-        return None, f"paper {paper}: published date {value.strip()!r} is not YYYY-MM-DD; left blank"
-    return date, None
 
 
 class _TextParser:
@@ -111,6 +94,10 @@ class _TextParser:
             number = self._paper_number(start)
             if number is None or (papers and number <= papers[-1].number):
                 raise self._error(f"expected 'Paper {len(papers) + 1}', found {start.text[:60]!r}", start)
+            if len(papers) == LIMITS.max_papers:
+                raise self._error(
+                    f"over {LIMITS.max_papers} papers in one digest ({env_name('max_papers')})", start
+                )
             self._take()
             papers.append(self._paper(number, start))
         return Digest(date, tuple(papers), self.source.path, "text", tuple(self.notices))
@@ -154,7 +141,7 @@ class _TextParser:
             raise self._error(f"paper {number} has no title", start)
         title = self._take().text
         published, link = self._header(number)
-        points = self._points()
+        points = self._points(title)
         flowchart = self._flowchart(number, title)
         questions = self._questions(number)
         line = self._peek()
@@ -180,19 +167,19 @@ class _TextParser:
             self._take()
         return published, link
 
-    def _points(self) -> dict[PointKind, str]:
-        points: dict[PointKind, str] = {}
+    def _points(self, title: str) -> dict[PointKind, str]:
+        """The point lines (numbered or labelled, in order; see :mod:`.points`)."""
+        blocks: list[tuple[int, str]] = []
         last = 0
-        while (line := self._peek()) is not None:
-            match = _POINT_RE.match(line.text)
-            if not match or not last < int(match["number"]) <= len(PointKind):
+        while (line := self._peek()) is not None and line.text != title:
+            head = point_head(line.text)
+            position = head.position if head else 0
+            if not last < position <= len(PointKind):
                 break
-            last = int(match["number"])
-            kind, text = split_point(match["body"], last)
-            if kind not in points and text:
-                points[kind] = text
+            last = position
+            blocks.append((position, line.text))
             self._take()
-        return points
+        return collect_points(blocks)
 
     def _flowchart(self, number: int, title: str) -> str:
         parts: list[str] = []
@@ -213,6 +200,11 @@ class _TextParser:
             match = _QUESTION_LABEL_RE.match(line.text)
             if not match or int(match["number"]) != len(questions) + 1:
                 break
+            if len(questions) == LIMITS.max_questions:
+                raise self._error(
+                    f"paper {paper} has over {LIMITS.max_questions} questions ({env_name('max_questions')})",
+                    line,
+                )
             self._take()
             questions.append(self._question(paper, len(questions) + 1, line))
         return tuple(questions)
@@ -222,14 +214,19 @@ class _TextParser:
         if question_line is None or self._ends_options(paper, number):
             raise self._error(f"paper {paper} Q{number} has no question text", label)
         self._take()
-        match = NUMBERED_RE.match(question_line.text)
-        text = match["body"] if match and int(match["number"]) == number else question_line.text
+        text = question_text(question_line.text, number)
         options: list[str] = []
         while self._peek() is not None and not self._ends_options(paper, number):
             options.append(self._take().text)
         if len(options) < 2:
             raise self._error(
                 f"paper {paper} Q{number} has {len(options)} option(s); a question needs at least 2",
+                label,
+            )
+        if len(options) > LIMITS.max_options:
+            raise self._error(
+                f"paper {paper} Q{number} has {len(options)} options, over the {LIMITS.max_options} "
+                f"a question takes ({env_name('max_options')})",
                 label,
             )
         return Question(number, text, tuple(options))
@@ -242,16 +239,3 @@ class _TextParser:
         if match and int(match["number"]) == question + 1:
             return True
         return self._at_next_paper(paper)
-
-
-def split_point(body: str, position: int) -> tuple[PointKind, str]:
-    """Split ``📘 Topic and Domain: text`` into its kind and text.
-
-    The label is what stands before the first colon; an unknown or missing label falls back
-    to the point's position (1 = Topic ... 5 = Results).
-    """
-    label, colon, rest = body.partition(":")
-    kind = PointKind.from_label(label) if colon else None
-    if kind is None:
-        return PointKind.from_position(position), body.strip()
-    return kind, rest.strip()

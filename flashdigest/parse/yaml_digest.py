@@ -23,25 +23,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from pathlib import Path
 
 import yaml
 
 from ..errors import ParseError
-from ..limits import LIMITS, env_name
+from ..limits import LIMITS
 from ..model import Digest, Paper, PointKind, Question
-from .answers import resolve_answer
-from .source import MAX_INPUT_BYTES, SourceText
-from .text import parse_iso_date
-
-#: the whole file is read; an archive bigger than this exports directly from its JSONL (it streams)
-MAX_YAML_BYTES = MAX_INPUT_BYTES
-MAX_DIGESTS = LIMITS.max_digests
-MAX_PAPERS = LIMITS.max_papers
-MAX_QUESTIONS = 20
-MAX_OPTIONS = 10
-MAX_TEXT_CHARS = LIMITS.max_field_chars
-MAX_SVG_CHARS = 1_000_000
+from .common import parse_iso_date, resolve_answer
+from .source import SourceText
+from .yaml_safety import SAFE_LOADER, check_yaml_nesting
 
 DIGEST_KEYS = ("date", "papers")
 PAPER_KEYS = ("title", "link", "published", "points", "flowchart", "flowchart_svg", "questions")
@@ -49,8 +39,6 @@ QUESTION_KEYS = ("question", "options", "answer")
 #: ``points:`` keys: topic, prior_work, problem, methods, results
 POINT_KEYS = {kind.name.lower(): kind for kind in PointKind}
 
-#: libyaml's parser when PyYAML has it; both are safe loaders (no tags, no objects)
-_SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _NULL_TAG = "tag:yaml.org,2002:null"
 _INT_TAG = "tag:yaml.org,2002:int"
 
@@ -61,55 +49,17 @@ def parse_yaml(source: SourceText) -> Iterator[Digest]:
     count = 0
     try:
         check_yaml_nesting(source.text, source.path)
-        for root in yaml.compose_all(source.text, Loader=_SAFE_LOADER):
+        for root in yaml.compose_all(source.text, Loader=SAFE_LOADER):
             if root is None or root.tag == _NULL_TAG:
                 continue
             count += 1
-            if count > MAX_DIGESTS:
-                raise reader.error(f"more than {MAX_DIGESTS} digests in one file", root)
+            if count > LIMITS.max_digests:
+                raise reader.error(f"more than {LIMITS.max_digests} digests in one file", root)
             yield reader.digest(root)
     except yaml.YAMLError as exc:
         raise _yaml_syntax_error(exc, source) from None
     if count == 0:
         raise ParseError("no digest in this YAML file; expected 'date:' and 'papers:'", source.path, 1)
-
-
-def check_yaml_nesting(text: str, path: Path) -> None:
-    """Refuse, from the event stream, anchors and aliases (the shared nodes of a billion-laughs
-    bomb), documents of more values than a digest has (composed, each costs some 300 bytes) and
-    collections nested over the limit (libyaml's composer crashes past some 30,000 levels)."""
-    depth = nodes = 0
-    for event in yaml.parse(text, Loader=_SAFE_LOADER):
-        if isinstance(event, yaml.DocumentStartEvent):
-            nodes = 0
-        elif isinstance(event, yaml.NodeEvent):
-            nodes += 1
-            if nodes > LIMITS.max_yaml_nodes:
-                raise ParseError(
-                    f"a document of over {LIMITS.max_yaml_nodes} values ({env_name('max_yaml_nodes')})",
-                    path,
-                    _event_line(event),
-                )
-        if isinstance(event, yaml.CollectionStartEvent):
-            depth += 1
-            if depth > LIMITS.max_yaml_depth:
-                raise ParseError(
-                    f"collections nest over {LIMITS.max_yaml_depth} deep ({env_name('max_yaml_depth')})",
-                    path,
-                    _event_line(event),
-                )
-        elif isinstance(event, yaml.CollectionEndEvent):
-            depth -= 1
-        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
-            raise ParseError(
-                "anchors and aliases (&name, *name) are not allowed in a digest",
-                path,
-                _event_line(event),
-            )
-
-
-def _event_line(event: yaml.Event) -> int | None:
-    return event.start_mark.line + 1 if event.start_mark is not None else None
 
 
 def _yaml_syntax_error(exc: yaml.YAMLError, source: SourceText) -> ParseError:
@@ -139,7 +89,7 @@ class _NodeReader:
         date = self.date(fields["date"], "date")
         if date is None:
             raise self.error("'date:' is empty; expected the digest date, YYYY-MM-DD", fields["date"])
-        paper_nodes = self.sequence(fields.get("papers"), "papers", MAX_PAPERS)
+        paper_nodes = self.sequence(fields.get("papers"), "papers", LIMITS.max_papers)
         papers = tuple(self.paper(node, number) for number, node in enumerate(paper_nodes, start=1))
         return Digest(date, papers, self.source.path, "yaml", self.source.notices)
 
@@ -149,8 +99,8 @@ class _NodeReader:
         title = self.text(fields.get("title"), f"{where}: title") or ""
         if not title.strip():
             raise self.error(f"{where} has no 'title:'", node)
-        questions = self.sequence(fields.get("questions"), f"{where}: questions", MAX_QUESTIONS)
-        svg = self.text(fields.get("flowchart_svg"), f"{where}: flowchart_svg", MAX_SVG_CHARS)
+        questions = self.sequence(fields.get("questions"), f"{where}: questions", LIMITS.max_questions)
+        svg = self.text(fields.get("flowchart_svg"), f"{where}: flowchart_svg", LIMITS.max_flowchart_chars)
         return Paper(
             number=number,
             title=title.strip(),
@@ -179,7 +129,7 @@ class _NodeReader:
         text = self.text(fields.get("question"), f"{where}: question")
         if not text or not text.strip():
             raise self.error(f"{where} has no 'question:' text", node)
-        option_nodes = self.sequence(fields.get("options"), f"{where}: options", MAX_OPTIONS)
+        option_nodes = self.sequence(fields.get("options"), f"{where}: options", LIMITS.max_options)
         options = tuple(
             self.option(option, where, index) for index, option in enumerate(option_nodes, start=1)
         )
@@ -244,13 +194,14 @@ class _NodeReader:
             raise self.error(f"{what}: {len(node.value)} entries; at most {limit} are allowed", node)
         return list(node.value)
 
-    def text(self, node: yaml.Node | None, what: str, limit: int = MAX_TEXT_CHARS) -> str | None:
+    def text(self, node: yaml.Node | None, what: str, limit: int | None = None) -> str | None:
         if node is None or node.tag == _NULL_TAG:
             return None
         self._visit(node)
         if not isinstance(node, yaml.ScalarNode):
             found = "a list" if isinstance(node, yaml.SequenceNode) else "a mapping"
             raise self.error(f"{what}: expected text, found {found}", node)
+        limit = LIMITS.max_field_chars if limit is None else limit
         if len(node.value) > limit:
             raise self.error(f"{what}: {len(node.value)} characters; at most {limit} are allowed", node)
         return str(node.value)
