@@ -82,12 +82,14 @@ def shown(node: Tag) -> str:
 
 def page_papers(path: Path, lang: str) -> list[PagePaper]:
     """The papers of a page as html5lib builds its tree, read with the simplest rules that fit."""
-    soup = BeautifulSoup(path.read_text(encoding="utf-8"), "html5lib")
+    soup: Any = BeautifulSoup(path.read_text(encoding="utf-8"), "html5lib")  # bs4 types its results loosely
     papers = []
     for card in soup.select(".paper-card:not(.flowchart-card)"):
         root = card.find_parent(class_="paper-container") or card
         title = shown(card.find("p"))
-        arxiv = re.search(r"\d{4}\.\d{4,5}", card.find("a")["href"]).group(0)
+        found = re.search(r"\d{4}\.\d{4,5}", card.find("a")["href"])
+        assert found is not None
+        arxiv = found.group(0)
         paper = PagePaper(title, arxiv, has_svg=root.select_one(".flowchart-card svg") is not None)
         chunks = card.select(f'[data-lang="{lang}"] .category-chunk') or card.select(".category-chunk")
         for chunk in chunks:

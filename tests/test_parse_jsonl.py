@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import tracemalloc
 import zlib
+from collections.abc import Sequence
 from html import unescape
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from click.testing import CliRunner
 from flashdigest.cli import main
 from flashdigest.errors import LineErrors
 from flashdigest.limits import LIMITS
-from flashdigest.model import PointKind
+from flashdigest.model import Digest, PointKind
 from flashdigest.parse import ParseOptions, detect_format, read_digests
 from flashdigest.parse.jsonl import parse_jsonl
 from flashdigest.parse.jsonl_row import markdown_points
@@ -52,7 +53,7 @@ def row(title: str, date: str | None = "2025-06-03", **extra: Any) -> dict[str, 
     return data
 
 
-def write_jsonl(path: Path, lines: list[object]) -> Path:
+def write_jsonl(path: Path, lines: Sequence[object]) -> Path:
     path.write_text(
         "".join(
             (line if isinstance(line, str) else json.dumps(line, ensure_ascii=False)) + "\n" for line in lines
@@ -235,7 +236,7 @@ def test_rows_are_held_to_the_yaml_caps_so_inspect_output_reads_back(tmp_path: P
         row("Huge", date="2025-06-04", flow_chart="<svg>" + "x" * LIMITS.max_flowchart_chars + "</svg>")
     )
     archive = write_jsonl(tmp_path / "a.jsonl", lines)
-    digests = []
+    digests: list[Digest] = []
     with pytest.raises(LineErrors) as caught:
         for digest in parse_jsonl(archive):
             digests.append(digest)
@@ -256,7 +257,7 @@ def test_a_last_line_cut_off_mid_write_is_named_as_such(tmp_path: Path) -> None:
     archive = write_jsonl(tmp_path / "a.jsonl", [row("Whole")])
     with archive.open("a", encoding="utf-8") as handle:
         handle.write(json.dumps(row("Cut", date="2025-06-04"))[:40])
-    digests = []
+    digests: list[Digest] = []
     with pytest.raises(LineErrors) as caught:
         digests.extend(parse_jsonl(archive))
     assert [d.papers[0].title for d in digests] == ["Whole"]
