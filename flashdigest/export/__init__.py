@@ -4,7 +4,9 @@ Public entry point: :func:`write_deck`. The SQLite collection is built in memory
 package is written to a temporary file beside the target, flushed and renamed into place, so
 a deck on disk is always either the previous one or the new one, whole. Modification times
 come from the output directory's state (:mod:`flashdigest.state`): unchanged notes keep theirs,
-so unchanged input gives a byte-identical package, and changed notes get newer ones.
+so unchanged input gives a byte-identical package, and changed notes get newer ones. Each note
+type has its own modification time, taken from a hash of that note type alone: a new version of
+one note type leaves the others' times (and a learner's edits to them) alone.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from typing import BinaryIO
 
 import genanki
 
-from ..cards import DeckBuild, mcq_model, paper_model
+from ..cards import DeckBuild
 from ..errors import ExportError
 from ..state import TEMP_PREFIX, ExportState, sha256_hex
 
@@ -33,10 +35,11 @@ _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 @dataclass(frozen=True)
 class DeckStamps:
-    """Modification times for one deck's notes and note types, and the hash of all it holds."""
+    """Modification times for one deck's notes and note types (by note type id), and the hash of
+    all it holds."""
 
     note_mods: dict[str, int]
-    notetype_mod: int
+    notetype_mods: dict[int, int]
     content_hash: str
 
 
@@ -45,14 +48,11 @@ def deck_path(out_dir: Path, build: DeckBuild) -> Path:
 
 
 @cache
-def notetypes_hash() -> str:
-    """A hash of both note types as written (fields, templates, CSS): a new value is a new version."""
-    parts = []
-    for model in (paper_model(), mcq_model()):
-        fields = [field["name"] for field in model.fields]
-        templates = [[t["name"], t["qfmt"], t["afmt"]] for t in model.templates]
-        parts.append(json.dumps([model.model_id, model.name, fields, templates, model.css]))
-    return sha256_hex(*parts)
+def notetype_hash(model: genanki.Model) -> str:
+    """A hash of one note type as written (fields, templates, CSS): a new value is a new version."""
+    fields = [field["name"] for field in model.fields]
+    templates = [[t["name"], t["qfmt"], t["afmt"]] for t in model.templates]
+    return sha256_hex(json.dumps([model.model_id, model.name, model.model_type, fields, templates, model.css]))
 
 
 def note_hash(note: genanki.Note, deck_id: int) -> str:
@@ -66,14 +66,17 @@ def stamp_deck(build: DeckBuild, state: ExportState, now: float | None = None) -
     clock = int(time.time() if now is None else now)
     date = build.date.isoformat()
     note_mods: dict[str, int] = {}
-    hashes = [notetypes_hash()]
+    models = {note.model.model_id: note.model for note in build.notes}
+    notetype_mods = {
+        model_id: state.notetype_mod(notetype_hash(model), clock) for model_id, model in sorted(models.items())
+    }
+    hashes = [f"{notetype_hash(model)}:{notetype_mods[model_id]}" for model_id, model in sorted(models.items())]
     for note in build.notes:
         content = note_hash(note, build.deck_id)
         note_mods[note.guid] = state.note_mod(date, note.guid, content, clock)
         hashes.append(f"{note.guid}:{content}:{note_mods[note.guid]}")
     hashes.extend(f"{media.name}:{sha256_hex(media.data)}" for media in build.media)
-    notetype_mod = state.notetype_mod(notetypes_hash(), clock)
-    return DeckStamps(note_mods, notetype_mod, sha256_hex(*hashes, str(notetype_mod)))
+    return DeckStamps(note_mods, notetype_mods, sha256_hex(*hashes))
 
 
 def write_deck(build: DeckBuild, out_dir: Path, stamps: DeckStamps) -> Path:
@@ -96,11 +99,21 @@ def _collection_bytes(build: DeckBuild, stamps: DeckStamps) -> bytes:
     connection = sqlite3.connect(":memory:")
     try:
         cursor = connection.cursor()
-        genanki.Package(deck).write_to_db(cursor, stamps.notetype_mod, id_gen=None)
+        genanki.Package(deck).write_to_db(cursor, max(stamps.notetype_mods.values(), default=0), id_gen=None)
+        _stamp_notetypes(cursor, stamps.notetype_mods)
         connection.commit()
         return connection.serialize()
     finally:
         connection.close()
+
+
+def _stamp_notetypes(cursor: sqlite3.Cursor, mods: dict[int, int]) -> None:
+    """Give each note type in the collection its own modification time (genanki gives them one)."""
+    (models_json,) = cursor.execute("SELECT models FROM col").fetchone()
+    models = json.loads(models_json)
+    for model_id, model in models.items():
+        model["mod"] = mods.get(int(model_id), model["mod"])
+    cursor.execute("UPDATE col SET models = ?", (json.dumps(models),))
 
 
 def _zip_entry(name: str) -> zipfile.ZipInfo:
