@@ -11,7 +11,7 @@ from typing import Any
 import genanki
 
 from flashdigest.pipeline import ExportOptions, export_inputs
-from tests.anki_helpers import by_type, import_deck, imported_notes
+from tests.anki_helpers import PAPER, by_type, import_deck, imported_notes
 from tests.conftest import SAMPLES
 
 # The correct options of the 2025-04-14 digest (from its HTML page), in every form a key allows.
@@ -45,10 +45,13 @@ def test_shared_digest_without_key_gives_three_paper_notes_with_15_cards(
     (deck,) = export([copy_shared_digest(shared_digests, tmp_path)], tmp_path / "decks")
     assert deck == tmp_path / "decks" / "2025-04-14.apkg"
     counts = import_deck(collection, deck)
-    assert counts.new == 3
     notes = imported_notes(collection)
-    assert [n.notetype for n in notes] == ["FlashDigest Paper"] * 3
-    assert sum(n.cards for n in notes) == 15
+    assert counts.new == len(notes)
+    assert {n.notetype for n in notes} == {"FlashDigest Paper v2", "FlashDigest Cloze"}
+    papers = by_type(notes, PAPER)
+    assert len(papers) == 3 and sum(n.cards for n in papers) == 15
+    assert {n.fields["ShortName"] for n in papers} == {"Seaweed-7B", "C3PO", "GigaTok"}
+    assert {n.fields["Lang"] for n in notes} == {"en"}
     assert {d for n in notes for d in n.decks} == {"Paper Digests::2025-04-14"}
     seaweed = next(n for n in notes if n.fields["Title"].startswith("Seaweed-7B"))
     assert seaweed.fields["Link"] == "http://arxiv.org/pdf/2504.08685"
@@ -123,7 +126,7 @@ def test_field_text_is_escaped_cleaned_and_duplicates_kept_once(tmp_path: Path, 
     source.write_text(HOSTILE)
     (deck,) = export([source], tmp_path / "out")
     assert import_deck(collection, deck).new == 2
-    notes = {n.fields["Title"]: n for n in imported_notes(collection)}
+    notes = {n.fields["Title"]: n for n in imported_notes(collection)}  # no figures: no cloze notes
     first = notes["Tokens like &lt;|image|&gt; and &lt;b&gt;bold&lt;/b&gt; &amp; &quot;quotes&quot;"]
     assert first.fields["Link"] == ""
     assert first.fields["Topic"] == (
@@ -158,10 +161,12 @@ def test_corrected_digest_updates_its_note_instead_of_adding_one(tmp_path: Path,
     source.parent.mkdir()
     shutil.copy(SAMPLES / "2026-01-15.txt", source)
     (deck,) = export([source], tmp_path / "out", timestamp=1_700_000_000)
-    assert import_deck(collection, deck).new == 2
+    assert import_deck(collection, deck).new == len(imported_notes(collection))
     source.write_text(source.read_text().replace("at a quarter of the memory", "at a third of the memory"))
     (deck,) = export([source], tmp_path / "out", timestamp=1_700_000_100)
     counts = import_deck(collection, deck)
-    assert (counts.new, counts.updated, counts.duplicate) == (0, 1, 1)
-    results = [n.fields["Results"] for n in imported_notes(collection) if "pruned 1B" in n.fields["Results"]]
+    # the paper note and the cloze note of the corrected sentence (it holds figures); the rest unchanged
+    assert (counts.new, counts.updated, counts.duplicate) == (0, 2, len(imported_notes(collection)) - 2)
+    papers = by_type(imported_notes(collection), PAPER)
+    results = [n.fields["Results"] for n in papers if "pruned 1B" in n.fields["Results"]]
     assert results and "a third of the memory" in results[0]

@@ -8,7 +8,9 @@ What counts as a figure: a number written in digits, with what belongs to it:
 - a range as one figure (``7-15%``, ``1–3B``, ``10 to 20%``).
 
 Not a figure: digits that are part of a name or word (``Seaweed-7B``, ``GPT-4o``, ``H100``,
-``1D``, ``2nd``), numbers inside math (``$O(n^2)$``) and ISO dates. Unit words after a figure
+``1D``, ``2nd``, ``mAP@1``, ``f(1)``), a bare number right after a capitalised or alphanumeric
+word (a version: ``Claude Sonnet 4.6``, ``Gemini 3.0``; ``Table 3``), numbers inside math
+(``$O(n^2)$``) and ISO dates. Unit words after a figure
 stay visible ("{{c1::665,000}} H100 GPU hours"), so the card asks for the number, not the unit.
 A point gives at most :data:`MAX_FIGURES_PER_POINT` cards, its first figures in reading order.
 """
@@ -27,7 +29,7 @@ MAX_FIGURES_PER_POINT = 4
 _NUMBER = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
 _UNIT = r"(?:\s?[%％]|×|x|[KMBT])?"
 _FIGURE_RE = re.compile(
-    r"(?<![A-Za-z0-9_.,@#/])(?<![A-Za-z0-9]-)"  # not inside a word or name (GPT-4o, H100, mAP@1)
+    r"(?<![A-Za-z0-9_.,@#/])(?<![A-Za-z0-9][-(])"  # not in a word or name (GPT-4o, H100, mAP@1, f(1))
     rf"(?:[+~≈$€£]|(?<![A-Za-z0-9])[-−](?=\d))?"  # a sign or currency
     rf"{_NUMBER}{_UNIT}"
     rf"(?:\s?(?:-|–|—|to|/)\s?[$€£]?{_NUMBER}{_UNIT})?"  # a range or a ratio (7-15%, 16/22)
