@@ -25,7 +25,7 @@ _ZH_LABELS = {
 _TEXT_FLOWCHART = {"en": "Flowchart (text)", "zh": "流程图（文字）"}
 
 _CJK_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]")
-_COLON_RE = re.compile(r"\s*[:：]\s")
+_COLON_RE = re.compile(r"\s*(?::\s|：)")
 _SPACE_RE = re.compile(r"\s+")
 
 
