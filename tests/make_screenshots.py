@@ -50,7 +50,9 @@ def take_screenshots(browser: Any, out_dir: Path) -> list[Path]:
         cards = rendered_cards(col)
         mcq = next(card for card in cards if card.fields.get("Question") == DEMO_QUESTION)
         paper = next(card for card in cards if card.template.startswith(PAPER_TEMPLATE))
-        cloze = next(card for card in cards if card.notetype == "FlashDigest Cloze" and "1/100" in card.answer)
+        cloze = next(
+            card for card in cards if card.notetype == "FlashDigest Cloze" and "1/100" in card.answer
+        )
         with served_collection(col, Path(folder) / "site") as server:
             reviewer = server.url("reviewer.html")
             for mode, night in MODES.items():

@@ -81,7 +81,9 @@ def assert_flowchart_zooms(page: Any) -> None:
     assert abs(image.bounding_box()["width"] - full) <= 1
     image.click()
     assert image.bounding_box()["width"] >= ZOOM * full
-    assert page.evaluate("document.scrollingElement.scrollWidth") <= PHONE["width"]  # the frame scrolls, not the card
+    assert (
+        page.evaluate("document.scrollingElement.scrollWidth") <= PHONE["width"]
+    )  # the frame scrolls, not the card
     size = frame.evaluate(
         """f => { f.scrollLeft = f.scrollWidth; f.scrollTop = f.scrollHeight;
                   return [f.scrollLeft, f.scrollTop, f.scrollHeight > f.clientHeight]; }"""
@@ -129,7 +131,9 @@ def test_real_digest_cards_work_at_phone_width_light_and_night(
     import_deck(collection, report.written[0].path)
     served = serve_collection()
     kinds = Counter(card.notetype for card in served.cards)
-    assert (kinds["FlashDigest Paper v2"], kinds["FlashDigest MCQ v2"]) == (15, 9) and kinds["FlashDigest Cloze"] > 0
+    assert (kinds["FlashDigest Paper v2"], kinds["FlashDigest MCQ v2"]) == (15, 9) and kinds[
+        "FlashDigest Cloze"
+    ] > 0
     for night in (LIGHT, DESKTOP_NIGHT):
         for card in served.cards:
             phone.desktop(served, card.question, card.body_class(night))

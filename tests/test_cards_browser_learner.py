@@ -3,6 +3,8 @@ imported into the real Anki backend, rendered there and shown at 360 px in headl
 Short fronts that name the paper, figures asked on cloze cards, one zoomable flowchart per paper,
 fair multiple choice, Chinese pages in Chinese, dates that never break, equations that scroll."""
 
+# ruff: noqa: RUF001  (Chinese text is written with Chinese punctuation)
+
 from __future__ import annotations
 
 import html
@@ -18,7 +20,15 @@ from flashdigest.model import PointKind
 from flashdigest.parse import ParseOptions, read_digests
 from flashdigest.pipeline import ExportOptions, export_inputs
 from tests.anki_helpers import CLOZE, MCQ, PAPER, family, import_deck
-from tests.browser_helpers import DESKTOP_NIGHT, LIGHT, PHONE, RenderedCard, option_rows, text_contrasts, visible_text
+from tests.browser_helpers import (
+    DESKTOP_NIGHT,
+    LIGHT,
+    PHONE,
+    RenderedCard,
+    option_rows,
+    text_contrasts,
+    visible_text,
+)
 from tests.test_cards_browser_layout import assert_flowchart_zooms
 
 if TYPE_CHECKING:
@@ -33,7 +43,9 @@ def served_page(
     shared: Path, page: str, lang: str, collection: Any, tmp_path: Path, serve: Callable[[], Demo]
 ) -> Demo:
     source = shared / "html" / f"{page}.html"
-    options = ExportOptions(out_dir=tmp_path / f"decks-{lang}", parse=ParseOptions(lang=lang), now=1_746_000_000)
+    options = ExportOptions(
+        out_dir=tmp_path / f"decks-{lang}", parse=ParseOptions(lang=lang), now=1_746_000_000
+    )
     report = export_inputs([source], options)
     assert not report.failures and len(report.written) == 1
     import_deck(collection, report.written[0].path)
@@ -57,7 +69,9 @@ def test_fronts_are_short_and_name_the_paper_by_its_short_name(
         assert html.unescape(card.fields["ShortName"]) in visible_text(phone.page, ".fd-prompt")
         assert html.unescape(card.fields["Title"]) not in shown or ":" not in card.fields["Title"]
         phone.desktop(served, card.answer, card.body_class())
-        assert html.unescape(card.fields["Title"]) in visible_text(phone.page, ".fd-source")  # in full on the back
+        assert html.unescape(card.fields["Title"]) in visible_text(
+            phone.page, ".fd-source"
+        )  # in full on the back
     for card in of_kind(served, MCQ):
         phone.desktop(served, card.question, card.body_class())
         kicker = visible_text(phone.page, ".fd-kicker")
@@ -74,7 +88,9 @@ def test_cloze_cards_of_a_real_page_blank_one_figure_each(
 ) -> None:
     served = served_page(shared_digests, "2025-04-14", "en", collection, tmp_path, serve_collection)
     points = {
-        html.unescape(card.fields["Title"]): [html.unescape(card.fields[kind.field_name]) for kind in PointKind]
+        html.unescape(card.fields["Title"]): [
+            html.unescape(card.fields[kind.field_name]) for kind in PointKind
+        ]
         for card in of_kind(served, PAPER)
     }
     answers: dict[str, set[str]] = defaultdict(set)
@@ -104,7 +120,9 @@ def test_each_paper_shows_its_flowchart_once_and_it_zooms_past_two_and_a_half_wi
     for card in served.cards:
         for side in (card.question, card.answer):
             phone.desktop(served, side, card.body_class())
-            shown[card.fields.get("Title") or card.fields["Paper"]] += phone.page.locator(".fd-figure img").count()
+            shown[card.fields.get("Title") or card.fields["Paper"]] += phone.page.locator(
+                ".fd-figure img"
+            ).count()
         if card.template.startswith("4."):
             assert_flowchart_zooms(phone.page)
     assert len(shown) == 3 and set(shown.values()) == {1}
@@ -129,7 +147,9 @@ def test_mcq_fronts_show_the_stored_order_not_the_digests_without_javascript(
 
 
 NIGHTS = [LIGHT, DESKTOP_NIGHT]
-ENGLISH_SCAFFOLDING = re.compile(r"\b(What|Quiz|Published|Digest|Answer|From|Not quite|Grade|Flowchart|figure)\b")
+ENGLISH_SCAFFOLDING = re.compile(
+    r"\b(What|Quiz|Published|Digest|Answer|From|Not quite|Grade|Flowchart|figure)\b"
+)
 
 
 @pytest.mark.parametrize("night", NIGHTS)
@@ -142,7 +162,11 @@ def test_chinese_page_gives_chinese_prompts_and_labels(
         assert card.fields["Lang"] == "zh"
         phone.desktop(served, card.question, card.body_class(night))
         if family(card.notetype) == MCQ:
-            wrong = next(row.text for row in option_rows(phone.page) if row.text != html.unescape(card.fields["Answer"]))
+            wrong = next(
+                row.text
+                for row in option_rows(phone.page)
+                if row.text != html.unescape(card.fields["Answer"])
+            )
             phone.page.locator(".fd-choices li", has_text=wrong).first.click()
             assert phone.page.inner_text(".fd-verdict").startswith("\u2717 不对：答案是")
             assert phone.page.inner_text(".fd-grade") == "请评“重来”。"
@@ -156,7 +180,11 @@ def test_chinese_page_gives_chinese_prompts_and_labels(
         assert not ENGLISH_SCAFFOLDING.search(shown), shown
         assert phone.page.evaluate("document.scrollingElement.scrollWidth") <= PHONE["width"]
         assert [c for c in text_contrasts(phone.page) if c.ratio < 4.5] == []
-    prompts = {visible_text_of(served, phone, card) for card in of_kind(served, PAPER) if card.template.startswith("5.")}
+    prompts = {
+        visible_text_of(served, phone, card)
+        for card in of_kind(served, PAPER)
+        if card.template.startswith("5.")
+    }
     assert all(prompt.endswith("报告了哪些结果？") for prompt in prompts), prompts
 
 

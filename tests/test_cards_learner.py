@@ -2,6 +2,8 @@
 the new-card order, deck options, per-note-type versions and inspect's give-away notice. Decks
 are imported into the real Anki backend; the browser side is in tests/test_cards_browser_learner.py."""
 
+# ruff: noqa: RUF001  (Chinese text is written with Chinese punctuation)
+
 from __future__ import annotations
 
 import datetime as dt
@@ -36,7 +38,10 @@ def figures(text: str) -> list[str]:
     [
         ("requiring only 665,000 H100 GPU hours (27.7 days on 1,000 GPUs).", ["665,000", "27.7", "1,000"]),
         ("improves MoE base models by 7-15% in accuracy with 1-3B active parameters", ["7-15%", "1-3B"]),
-        ("a 7B-parameter model, 2.5x faster, 10 to 20% less, on 16/22 benchmarks", ["7B", "2.5x", "10 to 20%", "16/22"]),
+        (
+            "a 7B-parameter model, 2.5x faster, 10 to 20% less, on 16/22 benchmarks",
+            ["7B", "2.5x", "10 to 20%", "16/22"],
+        ),
         ("costs $20 and $30 a month; +3.2 points", ["$20", "$30", "+3.2"]),
         ("Seaweed-7B beats GPT-4o and H100 baselines with 1D tokens, 2nd on mAP@1", []),
         ("the best model (Claude Sonnet 4.6) and Gemini 3.0 Pro reach 33.3%", ["33.3%"]),
@@ -53,7 +58,9 @@ def test_figures_are_capped_per_point_and_blanked_one_per_card() -> None:
     found = cloze_sentences(point)
     assert sum(len(s.figures) for s in found) == MAX_FIGURES_PER_POINT == 4
     assert [s.index for s in found] == [0, 1]
-    digest = Digest(dt.date(2025, 1, 1), (Paper(1, "X: y", points={PointKind.RESULTS: point}),), Path("x"), "yaml")
+    digest = Digest(
+        dt.date(2025, 1, 1), (Paper(1, "X: y", points={PointKind.RESULTS: point}),), Path("x"), "yaml"
+    )
     clozes = [n for n in build_deck(digest).notes if n.model.name == CLOZE]
     assert [n.fields[0] for n in clozes] == [
         "We test {{c1::1}}, {{c2::2}} and {{c3::3}} tasks.",
@@ -64,7 +71,9 @@ def test_figures_are_capped_per_point_and_blanked_one_per_card() -> None:
 
 def test_braces_in_a_point_never_make_a_cloze() -> None:
     point = "Uses {{c9::x}} templates and 12 layers."
-    digest = Digest(dt.date(2025, 1, 1), (Paper(1, "X", points={PointKind.RESULTS: point}),), Path("x"), "yaml")
+    digest = Digest(
+        dt.date(2025, 1, 1), (Paper(1, "X", points={PointKind.RESULTS: point}),), Path("x"), "yaml"
+    )
     (cloze,) = [n for n in build_deck(digest).notes if n.model.name == CLOZE]
     assert re.findall(r"\{\{c(\d+)::", cloze.fields[0]) == ["1"]
 
@@ -75,7 +84,10 @@ def test_braces_in_a_point_never_make_a_cloze() -> None:
         ("Seaweed-7B: Cost-Effective Training of Video Generation Foundation Model", "Seaweed-7B"),
         ("Learning to Prune Context", "Learning to Prune Context"),
         ("Tidepool：图神经算子", "Tidepool"),
-        ("A Very Long Title Without Any Colon That Goes On and On Beyond the Limit", "A Very Long Title Without Any Colon That…"),
+        (
+            "A Very Long Title Without Any Colon That Goes On and On Beyond the Limit",
+            "A Very Long Title Without Any Colon That…",
+        ),
     ],
 )
 def test_short_name_is_the_title_before_its_colon(title: str, expected: str) -> None:
@@ -109,7 +121,9 @@ def test_new_cards_come_paper_by_paper_content_before_multiple_choice(
     build = build_deck(next(iter(read_digests(shared_digests / "html" / "2025-04-14.html"))))
     deck = write_deck(build, tmp_path, stamp_deck(build, ExportState.load(tmp_path), now=1_746_000_000))
     import_deck(collection, deck)
-    cards = sorted((collection.get_card(card_id) for card_id in collection.find_cards("")), key=lambda c: c.due)
+    cards = sorted(
+        (collection.get_card(card_id) for card_id in collection.find_cards("")), key=lambda c: c.due
+    )
     assert len({card.due for card in cards}) == len(cards)  # no two at the same place
     shown = [(card.note().tags, family(card.note_type()["name"]), card.ord) for card in cards]
     papers = [next(tag for tag in tags if tag.startswith("arxiv::")) for tags, _, _ in shown]
@@ -120,9 +134,13 @@ def test_new_cards_come_paper_by_paper_content_before_multiple_choice(
         assert {kind for kind, _ in kinds[5:-3]} == {CLOZE} and {kind for kind, _ in kinds[-3:]} == {MCQ}
 
 
-def test_deck_options_name_the_deck_and_add_tags_without_changing_guids(tmp_path: Path, collection: Any) -> None:
+def test_deck_options_name_the_deck_and_add_tags_without_changing_guids(
+    tmp_path: Path, collection: Any
+) -> None:
     digest = demo_digest()
-    options = DeckOptions(deck_root="Reading::Papers", extra_tags=("ml reading", " weekly ", "", "ml reading"))
+    options = DeckOptions(
+        deck_root="Reading::Papers", extra_tags=("ml reading", " weekly ", "", "ml reading")
+    )
     build = build_deck(digest, options)
     assert build.deck_name == "Reading::Papers::2025-05-02"
     assert build.deck_id == deck_id_for(digest.date, "Reading::Papers") != build_deck(digest).deck_id
@@ -161,6 +179,8 @@ def test_a_new_version_of_one_note_type_leaves_the_others_mod_alone(tmp_path: Pa
 def test_inspect_notes_a_correct_option_much_longer_than_every_other() -> None:
     long_right = Question(1, "Why?", ("Because of a careful, long and specific reason", "Luck", "Chance"), 0)
     fair = Question(2, "How many?", ("665,000 hours", "1.2 million hours", "6.5 million hours"), 0)
-    digest = Digest(dt.date(2025, 1, 1), (Paper(3, "X", questions=(long_right, fair)),), Path("d.yaml"), "yaml")
+    digest = Digest(
+        dt.date(2025, 1, 1), (Paper(3, "X", questions=(long_right, fair)),), Path("d.yaml"), "yaml"
+    )
     (notice,) = giveaway_notices(digest)
     assert notice.startswith("d.yaml: paper 3 Q1: the correct option is") and "gives it away" in notice

@@ -119,7 +119,9 @@ def test_importing_twice_adds_nothing_and_one_edit_updates_one_note(tmp_path: Pa
     counts = import_deck(collection, deck)
     # the paper note and the cloze note of the edited sentence (it holds figures)
     assert (counts.new, counts.updated, counts.duplicate) == (0, 2, 11)
-    assert any("outdoing heuristic" in n.fields["Results"] for n in by_type(imported_notes(collection), PAPER))
+    assert any(
+        "outdoing heuristic" in n.fields["Results"] for n in by_type(imported_notes(collection), PAPER)
+    )
     assert any("outdoing heuristic" in n.fields["Text"] for n in by_type(imported_notes(collection), CLOZE))
     assert len(imported_notes(collection)) == 13
 

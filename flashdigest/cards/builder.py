@@ -64,7 +64,9 @@ class _PlacedCard(genanki.Card):  # type: ignore[misc]
         super().__init__(ordinal)
         self.due = due
 
-    def write_to_db(self, cursor: Any, timestamp: float, deck_id: int, note_id: int, id_gen: Any, due: int = 0) -> None:
+    def write_to_db(
+        self, cursor: Any, timestamp: float, deck_id: int, note_id: int, id_gen: Any, due: int = 0
+    ) -> None:
         super().write_to_db(cursor, timestamp, deck_id, note_id, id_gen, self.due)
 
 
@@ -164,7 +166,9 @@ def build_deck(digest: Digest, options: DeckOptions | None = None) -> DeckBuild:
     unanswered = 0
     for paper in digest.papers:
         if paper.identity in seen:
-            collected.notices.append(f"{digest.source}: paper {paper.number} repeats an earlier paper; kept once")
+            collected.notices.append(
+                f"{digest.source}: paper {paper.number} repeats an earlier paper; kept once"
+            )
             continue
         seen.add(paper.identity)
         tags = clean_tags((*_own_tags(paper, digest.date), *options.extra_tags))
@@ -255,7 +259,9 @@ def _flowchart_field(context: _PaperContext, source: Path, collected: _Collected
         try:
             image = flowchart_image(paper.flowchart_svg, paper.title)
         except SvgRejected as rejected:
-            collected.notices.append(f"{source}: paper {paper.number}: flowchart image left out: {rejected.reason}")
+            collected.notices.append(
+                f"{source}: paper {paper.number}: flowchart image left out: {rejected.reason}"
+            )
         else:
             collected.media.setdefault(image.name, MediaFile(image.name, image.data))
             return image.field

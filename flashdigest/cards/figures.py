@@ -15,6 +15,8 @@ stay visible ("{{c1::665,000}} H100 GPU hours"), so the card asks for the number
 A point gives at most :data:`MAX_FIGURES_PER_POINT` cards, its first figures in reading order.
 """
 
+# ruff: noqa: RUF001, RUF002  (figures are written with look-alike signs: dashes, minus, times, percent)
+
 from __future__ import annotations
 
 import html
@@ -67,7 +69,9 @@ def figure_spans(sentence: str) -> list[tuple[int, int]]:
         if any(start < math_end and math_start < end for math_start, math_end in math):
             continue
         # (the sentence's first word is capitalised anyway: "Then 4 more" is a figure)
-        if not _MARKED_RE.search(match.group()) and _NAME_BEFORE_RE.search(sentence[max(0, start - 40) : start]):
+        if not _MARKED_RE.search(match.group()) and _NAME_BEFORE_RE.search(
+            sentence[max(0, start - 40) : start]
+        ):
             continue
         spans.append((start, end))
     return spans

@@ -4,6 +4,8 @@ under the same id (a change of fields means a new id and a new version in the na
 without ``ShortName`` and ``Lang``; its notes keep working in collections that have them.
 """
 
+# ruff: noqa: RUF001  (Chinese text is written with Chinese punctuation)
+
 from __future__ import annotations
 
 from functools import cache

@@ -3,6 +3,8 @@ paper's digest is written in, and the labels the builder writes into fields in t
 The templates carry their own prompts in both languages and show the one the note's ``Lang`` names.
 """
 
+# ruff: noqa: RUF001  (Chinese text is written with Chinese punctuation)
+
 from __future__ import annotations
 
 import re

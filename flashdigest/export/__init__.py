@@ -52,7 +52,9 @@ def notetype_hash(model: genanki.Model) -> str:
     """A hash of one note type as written (fields, templates, CSS): a new value is a new version."""
     fields = [field["name"] for field in model.fields]
     templates = [[t["name"], t["qfmt"], t["afmt"]] for t in model.templates]
-    return sha256_hex(json.dumps([model.model_id, model.name, model.model_type, fields, templates, model.css]))
+    return sha256_hex(
+        json.dumps([model.model_id, model.name, model.model_type, fields, templates, model.css])
+    )
 
 
 def note_hash(note: genanki.Note, deck_id: int) -> str:
@@ -68,9 +70,12 @@ def stamp_deck(build: DeckBuild, state: ExportState, now: float | None = None) -
     note_mods: dict[str, int] = {}
     models = {note.model.model_id: note.model for note in build.notes}
     notetype_mods = {
-        model_id: state.notetype_mod(notetype_hash(model), clock) for model_id, model in sorted(models.items())
+        model_id: state.notetype_mod(notetype_hash(model), clock)
+        for model_id, model in sorted(models.items())
     }
-    hashes = [f"{notetype_hash(model)}:{notetype_mods[model_id]}" for model_id, model in sorted(models.items())]
+    hashes = [
+        f"{notetype_hash(model)}:{notetype_mods[model_id]}" for model_id, model in sorted(models.items())
+    ]
     for note in build.notes:
         content = note_hash(note, build.deck_id)
         note_mods[note.guid] = state.note_mod(date, note.guid, content, clock)
