@@ -10,8 +10,10 @@ from typing import Any
 
 import genanki
 
+from flashdigest.cards import DeckBuild, build_deck, cloze_model, mcq_model, paper_model
+from flashdigest.parse import read_digests
 from flashdigest.pipeline import ExportOptions, export_inputs
-from tests.anki_helpers import PAPER, by_type, import_deck, imported_notes
+from tests.anki_helpers import CLOZE, MCQ, PAPER, by_type, import_deck, imported_notes
 from tests.conftest import SAMPLES
 
 # The correct options of the 2025-04-14 digest (from its HTML page), in every form a key allows.
@@ -170,3 +172,50 @@ def test_corrected_digest_updates_its_note_instead_of_adding_one(tmp_path: Path,
     papers = by_type(imported_notes(collection), PAPER)
     results = [n.fields["Results"] for n in papers if "pruned 1B" in n.fields["Results"]]
     assert results and "a third of the memory" in results[0]
+
+
+def v1_deck(build: DeckBuild, folder: Path) -> Path:
+    """The deck version 1 gave: the same notes (GUIDs, fields but ShortName and Lang) under the
+    v1 note types, and no cloze notes."""
+    v1 = {}
+    for model, old_id, old_name in ((paper_model(), 1744601234501, PAPER), (mcq_model(), 1744601234502, MCQ)):
+        fields = model.fields[:-2]
+        templates = [dict(template) for template in model.templates]
+        v1[model.model_id] = genanki.Model(
+            old_id, old_name, fields=fields, templates=templates, css=model.css
+        )
+    deck = genanki.Deck(build.deck_id, build.deck_name)
+    for note in build.notes:
+        if note.model.model_id in v1:
+            deck.add_note(
+                genanki.Note(v1[note.model.model_id], note.fields[:-2], guid=note.guid, tags=note.tags)
+            )
+    path = folder / "v1.apkg"
+    genanki.Package(deck).write_to_file(str(path), timestamp=1_700_000_000)
+    return path
+
+
+def test_a_v1_collection_moves_over_as_the_readme_says(tmp_path: Path, collection: Any) -> None:
+    (digest,) = read_digests(SAMPLES / "2026-01-15.txt")
+    build = build_deck(digest)
+    assert import_deck(collection, v1_deck(build, tmp_path)).new == 8
+    (deck,) = export([SAMPLES / "2026-01-15.txt"], tmp_path / "out", timestamp=1_700_100_000)
+    counts = import_deck(collection, deck)  # the v1 notes stay as they are; the figure cards arrive
+    clozes = sum(note.model is cloze_model() for note in build.notes)
+    assert (counts.new, counts.conflicting) == (clozes, 8)
+    for old, new in ((PAPER, "FlashDigest Paper v2"), (MCQ, "FlashDigest MCQ v2")):  # Change Note Type
+        old_id, new_id = collection.models.by_name(old)["id"], collection.models.by_name(new)["id"]
+        request = collection.models.change_notetype_info(old_notetype_id=old_id, new_notetype_id=new_id).input
+        request.note_ids.extend(collection.models.nids(old_id))
+        collection.models.change_notetype_of_notes(request)
+    changed = max(collection.get_note(note_id).mod for note_id in collection.find_notes(""))
+    shutil.rmtree(tmp_path / "out" / ".flashdigest-state")  # so that every note counts as newer
+    (deck,) = export([SAMPLES / "2026-01-15.txt"], tmp_path / "out", timestamp=changed + 10)
+    counts = import_deck(collection, deck)
+    assert (counts.new, counts.updated, counts.conflicting) == (0, len(build.notes), 0)
+    notes = imported_notes(collection)
+    assert {n.notetype for n in notes} == {"FlashDigest Paper v2", "FlashDigest MCQ v2", CLOZE}
+    assert {n.fields["ShortName"] for n in by_type(notes, PAPER)} == {
+        "Paper Cuts",
+        "Q1 or Q2? Choosing Quantization Levels per…",
+    }
