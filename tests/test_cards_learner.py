@@ -145,6 +145,7 @@ def test_deck_options_name_the_deck_and_add_tags_without_changing_guids(
     assert build.deck_name == "Reading::Papers::2025-05-02"
     assert build.deck_id == deck_id_for(digest.date, "Reading::Papers") != build_deck(digest).deck_id
     assert [n.guid for n in build.notes] == [n.guid for n in build_deck(digest).notes]
+    assert build_deck(digest, DeckOptions(deck_root=" :: ")).deck_name == "Paper Digests::2025-05-02"
     import_deck(collection, write_deck(build, tmp_path, stamp_deck(build, ExportState.load(tmp_path), now=1)))
     notes = imported_notes(collection)
     assert {d for n in notes for d in n.decks} == {"Reading::Papers::2025-05-02"}

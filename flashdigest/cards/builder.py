@@ -115,6 +115,8 @@ class DeckBuild:
 
 
 def deck_name_for(date: dt.date, root: str = DECK_ROOT) -> str:
+    """``ROOT::YYYY-MM-DD``; a root of only spaces and colons is the default one."""
+    root = root.strip().strip(":").strip() or DECK_ROOT
     return f"{root}::{date.isoformat()}"
 
 
