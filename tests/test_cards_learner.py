@@ -6,6 +6,7 @@ are imported into the real Anki backend; the browser side is in tests/test_cards
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import re
@@ -25,7 +26,7 @@ from flashdigest.model import Digest, Paper, PointKind, Question
 from flashdigest.parse import ParseOptions, read_digests
 from flashdigest.state import ExportState
 from tests.anki_helpers import CLOZE, MCQ, PAPER, family, import_deck, imported_notes
-from tests.browser_helpers import demo_digest
+from tests.browser_helpers import demo_digest, rendered_cards
 from tests.test_export_anki import read_collection
 
 
@@ -185,3 +186,17 @@ def test_inspect_notes_a_correct_option_much_longer_than_every_other() -> None:
     )
     (notice,) = giveaway_notices(digest)
     assert notice.startswith("d.yaml: paper 3 Q1: the correct option is") and "gives it away" in notice
+
+
+def test_without_methods_the_flowchart_goes_to_the_first_card_present(
+    tmp_path: Path, collection: Any
+) -> None:
+    paper = demo_digest().papers[0]
+    points = {kind: text for kind, text in paper.points.items() if kind is not PointKind.METHODS}
+    digest = dataclasses.replace(demo_digest(), papers=(dataclasses.replace(paper, points=points),))
+    build = build_deck(digest)
+    import_deck(collection, write_deck(build, tmp_path, stamp_deck(build, ExportState.load(tmp_path), now=1)))
+    with_chart = [
+        card.template for card in rendered_cards(collection) if '<div class="fd-figure">' in card.answer
+    ]
+    assert with_chart == ["5. Results and Evaluation"]

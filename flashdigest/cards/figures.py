@@ -43,7 +43,9 @@ _MATH_RE = re.compile(r"(?<![\\$])\$\$?(?=[^\s$])(?:\\.|[^$\\\n])+?(?<=[^\s\\])\
 #: ("Claude Sonnet 4.6", "Gemini 3.0 Pro", "HY-ViT 2.0"), unless a unit or separator marks it
 _NAME_BEFORE_RE = re.compile(r"[\s(](?:[A-Z][\w.\-]*|[\w\-]*\d[\w\-]*)\s$")
 _MARKED_RE = re.compile(r"[%％×x,$€£]")
-_SENTENCE_END_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\"“'‘\d])|(?<=[。！？])")
+_SENTENCE_END_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\"“'‘\d])")
+_CHINESE_SENTENCE_END_RE = re.compile(r"(?<=[。！？])")
+_DIGIT_RE = re.compile(r"\d")
 
 
 @dataclass(frozen=True)
@@ -57,12 +59,15 @@ class ClozeSentence:
 
 def sentences(point: str) -> list[str]:
     """The sentences of ``point`` (English and Chinese punctuation)."""
-    return [part.strip() for part in _SENTENCE_END_RE.split(point) if part and part.strip()]
+    parts = _SENTENCE_END_RE.split(point)
+    if any(mark in point for mark in "。！？"):
+        parts = [piece for part in parts for piece in _CHINESE_SENTENCE_END_RE.split(part)]
+    return [part.strip() for part in parts if part.strip()]
 
 
 def figure_spans(sentence: str) -> list[tuple[int, int]]:
     """Where the figures of ``sentence`` are (see the module docstring)."""
-    math = [match.span() for match in _MATH_RE.finditer(sentence)]
+    math = [match.span() for match in _MATH_RE.finditer(sentence)] if "$" in sentence else []
     spans = []
     for match in _FIGURE_RE.finditer(sentence):
         start, end = match.span()
@@ -80,6 +85,8 @@ def figure_spans(sentence: str) -> list[tuple[int, int]]:
 def cloze_sentences(point: str, cap: int = MAX_FIGURES_PER_POINT) -> list[ClozeSentence]:
     """The sentences of ``point`` that hold figures, with at most ``cap`` figures in all."""
     found: list[ClozeSentence] = []
+    if not _DIGIT_RE.search(point):  # most points: no work
+        return found
     left = cap
     for index, sentence in enumerate(sentences(clean_text(point))):
         if left <= 0:
