@@ -55,7 +55,7 @@ def test_what_counts_as_a_figure(text: str, expected: list[str]) -> None:
 
 
 def test_figures_are_capped_per_point_and_blanked_one_per_card() -> None:
-    point = "We test 1, 2 and 3 tasks. Then 4 more. And 5 again."
+    point = "We test 1, 2 and 3 tasks. It adds 4 more. Table 2 adds 5 again."
     found = cloze_sentences(point)
     assert sum(len(s.figures) for s in found) == MAX_FIGURES_PER_POINT == 4
     assert [s.index for s in found] == [0, 1]
@@ -65,7 +65,7 @@ def test_figures_are_capped_per_point_and_blanked_one_per_card() -> None:
     clozes = [n for n in build_deck(digest).notes if n.model.name == CLOZE]
     assert [n.fields[0] for n in clozes] == [
         "We test {{c1::1}}, {{c2::2}} and {{c3::3}} tasks.",
-        "Then {{c1::4}} more.",
+        "It adds {{c1::4}} more.",
     ]
     assert [len(n.cards) for n in clozes] == [3, 1]
 

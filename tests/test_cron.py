@@ -111,19 +111,19 @@ def test_importing_twice_adds_nothing_and_one_edit_updates_one_note(tmp_path: Pa
     source = sample_copy(tmp_path)
     out = tmp_path / "out"
     (deck,) = [d.path for d in export([source], out, now=1_700_000_000).written]
-    assert import_deck(collection, deck).new == 14  # 2 paper, 6 MCQ and 6 cloze notes
+    assert import_deck(collection, deck).new == 13  # 2 paper, 6 MCQ and 5 cloze notes
     again = import_deck(collection, deck)
     assert (again.new, again.updated) == (0, 0)
     source.write_text(source.read_text().replace("beating heuristic eviction", "outdoing heuristic eviction"))
     export([source], out, now=1_700_000_000 + DAY)
     counts = import_deck(collection, deck)
     # the paper note and the cloze note of the edited sentence (it holds figures)
-    assert (counts.new, counts.updated, counts.duplicate) == (0, 2, 12)
+    assert (counts.new, counts.updated, counts.duplicate) == (0, 2, 11)
     assert any(
         "outdoing heuristic" in n.fields["Results"] for n in by_type(imported_notes(collection), PAPER)
     )
     assert any("outdoing heuristic" in n.fields["Text"] for n in by_type(imported_notes(collection), CLOZE))
-    assert len(imported_notes(collection)) == 14
+    assert len(imported_notes(collection)) == 13
 
 
 def test_lost_state_never_drops_a_correction(tmp_path: Path, collection: Any) -> None:
@@ -135,7 +135,7 @@ def test_lost_state_never_drops_a_correction(tmp_path: Path, collection: Any) ->
     source.write_text(source.read_text().replace("2.0 bits", "2.5 bits"))
     export([source], out, now=1_700_000_000 + DAY)
     counts = import_deck(collection, deck)
-    assert counts.new == 0 and counts.updated == 14  # a rebuild: every note counts as newer
+    assert counts.new == 0 and counts.updated == 13  # a rebuild: every note counts as newer
     assert any("2.5 bits" in n.fields.get("Choices", "") for n in imported_notes(collection))
 
 
@@ -188,13 +188,13 @@ def test_verify_command_reports_notes_and_cards(tmp_path: Path) -> None:
     export([sample_copy(tmp_path)], tmp_path / "out", now=1_700_000_000)
     result = CliRunner().invoke(main, ["verify", str(tmp_path / "out" / "2026-01-15.apkg")])
     assert result.exit_code == 0
-    assert "Paper Digests::2026-01-15: 14 notes, 29 cards" in result.stdout
+    assert "Paper Digests::2026-01-15: 13 notes, 28 cards" in result.stdout
     broken = tmp_path / "broken.apkg"
     broken.write_bytes(b"PK\x03\x04 not really a zip")
     result = CliRunner().invoke(main, ["verify", str(broken), str(tmp_path / "out" / "2026-01-15.apkg")])
     assert result.exit_code == 65
     assert result.stderr.startswith(f"flashdigest: error: {broken}: Anki refused the package")
-    assert "Paper Digests::2026-01-15: 14 notes, 29 cards" in result.stdout  # the good deck still checked
+    assert "Paper Digests::2026-01-15: 13 notes, 28 cards" in result.stdout  # the good deck still checked
 
 
 def write_corpus(folder: Path, count: int, marker: str) -> None:
@@ -234,7 +234,7 @@ def test_sigkill_leaves_every_deck_old_or_new_and_whole(
             continue
         import_deck(collection, deck)
         notes = [n for n in imported_notes(collection) if n.decks == (f"Paper Digests::{deck.stem}",)]
-        assert len(notes) == 14 and any("NEW-MARKER" in n.fields.get("Results", "") for n in notes), deck
+        assert len(notes) == 13 and any("NEW-MARKER" in n.fields.get("Results", "") for n in notes), deck
     assert len(list(out.glob("*.apkg"))) == 40
     assert run_export(folder, out).wait() == 0
     assert not list(out.glob(".flashdigest-*.tmp"))

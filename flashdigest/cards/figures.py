@@ -41,7 +41,7 @@ _FIGURE_RE = re.compile(
 _MATH_RE = re.compile(r"(?<![\\$])\$\$?(?=[^\s$])(?:\\.|[^$\\\n])+?(?<=[^\s\\])\$\$?(?![\d$])")
 #: a bare number right after a capitalised or alphanumeric word is a version of a name
 #: ("Claude Sonnet 4.6", "Gemini 3.0 Pro", "HY-ViT 2.0"), unless a unit or separator marks it
-_NAME_BEFORE_RE = re.compile(r"[\s(](?:[A-Z][\w.\-]*|[\w\-]*\d[\w\-]*)\s$")
+_NAME_BEFORE_RE = re.compile(r"(?:^|[\s(])(?:[A-Z][\w.\-]*|[\w\-]*\d[\w\-]*)\s$")
 _MARKED_RE = re.compile(r"[%％×x,$€£]")
 _SENTENCE_END_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\"“'‘\d])")
 _CHINESE_SENTENCE_END_RE = re.compile(r"(?<=[。！？])")
@@ -73,7 +73,7 @@ def figure_spans(sentence: str) -> list[tuple[int, int]]:
         start, end = match.span()
         if any(start < math_end and math_start < end for math_start, math_end in math):
             continue
-        # (the sentence's first word is capitalised anyway: "Then 4 more" is a figure)
+        # (a sentence's capitalised first word counts too: "Table 3 shows", "Topic 1." are no figures)
         if not _MARKED_RE.search(match.group()) and _NAME_BEFORE_RE.search(
             sentence[max(0, start - 40) : start]
         ):
