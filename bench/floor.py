@@ -41,9 +41,9 @@ def dump(notes_json: Path, input_dir: Path) -> None:
 def write(notes_json: Path, out_dir: Path) -> None:
     import genanki
 
-    from flashdigest.cards import mcq_model, paper_model  # the same note types, built once
+    from flashdigest.cards import all_models  # the same note types, built once
 
-    models = {model.model_id: model for model in (paper_model(), mcq_model())}
+    models = {model.model_id: model for model in all_models()}
     out_dir.mkdir(parents=True, exist_ok=True)
     for deck_data in json.loads(notes_json.read_text(encoding="utf-8")):
         deck = genanki.Deck(deck_data["deck_id"], deck_data["deck_name"])

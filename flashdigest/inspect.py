@@ -8,6 +8,7 @@ JSON, for scripts.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import traceback
@@ -30,13 +31,41 @@ def inspect_inputs(paths: Iterable[Path], options: ParseOptions) -> Iterator[Dig
     yield from scan.errors
     for path in scan.files:
         try:
-            yield from read_digests(path, options)
+            for digest in read_digests(path, options):
+                yield with_giveaway_notices(digest)
         except LineErrors as error:
             yield from error.errors
         except FlashdigestError as error:
             yield error
         except (Exception, RecursionError) as error:  # a bug must not cost the other inputs
             yield InternalError.from_exception(error, path, traceback.format_exc())
+
+
+#: a correct option at least this many times as long as every other one gives itself away
+GIVEAWAY_RATIO = 1.5
+
+
+def giveaway_notices(digest: Digest) -> list[str]:
+    """One notice per question whose correct option is much longer than every other option (a
+    learner can pick it without knowing the answer; reword the options in the YAML)."""
+    notices = []
+    for paper in digest.papers:
+        for question in paper.questions:
+            if question.answer is None or len(question.options) < 2:
+                continue
+            right = len(question.options[question.answer])
+            longest_other = max(len(o) for i, o in enumerate(question.options) if i != question.answer)
+            if right >= GIVEAWAY_RATIO * longest_other:
+                notices.append(
+                    f"{digest.source}: paper {paper.number} Q{question.number}: the correct option is "
+                    f"{right / max(longest_other, 1):.1f}x as long as any other, which gives it away"
+                )
+    return notices
+
+
+def with_giveaway_notices(digest: Digest) -> Digest:
+    found = giveaway_notices(digest)
+    return dataclasses.replace(digest, notices=(*digest.notices, *found)) if found else digest
 
 
 def digest_data(digest: Digest) -> dict[str, object]:

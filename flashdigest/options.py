@@ -17,6 +17,19 @@ ANSWER_KEY_SUFFIX = ".answers.yaml"
 DEFAULT_SITE = "https://xinzhang-ops.github.io/daily_paper/"
 
 
+#: the root of the decks' names: ``Paper Digests::YYYY-MM-DD``
+DECK_ROOT = "Paper Digests"
+
+
+@dataclass(frozen=True)
+class DeckOptions:
+    """How a digest's deck is named and tagged: decks are ``deck_root::YYYY-MM-DD``, and every
+    note gets ``extra_tags`` after flashdigest's own (spaces become ``_``; Anki splits tags on them)."""
+
+    deck_root: str = DECK_ROOT
+    extra_tags: tuple[str, ...] = ()
+
+
 @dataclass(frozen=True)
 class ParseOptions:
     """What the user chose about reading inputs."""

@@ -24,7 +24,7 @@ from .inputs import InputScan, find_inputs
 from .limits import LIMIT_PROBLEMS
 from .lock import output_lock
 from .model import Digest
-from .options import ParseOptions, answer_key_path
+from .options import DeckOptions, ParseOptions, answer_key_path
 from .state import ExportState, file_sha256, remove_temporary_files, sha256_hex
 
 if TYPE_CHECKING:
@@ -49,6 +49,8 @@ class ExportOptions:
     wait: bool = False
     #: how long to wait, at most, before giving up as if not waiting
     wait_timeout: float = DEFAULT_WAIT_SECONDS
+    #: the decks' names and extra tags
+    deck: DeckOptions = field(default_factory=DeckOptions)
     #: where the run's decks go besides out_dir: a bundle, a delivery into Anki
     hand_off: HandOff = field(default_factory=HandOff)
 
@@ -62,6 +64,7 @@ class DeckResult:
     source: Path
     paper_notes: int
     mcq_notes: int
+    cloze_notes: int = 0
 
 
 @dataclass
@@ -179,7 +182,7 @@ Stamp = tuple[str | int | None, ...]
 
 def input_stamp(path: Path, options: ExportOptions) -> Stamp:
     """What can be known of an input without reading it: settings, size and mtime (its key's too)."""
-    stamp: list[str | int | None] = [code_version(), options.parse.format, options.parse.lang]
+    stamp: list[str | int | None] = [code_version(), _settings(options)]
     for file in (path, answer_key_path(path)):
         try:
             info = file.stat()
@@ -192,8 +195,14 @@ def input_stamp(path: Path, options: ExportOptions) -> Stamp:
 def input_fingerprint(path: Path, options: ExportOptions) -> str:
     """A hash of everything an input's decks depend on: its bytes, its answer key, the settings."""
     key = answer_key_path(path)
-    settings = f"{code_version()}/{options.parse.format}/{options.parse.lang}"
+    settings = f"{code_version()}/{_settings(options)}"
     return sha256_hex(file_sha256(path), file_sha256(key) if key.is_file() else "", settings)
+
+
+def _settings(options: ExportOptions) -> str:
+    """The settings an input's decks depend on besides its bytes: format, language, names, tags."""
+    deck = options.deck
+    return repr((options.parse.format, options.parse.lang, deck.deck_root, deck.extra_tags))
 
 
 def _export_input(path: Path, run: _Run, state: ExportState) -> None:
@@ -262,7 +271,7 @@ def _export_digest(digest: Digest, run: _Run, state: ExportState) -> str | None:
             f"{digest.source}: {date}: {owner} is as rich or richer and gives this deck; skipped"
         )
         return None
-    build = build_deck(digest)
+    build = build_deck(digest, run.options.deck)
     report.notices.extend(build.notices)
     if not build.notes:
         report.notices.append(
@@ -288,7 +297,8 @@ def _export_digest(digest: Digest, run: _Run, state: ExportState) -> str | None:
 
 
 def _result(build: DeckBuild, path: Path) -> DeckResult:
-    from .cards import mcq_model
+    from .cards import cloze_model, mcq_model
 
     mcq = sum(note.model is mcq_model() for note in build.notes)
-    return DeckResult(build.date, path, build.source, len(build.notes) - mcq, mcq)
+    cloze = sum(note.model is cloze_model() for note in build.notes)
+    return DeckResult(build.date, path, build.source, len(build.notes) - mcq - cloze, mcq, cloze)

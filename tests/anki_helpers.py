@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -45,5 +46,21 @@ def imported_notes(collection: Any) -> list[ImportedNote]:
     return notes
 
 
+PAPER = "FlashDigest Paper"
+MCQ = "FlashDigest MCQ"
+CLOZE = "FlashDigest Cloze"
+
+
+def family(notetype: str) -> str:
+    """A note type's name without its version ("FlashDigest Paper v2" -> "FlashDigest Paper")."""
+    return re.sub(r" v\d+$", "", notetype)
+
+
 def by_type(notes: list[ImportedNote], notetype: str) -> list[ImportedNote]:
-    return [note for note in notes if note.notetype == notetype]
+    """The notes of ``notetype``, any version of it ("FlashDigest Paper" finds v2 too)."""
+    return [note for note in notes if family(note.notetype) == family(notetype)]
+
+
+def without_cloze(notes: list[ImportedNote]) -> list[ImportedNote]:
+    """The paper and MCQ notes: one per paper with points and one per answered question."""
+    return [note for note in notes if family(note.notetype) != CLOZE]

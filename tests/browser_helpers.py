@@ -29,7 +29,7 @@ from typing import Any
 from flashdigest.cards.builder import build_deck
 from flashdigest.export import deck_path, stamp_deck, write_deck
 from flashdigest.model import Digest, Paper, PointKind, Question
-from tests.anki_helpers import import_deck
+from tests.anki_helpers import CLOZE, PAPER, family, import_deck
 
 #: the page scripts and the demo flowchart the helpers use
 CARD_DATA = Path(__file__).resolve().parent / "data" / "cards"
@@ -107,7 +107,7 @@ def rendered_cards(collection: Any) -> list[RenderedCard]:
 
 
 def _sort_field(card: RenderedCard) -> str:
-    return "Title" if card.notetype == "FlashDigest Paper" else "Question"
+    return {PAPER: "Title", CLOZE: "Text"}.get(family(card.notetype), "Question")
 
 
 def page_html(content: str, body_class: str, title: str = "card") -> str:

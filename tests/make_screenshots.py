@@ -37,12 +37,12 @@ SEEDED_RANDOM = """Math.random = (function () {
   var state = 20250502;
   return function () { state = (state * 16807) % 2147483647; return (state - 1) / 2147483646; };
 })();"""
-#: the paper card shown: its third point, the problem
-PAPER_TEMPLATE = "3."
+#: the paper card shown: its fourth point, the methods, whose back has the flowchart
+PAPER_TEMPLATE = "4."
 
 
 def take_screenshots(browser: Any, out_dir: Path) -> list[Path]:
-    """Write {mcq,paper}-{front,back}-{light,night}.png into ``out_dir``; their paths."""
+    """Write {mcq,paper,cloze}-{front,back}-{light,night}.png into ``out_dir``; their paths."""
     out_dir.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     with tempfile.TemporaryDirectory(prefix="flashdigest-shots-") as folder, throwaway_collection() as col:
@@ -50,6 +50,9 @@ def take_screenshots(browser: Any, out_dir: Path) -> list[Path]:
         cards = rendered_cards(col)
         mcq = next(card for card in cards if card.fields.get("Question") == DEMO_QUESTION)
         paper = next(card for card in cards if card.template.startswith(PAPER_TEMPLATE))
+        cloze = next(
+            card for card in cards if card.notetype == "FlashDigest Cloze" and "1/100" in card.answer
+        )
         with served_collection(col, Path(folder) / "site") as server:
             reviewer = server.url("reviewer.html")
             for mode, night in MODES.items():
@@ -59,6 +62,7 @@ def take_screenshots(browser: Any, out_dir: Path) -> list[Path]:
                 page.goto(reviewer)
                 written += _shoot_card(page, mcq, "mcq", mode, night, out_dir)
                 written += _shoot_card(page, paper, "paper", mode, night, out_dir)
+                written += _shoot_card(page, cloze, "cloze", mode, night, out_dir)
                 context.close()
     return written
 

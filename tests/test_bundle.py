@@ -17,7 +17,7 @@ from flashdigest.export.bundle import write_bundle
 from flashdigest.pipeline import ExportOptions, export_inputs
 from tests.anki_helpers import import_deck
 from tests.conftest import SAMPLES
-from tests.deliver_helpers import NOW
+from tests.deliver_helpers import NOTES, NOW
 
 
 def export_all(inputs: list[Path], out: Path, now: float = NOW) -> list[Path]:
@@ -86,9 +86,9 @@ def test_a_paper_in_two_digests_is_bundled_once_in_its_newest_version(
     decks = export_all([folder / "2026-01-16.txt"], tmp_path / "out", now=NOW + 60)
     assert len(decks) == 2
     bundle = write_bundle(decks, tmp_path / "all.apkg")
-    assert rows(bundle, "select count(), count(distinct guid) from notes") == {(8, 8)}
+    assert rows(bundle, "select count(), count(distinct guid) from notes") == {(NOTES, NOTES)}
     assert rows(bundle, "select distinct flds like '%2026-01-16%' from notes") == {(1,)}
-    assert import_deck(collection, bundle).new == 8
+    assert import_deck(collection, bundle).new == NOTES
     for deck in decks:
         again = import_deck(collection, deck)
         assert (again.new, again.updated) == (0, 0), deck

@@ -4,6 +4,7 @@ uses them, on Anki desktop (one page for both sides) and on AnkiDroid (a fresh p
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -31,10 +32,18 @@ pytest_plugins = ("tests.browser_fixtures",)
 
 RIGHT = DEMO_OPTIONS[DEMO_ANSWER]
 WRONG = DEMO_OPTIONS[0]
+GRADE_WRONG = "Grade Again."
+GRADE_RIGHT = "Grade Good, or Hard if you guessed."
+
+
+def stored_options(card: RenderedCard) -> list[str]:
+    """The options in the order the note's Choices field stores them."""
+    texts = re.findall(r'<span class="fd-option-text">(.*?)</span>', card.fields["Choices"])
+    return [html.unescape(text) for text in texts]
 
 
 def letter_of(rows: list[Any], text: str) -> str:
-    return next(row.letter for row in rows if row.text == text)
+    return str(next(row.letter for row in rows if row.text == text))
 
 
 def assert_front_gives_nothing_away(page: Any) -> None:
@@ -62,6 +71,7 @@ def test_mcq_on_desktop_wrong_choice_then_back(demo: Demo, phone: Phone) -> None
         DEMO_OPTIONS[2]: set(),
     }
     assert phone.page.inner_text(".fd-verdict") == f"\u2717 Not quite: the answer is {right_letter}."
+    assert phone.page.inner_text(".fd-grade") == GRADE_WRONG
     click_option(phone.page, RIGHT)  # a choice is final
     assert option_rows(phone.page) == front
 
@@ -69,10 +79,11 @@ def test_mcq_on_desktop_wrong_choice_then_back(demo: Demo, phone: Phone) -> None
     back = option_rows(phone.page)
     assert [(row.letter, row.text) for row in back] == [(row.letter, row.text) for row in front]
     assert {row.text: (row.marks, row.badge) for row in back if row.marks} == {
-        WRONG: ({"fd-wrong"}, "\u2717 your choice"),
-        RIGHT: ({"fd-correct"}, "\u2713 correct"),
+        WRONG: (frozenset({"fd-wrong"}), "\u2717 your choice"),
+        RIGHT: (frozenset({"fd-correct"}), "\u2713 correct"),
     }
-    assert visible_text(phone.page, ".fd-answer-body") == f"{right_letter}. {RIGHT}"
+    assert visible_text(phone.page, ".fd-answer-body") == right_letter
+    assert visible_text(phone.page).count(RIGHT) == 1  # the answer shows once: as the marked option
     link = phone.page.locator(".fd-mcq-back a.fd-title")
     assert link.get_attribute("href") == "https://arxiv.org/abs/2505.00001"
     assert link.inner_text().startswith("Tiny Gardens:")
@@ -85,6 +96,7 @@ def test_mcq_right_choice_is_confirmed_on_both_sides(demo: Demo, phone: Phone) -
     rows = option_rows(phone.page)
     assert [row.marks for row in rows if row.marks] == [{"fd-correct"}]
     assert phone.page.inner_text(".fd-verdict") == f"\u2713 Right: {letter_of(rows, RIGHT)} is correct."
+    assert phone.page.inner_text(".fd-grade") == GRADE_RIGHT
     phone.desktop(demo, card.answer, card.body_class())
     back = option_rows(phone.page)
     assert [(row.text, row.badge) for row in back if row.marks] == [(RIGHT, "\u2713 your choice")]
@@ -105,16 +117,18 @@ def test_options_are_shuffled_per_review_and_the_back_keeps_the_order(demo: Demo
 
 
 def test_shuffle_setting_in_the_note_type_turns_it_off(demo: Demo, phone: Phone) -> None:
-    notetype = demo.collection.models.by_name("FlashDigest MCQ")
+    notetype = demo.collection.models.by_name("FlashDigest MCQ v2")
     template = notetype["tmpls"][0]
     assert 'data-fd-shuffle="on"' in template["qfmt"]
     template["qfmt"] = template["qfmt"].replace('data-fd-shuffle="on"', 'data-fd-shuffle="off"')
     demo.collection.models.update_dict(notetype)
     demo.rerender()
     card = demo.mcq()
+    stored = stored_options(card)
+    assert sorted(stored) == sorted(DEMO_OPTIONS) and stored != list(DEMO_OPTIONS)
     for _ in range(8):
         phone.desktop(demo, card.question, card.body_class())
-        assert [row.text for row in option_rows(phone.page)] == list(DEMO_OPTIONS)
+        assert [row.text for row in option_rows(phone.page)] == stored
 
 
 def test_mcq_on_ankidroid_carries_order_and_choice_to_a_fresh_back_page(demo: Demo, phone: Phone) -> None:
@@ -138,18 +152,21 @@ def test_back_without_carried_choice_shows_the_answer_plainly(
     click_option(front_tab.page, WRONG)
     back_tab.droid(demo, card.answer, card.body_class(), "back.html")
     back = option_rows(back_tab.page)
-    assert [(row.letter, row.text) for row in back] == list(zip("ABC", DEMO_OPTIONS, strict=True))
+    stored = stored_options(card)
+    assert [(row.letter, row.text) for row in back] == list(zip("ABC", stored, strict=True))
     assert [(row.text, row.badge) for row in back if row.marks] == [(RIGHT, "\u2713 correct")]
-    assert visible_text(back_tab.page, ".fd-answer-body") == f"B. {RIGHT}"
+    assert visible_text(back_tab.page, ".fd-answer-body") == "ABC"[stored.index(RIGHT)]
 
 
 def test_mcq_without_javascript(demo: Demo, phone_without_js: Phone) -> None:
     card = demo.mcq()
     phone_without_js.droid(demo, card.question, card.body_class(), "front.html")
     assert_front_gives_nothing_away(phone_without_js.page)
-    assert [row.text for row in option_rows(phone_without_js.page)] == list(DEMO_OPTIONS)
+    stored = stored_options(card)
+    assert stored != list(DEMO_OPTIONS)  # never the digest's order, where the answer sat at B
+    assert [row.text for row in option_rows(phone_without_js.page)] == stored
     phone_without_js.droid(demo, card.answer, card.body_class(), "back.html")
-    assert [row.text for row in option_rows(phone_without_js.page)] == list(DEMO_OPTIONS)
+    assert [row.text for row in option_rows(phone_without_js.page)] == stored
     assert visible_text(phone_without_js.page, ".fd-answer-body") == RIGHT
     assert phone_without_js.page.locator(".fd-answer").is_visible()
 
@@ -191,7 +208,7 @@ def edit_mcq_note(demo: Demo, **fields: str) -> RenderedCard:
         note[name] = value
     demo.collection.update_note(note)
     demo.rerender()
-    return next(card for card in demo.cards if card.fields["Question"] == note["Question"])
+    return next(card for card in demo.cards if card.fields.get("Question") == note["Question"])
 
 
 def test_hand_edited_choices_without_keys_still_work(demo: Demo, phone: Phone) -> None:
@@ -216,9 +233,9 @@ def test_mcq_without_usable_choices_shows_no_script_errors(demo: Demo, phone: Ph
 
 
 def test_templates_load_nothing_from_outside() -> None:
-    from flashdigest.cards.notetypes import mcq_model, paper_model
+    from flashdigest.cards.notetypes import all_models
 
-    for model in (mcq_model(), paper_model()):
+    for model in all_models():
         texts = [model.css] + [t[side] for t in model.templates for side in ("qfmt", "afmt")]
         for text in texts:
             assert not re.search(r"(?i)@import|url\(|\bsrc=|https?:|//[a-z]", text), text

@@ -17,12 +17,12 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from flashdigest.cards import MCQ_FIELDS, PAPER_FIELDS, mcq_model, paper_model
+from flashdigest.cards import CLOZE_FIELDS, MCQ_FIELDS, PAPER_FIELDS, cloze_model, mcq_model, paper_model
 from flashdigest.cli import main
 from flashdigest.lock import output_lock
 from flashdigest.pipeline import ExportOptions, ExportReport, export_inputs
 from flashdigest.state import STATE_DIR
-from tests.anki_helpers import import_deck, imported_notes
+from tests.anki_helpers import CLOZE, PAPER, by_type, import_deck, imported_notes
 from tests.conftest import SAMPLES
 
 DAY = 86_400
@@ -43,9 +43,24 @@ def sample_copy(tmp_path: Path) -> Path:
 
 
 def test_note_types_never_change_fields_under_the_same_id() -> None:
-    pinned = {1744601234501: PAPER_FIELDS, 1744601234502: MCQ_FIELDS}
-    for model in (paper_model(), mcq_model()):
+    pinned = {1744601234511: PAPER_FIELDS, 1744601234512: MCQ_FIELDS, 1744601234513: CLOZE_FIELDS}
+    names = {1744601234511: "FlashDigest Paper v2", 1744601234512: "FlashDigest MCQ v2"}
+    names[1744601234513] = "FlashDigest Cloze"
+    for model in (paper_model(), mcq_model(), cloze_model()):
         assert tuple(field["name"] for field in model.fields) == pinned[model.model_id]
+        assert model.name == names[model.model_id]
+    assert MCQ_FIELDS == (
+        "Question",
+        "Choices",
+        "Answer",
+        "Paper",
+        "Link",
+        "DigestDate",
+        "Extra",
+        "ShortName",
+        "Lang",
+    )
+    assert CLOZE_FIELDS == ("Text", "Title", "ShortName", "Link", "DigestDate", "Point", "Lang", "Extra")
     assert PAPER_FIELDS == (
         "Title",
         "Link",
@@ -58,6 +73,8 @@ def test_note_types_never_change_fields_under_the_same_id() -> None:
         "Results",
         "Flowchart",
         "Extra",
+        "ShortName",
+        "Lang",
     )
 
 
@@ -119,15 +136,19 @@ def test_importing_twice_adds_nothing_and_one_edit_updates_one_note(tmp_path: Pa
     source = sample_copy(tmp_path)
     out = tmp_path / "out"
     (deck,) = [d.path for d in export([source], out, now=1_700_000_000).written]
-    assert import_deck(collection, deck).new == 8
+    assert import_deck(collection, deck).new == 13  # 2 paper, 6 MCQ and 5 cloze notes
     again = import_deck(collection, deck)
     assert (again.new, again.updated) == (0, 0)
     source.write_text(source.read_text().replace("beating heuristic eviction", "outdoing heuristic eviction"))
     export([source], out, now=1_700_000_000 + DAY)
     counts = import_deck(collection, deck)
-    assert (counts.new, counts.updated, counts.duplicate) == (0, 1, 7)
-    assert any("outdoing heuristic" in n.fields["Results"] for n in imported_notes(collection))
-    assert len(imported_notes(collection)) == 8
+    # the paper note and the cloze note of the edited sentence (it holds figures)
+    assert (counts.new, counts.updated, counts.duplicate) == (0, 2, 11)
+    assert any(
+        "outdoing heuristic" in n.fields["Results"] for n in by_type(imported_notes(collection), PAPER)
+    )
+    assert any("outdoing heuristic" in n.fields["Text"] for n in by_type(imported_notes(collection), CLOZE))
+    assert len(imported_notes(collection)) == 13
 
 
 def test_lost_state_never_drops_a_correction(tmp_path: Path, collection: Any) -> None:
@@ -192,13 +213,13 @@ def test_verify_command_reports_notes_and_cards(tmp_path: Path) -> None:
     export([sample_copy(tmp_path)], tmp_path / "out", now=1_700_000_000)
     result = CliRunner().invoke(main, ["verify", str(tmp_path / "out" / "2026-01-15.apkg")])
     assert result.exit_code == 0
-    assert "Paper Digests::2026-01-15: 8 notes, 16 cards" in result.stdout
+    assert "Paper Digests::2026-01-15: 13 notes, 28 cards" in result.stdout
     broken = tmp_path / "broken.apkg"
     broken.write_bytes(b"PK\x03\x04 not really a zip")
     result = CliRunner().invoke(main, ["verify", str(broken), str(tmp_path / "out" / "2026-01-15.apkg")])
     assert result.exit_code == 65
     assert result.stderr.startswith(f"flashdigest: error: {broken}: Anki refused the package")
-    assert "Paper Digests::2026-01-15: 8 notes, 16 cards" in result.stdout  # the good deck still checked
+    assert "Paper Digests::2026-01-15: 13 notes, 28 cards" in result.stdout  # the good deck still checked
 
 
 def write_corpus(folder: Path, count: int, marker: str) -> None:
@@ -238,7 +259,7 @@ def test_sigkill_leaves_every_deck_old_or_new_and_whole(
             continue
         import_deck(collection, deck)
         notes = [n for n in imported_notes(collection) if n.decks == (f"Paper Digests::{deck.stem}",)]
-        assert len(notes) == 8 and any("NEW-MARKER" in n.fields["Results"] for n in notes), deck
+        assert len(notes) == 13 and any("NEW-MARKER" in n.fields.get("Results", "") for n in notes), deck
     assert len(list(out.glob("*.apkg"))) == 40
     assert run_export(folder, out).wait() == 0
     assert not list(out.glob(".flashdigest-*.tmp"))

@@ -17,8 +17,10 @@ from flashdigest.deliver import CollectionTarget, deliver_decks
 from flashdigest.errors import CollectionBusy, CollectionUnavailable, DeliveryError
 from tests.anki_helpers import import_deck
 from tests.deliver_helpers import (
+    CHANGED,
     CORRECTED,
     DAY,
+    NOTES,
     NOW,
     ORIGINAL,
     annotate,
@@ -30,8 +32,8 @@ from tests.deliver_helpers import (
     sample_source,
 )
 
-PAPER_MODEL_ID = 1744601234501
-MCQ_MODEL_ID = 1744601234502
+PAPER_MODEL_ID = 1744601234511
+MCQ_MODEL_ID = 1744601234512
 
 
 def open_collection(path: Path) -> Any:
@@ -54,16 +56,16 @@ def test_deliver_annotate_correct_deliver_keeps_the_learners_work(tmp_path: Path
     path = new_collection(tmp_path / "profile")
     target = CollectionTarget(path)
     first = deliver_decks(decks, target)
-    assert (first.added, first.updated, first.unchanged) == (8, 0, 0)
+    assert (first.added, first.updated, first.unchanged) == (NOTES, 0, 0)
     assert first.backup is not None and len(list(first.backup.glob("*.colpkg"))) == 1
     kept = annotate(path)  # the learner's edit makes the note newer than any later export of it
     correct_source(source)
     decks = export_decks(source, tmp_path / "out", now=NOW + DAY)
     second = deliver_decks(decks, target)
-    assert (second.added, second.updated, second.unchanged) == (0, 1, 7)
+    assert (second.added, second.updated, second.unchanged) == (0, CHANGED, NOTES - CHANGED)
     assert_annotation_kept(path, kept)
     third = deliver_decks(decks, target)
-    assert (third.added, third.updated, third.unchanged) == (0, 0, 8)
+    assert (third.added, third.updated, third.unchanged) == (0, 0, NOTES)
 
 
 def test_new_notes_get_the_packages_guids_note_types_and_decks(tmp_path: Path) -> None:
@@ -72,7 +74,7 @@ def test_new_notes_get_the_packages_guids_note_types_and_decks(tmp_path: Path) -
     deliver_decks(decks, CollectionTarget(path))
     col = open_collection(path)
     try:
-        assert col.models.get(PAPER_MODEL_ID)["name"] == "FlashDigest Paper"
+        assert col.models.get(PAPER_MODEL_ID)["name"] == "FlashDigest Paper v2"
         assert [f["name"] for f in col.models.get(MCQ_MODEL_ID)["flds"]] == list(MCQ_FIELDS)
         card_decks = {col.decks.name(did) for did in col.db.list("select distinct did from cards")}
         assert card_decks == {"Paper Digests::2026-01-15"}
@@ -94,17 +96,17 @@ def test_a_deck_imported_by_hand_then_delivered_gives_no_duplicates(tmp_path: Pa
     path = new_collection(tmp_path / "profile")
     col = open_collection(path)
     try:
-        assert import_deck(col, decks[0]).new == 8
+        assert import_deck(col, decks[0]).new == NOTES
     finally:
         col.close()
     report = deliver_decks(decks, CollectionTarget(path))
-    assert (report.added, report.updated, report.unchanged) == (0, 0, 8)
+    assert (report.added, report.updated, report.unchanged) == (0, 0, NOTES)
     correct_source(source)
     report = deliver_decks(export_decks(source, tmp_path / "out", now=NOW + DAY), CollectionTarget(path))
-    assert (report.added, report.updated) == (0, 1)
+    assert (report.added, report.updated) == (0, CHANGED)
     col = open_collection(path)
     try:
-        assert col.note_count() == 8
+        assert col.note_count() == NOTES
     finally:
         col.close()
 
@@ -121,7 +123,7 @@ def test_a_stale_tag_is_removed_only_in_flashdigests_namespaces(tmp_path: Path) 
     finally:
         col.close()
     report = deliver_decks(decks, CollectionTarget(path))
-    assert (report.updated, report.unchanged) == (1, 7)
+    assert (report.updated, report.unchanged) == (1, NOTES - 1)
     col = open_collection(path)
     try:
         tags = set(col.get_note(note.id).tags)
@@ -148,7 +150,7 @@ def test_a_collection_open_elsewhere_is_busy_and_delivery_works_once_closed(tmp_
         assert holder.wait(timeout=60) == 0
     assert not (tmp_path / "profile" / "backups").exists()
     report = deliver_decks(decks, CollectionTarget(path))
-    assert report.added == 8
+    assert report.added == NOTES
 
 
 def test_a_missing_or_foreign_collection_is_unavailable_and_nothing_is_created(tmp_path: Path) -> None:
@@ -220,11 +222,12 @@ def test_a_learners_edit_makes_the_apkg_route_skip_a_correction_but_not_delivery
     col = open_collection(by_import)
     try:
         counts = import_deck(col, corrected[0])
-        assert (counts.new, counts.updated) == (0, 0)  # the collection's note is newer: skipped
+        # the edited paper note is newer in the collection: skipped (its figures' cloze note is not)
+        assert (counts.new, counts.updated) == (0, CHANGED - 1)
         assert not col.find_notes(f'"Results:*{CORRECTED}*"')
     finally:
         col.close()
-    assert deliver_decks(corrected, CollectionTarget(by_delivery)).updated == 1
+    assert deliver_decks(corrected, CollectionTarget(by_delivery)).updated == CHANGED
     col = open_collection(by_delivery)
     try:
         assert len(col.find_notes(f'"Results:*{CORRECTED}*"')) == 1

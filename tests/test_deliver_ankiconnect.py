@@ -18,7 +18,9 @@ from flashdigest.pipeline import ExportOptions, export_inputs
 from tests.anki_helpers import import_deck
 from tests.ankiconnect_server import AnkiConnectServer
 from tests.deliver_helpers import (
+    CHANGED,
     DAY,
+    NOTES,
     NOW,
     annotate_in,
     assert_kept_in,
@@ -46,16 +48,16 @@ def test_deliver_annotate_correct_deliver_keeps_the_learners_work(
     decks = export_decks(source, tmp_path / "out")
     target = AnkiConnectTarget(anki.url)
     first = deliver_decks(decks, target)
-    assert (first.added, first.updated, first.unchanged) == (8, 0, 0)
-    assert anki.col.models.get(1744601234501)["name"] == "FlashDigest Paper"  # the deck's note type id
+    assert (first.added, first.updated, first.unchanged) == (NOTES, 0, 0)
+    assert anki.col.models.get(1744601234511)["name"] == "FlashDigest Paper v2"  # the deck's note type id
     kept = annotate_in(anki.col)
     correct_source(source)
     decks = export_decks(source, tmp_path / "out", now=NOW + DAY)
     second = deliver_decks(decks, target)
-    assert (second.added, second.updated, second.unchanged) == (0, 1, 7)
+    assert (second.added, second.updated, second.unchanged) == (0, CHANGED, NOTES - CHANGED)
     assert_kept_in(anki.col, kept)
     third = deliver_decks(decks, target)
-    assert (third.added, third.updated, third.unchanged) == (0, 0, 8)
+    assert (third.added, third.updated, third.unchanged) == (0, 0, NOTES)
     assert not list(Path(anki.col.media.dir()).glob("_flashdigest-*"))  # exchange files deleted
 
 
@@ -64,7 +66,7 @@ def test_an_unchanged_run_writes_nothing(tmp_path: Path, anki: AnkiConnectServer
     deliver_decks(decks, AnkiConnectTarget(anki.url))
     anki.calls.clear()
     report = deliver_decks(decks, AnkiConnectTarget(anki.url))
-    assert (report.added, report.updated, report.unchanged) == (0, 0, 8)
+    assert (report.added, report.updated, report.unchanged) == (0, 0, NOTES)
     writes = {"importPackage", "updateNoteFields", "addTags", "removeTags", "storeMediaFile"}
     assert not writes & set(anki.calls)
 
@@ -72,13 +74,13 @@ def test_an_unchanged_run_writes_nothing(tmp_path: Path, anki: AnkiConnectServer
 def test_routes_mix_without_duplicates(tmp_path: Path, anki: AnkiConnectServer) -> None:
     source = sample_source(tmp_path)
     decks = export_decks(source, tmp_path / "out")
-    assert import_deck(anki.col, decks[0]).new == 8  # the .apkg route first
+    assert import_deck(anki.col, decks[0]).new == NOTES  # the .apkg route first
     report = deliver_decks(decks, AnkiConnectTarget(anki.url))
-    assert (report.added, report.updated, report.unchanged) == (0, 0, 8)
+    assert (report.added, report.updated, report.unchanged) == (0, 0, NOTES)
     correct_source(source)
     report = deliver_decks(export_decks(source, tmp_path / "out", now=NOW + DAY), AnkiConnectTarget(anki.url))
-    assert (report.added, report.updated) == (0, 1)
-    assert anki.col.note_count() == 8
+    assert (report.added, report.updated) == (0, CHANGED)
+    assert anki.col.note_count() == NOTES
 
 
 def test_a_collection_held_by_anki_is_busy_for_the_collection_route(
@@ -107,7 +109,7 @@ def test_an_ankiconnect_error_is_reported_and_the_api_key_is_sent(tmp_path: Path
             deliver_decks(decks, AnkiConnectTarget(server.url))
         assert "valid api key must be provided" in error.value.reason
         assert server.col.note_count() == 0
-        assert deliver_decks(decks, AnkiConnectTarget(server.url, key="s3cret")).added == 8
+        assert deliver_decks(decks, AnkiConnectTarget(server.url, key="s3cret")).added == NOTES
     finally:
         server.close()
 
@@ -117,11 +119,11 @@ def test_a_note_whose_cards_all_moved_to_the_learners_deck_is_still_found(
 ) -> None:
     decks = export_decks(sample_source(tmp_path), tmp_path / "out")
     deliver_decks(decks, AnkiConnectTarget(anki.url))
-    (mcq, *_) = anki.col.find_notes('"note:FlashDigest MCQ"')
+    (mcq, *_) = anki.col.find_notes('"note:FlashDigest MCQ v2"')
     anki.col.set_deck(anki.col.card_ids_of_note(mcq), anki.col.decks.id("Exam prep"))
     report = deliver_decks(decks, AnkiConnectTarget(anki.url))
-    assert (report.added, report.unchanged) == (0, 8)
-    assert anki.col.note_count() == 8
+    assert (report.added, report.unchanged) == (0, NOTES)
+    assert anki.col.note_count() == NOTES
     assert {anki.col.decks.name(card.did) for card in anki.col.get_note(mcq).cards()} == {"Exam prep"}
 
 

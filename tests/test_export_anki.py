@@ -10,8 +10,10 @@ from typing import Any
 
 import genanki
 
+from flashdigest.cards import DeckBuild, build_deck, cloze_model, mcq_model, paper_model
+from flashdigest.parse import read_digests
 from flashdigest.pipeline import ExportOptions, export_inputs
-from tests.anki_helpers import by_type, import_deck, imported_notes
+from tests.anki_helpers import CLOZE, MCQ, PAPER, by_type, import_deck, imported_notes
 from tests.conftest import SAMPLES
 
 # The correct options of the 2025-04-14 digest (from its HTML page), in every form a key allows.
@@ -45,10 +47,13 @@ def test_shared_digest_without_key_gives_three_paper_notes_with_15_cards(
     (deck,) = export([copy_shared_digest(shared_digests, tmp_path)], tmp_path / "decks")
     assert deck == tmp_path / "decks" / "2025-04-14.apkg"
     counts = import_deck(collection, deck)
-    assert counts.new == 3
     notes = imported_notes(collection)
-    assert [n.notetype for n in notes] == ["FlashDigest Paper"] * 3
-    assert sum(n.cards for n in notes) == 15
+    assert counts.new == len(notes)
+    assert {n.notetype for n in notes} == {"FlashDigest Paper v2", "FlashDigest Cloze"}
+    papers = by_type(notes, PAPER)
+    assert len(papers) == 3 and sum(n.cards for n in papers) == 15
+    assert {n.fields["ShortName"] for n in papers} == {"Seaweed-7B", "C3PO", "GigaTok"}
+    assert {n.fields["Lang"] for n in notes} == {"en"}
     assert {d for n in notes for d in n.decks} == {"Paper Digests::2025-04-14"}
     seaweed = next(n for n in notes if n.fields["Title"].startswith("Seaweed-7B"))
     assert seaweed.fields["Link"] == "http://arxiv.org/pdf/2504.08685"
@@ -123,7 +128,7 @@ def test_field_text_is_escaped_cleaned_and_duplicates_kept_once(tmp_path: Path, 
     source.write_text(HOSTILE)
     (deck,) = export([source], tmp_path / "out")
     assert import_deck(collection, deck).new == 2
-    notes = {n.fields["Title"]: n for n in imported_notes(collection)}
+    notes = {n.fields["Title"]: n for n in imported_notes(collection)}  # no figures: no cloze notes
     first = notes["Tokens like &lt;|image|&gt; and &lt;b&gt;bold&lt;/b&gt; &amp; &quot;quotes&quot;"]
     assert first.fields["Link"] == ""
     assert first.fields["Topic"] == (
@@ -158,10 +163,60 @@ def test_corrected_digest_updates_its_note_instead_of_adding_one(tmp_path: Path,
     source.parent.mkdir()
     shutil.copy(SAMPLES / "2026-01-15.txt", source)
     (deck,) = export([source], tmp_path / "out", timestamp=1_700_000_000)
-    assert import_deck(collection, deck).new == 2
+    assert import_deck(collection, deck).new == len(imported_notes(collection))
     source.write_text(source.read_text().replace("at a quarter of the memory", "at a third of the memory"))
     (deck,) = export([source], tmp_path / "out", timestamp=1_700_000_100)
     counts = import_deck(collection, deck)
-    assert (counts.new, counts.updated, counts.duplicate) == (0, 1, 1)
-    results = [n.fields["Results"] for n in imported_notes(collection) if "pruned 1B" in n.fields["Results"]]
+    # the paper note and the cloze note of the corrected sentence (it holds figures); the rest unchanged
+    assert (counts.new, counts.updated, counts.duplicate) == (0, 2, len(imported_notes(collection)) - 2)
+    papers = by_type(imported_notes(collection), PAPER)
+    results = [n.fields["Results"] for n in papers if "pruned 1B" in n.fields["Results"]]
     assert results and "a third of the memory" in results[0]
+
+
+def v1_deck(build: DeckBuild, folder: Path) -> Path:
+    """The deck version 1 gave: the same notes (GUIDs, fields but ShortName and Lang) under the
+    v1 note types, and no cloze notes."""
+    v1 = {}
+    for model, old_id, old_name in ((paper_model(), 1744601234501, PAPER), (mcq_model(), 1744601234502, MCQ)):
+        fields = model.fields[:-2]
+        templates = [dict(template) for template in model.templates]
+        v1[model.model_id] = genanki.Model(
+            old_id, old_name, fields=fields, templates=templates, css=model.css
+        )
+    deck = genanki.Deck(build.deck_id, build.deck_name)
+    for note in build.notes:
+        if note.model.model_id in v1:
+            deck.add_note(
+                genanki.Note(v1[note.model.model_id], note.fields[:-2], guid=note.guid, tags=note.tags)
+            )
+    path = folder / "v1.apkg"
+    genanki.Package(deck).write_to_file(str(path), timestamp=1_700_000_000)
+    return path
+
+
+def test_a_v1_collection_moves_over_as_the_readme_says(tmp_path: Path, collection: Any) -> None:
+    (digest,) = read_digests(SAMPLES / "2026-01-15.txt")
+    build = build_deck(digest)
+    assert import_deck(collection, v1_deck(build, tmp_path)).new == 8
+    (deck,) = export([SAMPLES / "2026-01-15.txt"], tmp_path / "out", timestamp=1_700_100_000)
+    counts = import_deck(collection, deck)  # the v1 notes stay as they are; the figure cards arrive
+    clozes = sum(note.model is cloze_model() for note in build.notes)
+    assert (counts.new, counts.conflicting) == (clozes, 8)
+    for old, new in ((PAPER, "FlashDigest Paper v2"), (MCQ, "FlashDigest MCQ v2")):  # Change Note Type
+        old_id, new_id = collection.models.by_name(old)["id"], collection.models.by_name(new)["id"]
+        request = collection.models.change_notetype_info(old_notetype_id=old_id, new_notetype_id=new_id).input
+        request.note_ids.extend(collection.models.nids(old_id))
+        collection.models.change_notetype_of_notes(request)
+    changed = max(collection.get_note(note_id).mod for note_id in collection.find_notes(""))
+    for old_deck in (tmp_path / "out").glob("*.apkg"):  # times come from the deck: so every note is newer
+        old_deck.unlink()
+    (deck,) = export([SAMPLES / "2026-01-15.txt"], tmp_path / "out", timestamp=changed + 10)
+    counts = import_deck(collection, deck)
+    assert (counts.new, counts.updated, counts.conflicting) == (0, len(build.notes), 0)
+    notes = imported_notes(collection)
+    assert {n.notetype for n in notes} == {"FlashDigest Paper v2", "FlashDigest MCQ v2", CLOZE}
+    assert {n.fields["ShortName"] for n in by_type(notes, PAPER)} == {
+        "Paper Cuts",
+        "Q1 or Q2? Choosing Quantization Levels per…",
+    }

@@ -223,7 +223,10 @@ def test_image_alt_text_is_escaped() -> None:
 def test_flowchart_that_cannot_be_made_safe_falls_back_to_its_text_with_a_notice() -> None:
     build = build_deck(digest(paper("<svg>" + "<g/>" * (MAX_SVG_ELEMENTS + 1) + "</svg>")))
     assert build.media == ()
-    assert flowchart_field(build) == '<div class="fd-flowchart-text">flow text</div>'
+    assert flowchart_field(build) == (
+        '<details class="fd-flowchart-details"><summary>Flowchart (text)</summary>'
+        '<div class="fd-flowchart-text">flow text</div></details>'
+    )
     assert any(f"over {MAX_SVG_ELEMENTS} elements" in notice for notice in build.notices)
     text_only = build_deck(digest(dataclasses.replace(paper(""), flowchart_svg="")))
     assert text_only.media == () and "fd-flowchart-text" in flowchart_field(text_only)

@@ -1,6 +1,10 @@
-"""The two note types, a contract with users: their names, ids and field orders never change
-under the same id (a change of fields means a new id and a new version in the name).
+"""The three note types, a contract with users: their names, ids and field orders never change
+under the same id (a change of fields means a new id and a new version in the name). Version 1
+(``FlashDigest Paper`` 1744601234501, ``FlashDigest MCQ`` 1744601234502) had the same fields
+without ``ShortName`` and ``Lang``; its notes keep working in collections that have them.
 """
+
+# ruff: noqa: RUF001  (Chinese text is written with Chinese punctuation)
 
 from __future__ import annotations
 
@@ -10,11 +14,14 @@ from importlib import resources
 import genanki
 
 from ..model import PointKind
+from .wording import point_label
 
-PAPER_MODEL_ID = 1744601234501
-MCQ_MODEL_ID = 1744601234502
-PAPER_MODEL_NAME = "FlashDigest Paper"
-MCQ_MODEL_NAME = "FlashDigest MCQ"
+PAPER_MODEL_ID = 1744601234511
+MCQ_MODEL_ID = 1744601234512
+CLOZE_MODEL_ID = 1744601234513
+PAPER_MODEL_NAME = "FlashDigest Paper v2"
+MCQ_MODEL_NAME = "FlashDigest MCQ v2"
+CLOZE_MODEL_NAME = "FlashDigest Cloze"
 
 PAPER_FIELDS = (
     "Title",
@@ -24,8 +31,28 @@ PAPER_FIELDS = (
     *(kind.field_name for kind in PointKind),
     "Flowchart",
     "Extra",
+    "ShortName",
+    "Lang",
 )
-MCQ_FIELDS = ("Question", "Choices", "Answer", "Paper", "Link", "DigestDate", "Extra")
+MCQ_FIELDS = ("Question", "Choices", "Answer", "Paper", "Link", "DigestDate", "Extra", "ShortName", "Lang")
+CLOZE_FIELDS = ("Text", "Title", "ShortName", "Link", "DigestDate", "Point", "Lang", "Extra")
+
+#: one question per point, about the paper by its short name (``NAME``), in English and Chinese
+PROMPTS = {
+    PointKind.TOPIC: ("What is NAME about?", "NAME 讲的是什么？"),
+    PointKind.PRIOR_WORK: ("What is new in NAME over earlier work?", "与已有研究相比，NAME 新在哪里？"),
+    PointKind.PROBLEM: ("What problem does NAME address?", "NAME 要解决什么问题？"),
+    PointKind.METHODS: ("What method does NAME use?", "NAME 用了什么方法？"),
+    PointKind.RESULTS: ("What results does NAME report?", "NAME 报告了哪些结果？"),
+}
+#: the flowchart shows on one card of a paper: Methods, else the first present of these
+_FLOWCHART_CARD_ORDER = (
+    PointKind.METHODS,
+    PointKind.RESULTS,
+    PointKind.PROBLEM,
+    PointKind.PRIOR_WORK,
+    PointKind.TOPIC,
+)
 
 
 def _template(name: str) -> str:
@@ -45,14 +72,31 @@ def mcq_front_template() -> str:
     return _with_script(_template("mcq_front.html"), "MCQ_SCRIPT", "mcq.js")
 
 
+def flowchart_block(kind: PointKind) -> str:
+    """The flowchart on ``kind``'s back when it is the paper's flowchart card, else nothing:
+    the cards before ``kind`` in :data:`_FLOWCHART_CARD_ORDER` must all be absent."""
+    earlier = _FLOWCHART_CARD_ORDER[: _FLOWCHART_CARD_ORDER.index(kind)]
+    block = _template("flowchart.html").strip()
+    for other in reversed(earlier):
+        block = f"{{{{^{other.field_name}}}}}{block}{{{{/{other.field_name}}}}}"
+    return block
+
+
 def _paper_templates() -> list[dict[str, str]]:
     """One card template per summary point; a card exists only when its point does."""
     front = _template("paper_front.html")
     back = _with_script(_template("paper_back.html"), "ZOOM_SCRIPT", "zoom.js")
     templates = []
     for kind in PointKind:
-        question = kind.question.replace("{title}", "<i>{{Title}}</i>")
-        fill = {"FIELD": kind.field_name, "LABEL": kind.label, "QUESTION": question}
+        english, chinese = (prompt.replace("NAME", "<i>{{ShortName}}</i>") for prompt in PROMPTS[kind])
+        fill = {
+            "FIELD": kind.field_name,
+            "LABEL": kind.label,
+            "LABEL_ZH": point_label(kind, "zh"),
+            "QUESTION": english,
+            "QUESTION_ZH": chinese,
+            "FLOWCHART": flowchart_block(kind),
+        }
         templates.append(
             {
                 "name": f"{kind.position}. {kind.label}",
@@ -97,3 +141,26 @@ def mcq_model() -> genanki.Model:
         css=_template("cards.css"),
         sort_field_index=0,
     )
+
+
+@cache
+def cloze_model() -> genanki.Model:
+    return genanki.Model(
+        CLOZE_MODEL_ID,
+        CLOZE_MODEL_NAME,
+        fields=[{"name": name} for name in CLOZE_FIELDS],
+        templates=[
+            {
+                "name": "Figure",
+                "qfmt": _template("cloze_front.html"),
+                "afmt": _template("cloze_back.html"),
+            }
+        ],
+        css=_template("cards.css"),
+        model_type=genanki.Model.CLOZE,
+        sort_field_index=0,
+    )
+
+
+def all_models() -> tuple[genanki.Model, ...]:
+    return (paper_model(), mcq_model(), cloze_model())

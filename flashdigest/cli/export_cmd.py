@@ -16,7 +16,7 @@ from ..deliver.types import DEFAULT_ANKI_CONNECT_URL, AnkiConnectTarget, Collect
 from ..errors import FlashdigestError, NoInputError, OutputError
 from ..handoff import HandOff
 from ..lock import OutputBusy, output_lock
-from ..options import ParseOptions
+from ..options import DECK_ROOT, DeckOptions, ParseOptions
 from ..pipeline import DEFAULT_WAIT_SECONDS, ExportOptions, ExportReport, export_inputs, scan_inputs
 from .common import (
     FORMAT_OPTION,
@@ -115,6 +115,20 @@ def delivery_options(command: Any) -> Any:
     metavar="SECONDS",
     help="With --wait: give up (exit 75) after this long, so cron runs cannot pile up.",
 )
+@click.option(
+    "--deck-root",
+    default=DECK_ROOT,
+    show_default=True,
+    metavar="NAME",
+    help="Decks are NAME::YYYY-MM-DD (Anki does not move cards already imported under another root).",
+)
+@click.option(
+    "--tag",
+    "tags",
+    multiple=True,
+    metavar="TAG",
+    help="Also give every note this tag (repeatable; spaces become _).",
+)
 @delivery_options
 @click.option(
     "--fetch", is_flag=True, help="First fetch the site's new pages into the first INPUT (a folder)."
@@ -164,6 +178,7 @@ def _export_options(out_dir: Path, chosen: dict[str, Any]) -> ExportOptions:
         wait=chosen["wait"],
         wait_timeout=chosen["wait_timeout"],
         hand_off=HandOff(chosen["bundle"], target),
+        deck=DeckOptions(deck_root=chosen["deck_root"], extra_tags=tuple(chosen["tags"])),
     )
 
 
@@ -221,7 +236,8 @@ def _print_report(report: ExportReport) -> None:
     for notice in report.notices:
         say(f"notice: {notice}")
     for deck in report.written:
-        say(f"wrote {deck.path}: {deck.paper_notes} paper + {deck.mcq_notes} MCQ notes")
+        notes = f"{deck.paper_notes} paper + {deck.cloze_notes} cloze + {deck.mcq_notes} MCQ notes"
+        say(f"wrote {deck.path}: {notes}")
     handed = report.hand_off
     if handed and handed.bundle:
         say(f"bundled {len(report.decks())} deck(s) into {handed.bundle}")

@@ -103,7 +103,7 @@ def stamp_deck(build: DeckBuild, previous: PreviousDeck | None, now: int) -> Dec
     old_notes = previous.notes if previous else {}
     old_types = previous.notetypes if previous else {}
     note_mods: dict[str, int] = {}
-    hashes = []
+    hashes = [f"deck:{build.deck_id}:{build.deck_name}"]
     for note in build.notes:
         content = note_hash(note.model.model_id, "\x1f".join(note.fields), " ".join(note.tags))
         note_mods[note.guid] = _newer(old_notes.get(note.guid), content, now)

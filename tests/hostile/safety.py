@@ -19,6 +19,8 @@ _FIELD_TAGS = {
     "li": {"class", "data-fd-key"},
     "span": {"class"},
     "img": {"class", "src", "alt", "style"},
+    "details": {"class"},  # a text flowchart, collapsed
+    "summary": set(),
 }
 _MEDIA_NAME_RE = re.compile(r"fd-[0-9a-f]{20}\.svg")
 

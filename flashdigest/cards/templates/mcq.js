@@ -1,12 +1,38 @@
 /* FlashDigest MCQ: shuffle the options, mark the tapped one right or wrong, carry the order and
    the choice to the back. One script for both sides: the back repeats the front through FrontSide,
    and the script finds out which side it is on. Without this script the card still works: the
-   options in the digest's order on the front, the answer stated on the back. */
+   options in their stored order on the front, the answer stated on the back. Its words come in
+   the card's language (the lang attribute the note's Lang field sets). */
 (function () {
   "use strict";
   var STORE_KEY = "flashdigest-mcq";
   var STATE_MAX_AGE_MS = 60 * 60 * 1000;
   var script = document.currentScript;
+  var WORDS = {
+    en: {
+      yours: "your choice",
+      correct: "correct",
+      chose: "You chose {0}. Flip the card to check.",
+      right: "Right: {0} is correct.",
+      wrong: "Not quite: the answer is {0}.",
+      gradeRight: "Grade Good, or Hard if you guessed.",
+      gradeWrong: "Grade Again."
+    },
+    zh: {
+      yours: "\u4f60\u7684\u9009\u62e9",
+      correct: "\u6b63\u786e\u7b54\u6848",
+      chose: "\u4f60\u9009\u4e86 {0}\u3002\u7ffb\u9762\u67e5\u770b\u7b54\u6848\u3002",
+      right: "\u7b54\u5bf9\u4e86\uff1a{0} \u662f\u6b63\u786e\u7b54\u6848\u3002",
+      wrong: "\u4e0d\u5bf9\uff1a\u7b54\u6848\u662f {0}\u3002",
+      gradeRight: "\u8bf7\u8bc4\u201c\u826f\u597d\u201d\uff1b\u82e5\u662f\u731c\u7684\uff0c\u8bc4\u201c\u56f0\u96be\u201d\u3002",
+      gradeWrong: "\u8bf7\u8bc4\u201c\u91cd\u6765\u201d\u3002"
+    }
+  };
+  var words = WORDS.en;
+
+  function say(text, value) {
+    return text.replace("{0}", value);
+  }
 
   function fnv1a(text) {
     var hash = 0x811c9dc5;
@@ -158,10 +184,10 @@
       var item = choices.items[i];
       if (i === correct) {
         item.classList.add("fd-correct");
-        addBadge(item, i === chosen ? "\u2713 your choice" : "\u2713 correct");
+        addBadge(item, "\u2713 " + (i === chosen ? words.yours : words.correct));
       } else if (i === chosen) {
         item.classList.add(correct < 0 ? "fd-chosen" : "fd-wrong");
-        addBadge(item, (correct < 0 ? "" : "\u2717 ") + "your choice");
+        addBadge(item, (correct < 0 ? "" : "\u2717 ") + words.yours);
       }
     }
   }
@@ -169,12 +195,20 @@
   function verdictText(state, chosen, correct) {
     var correctLetter = letterFor(state.order.indexOf(correct));
     if (correct < 0) {
-      return "You chose " + letterFor(state.order.indexOf(chosen)) + ". Flip the card to check.";
+      return say(words.chose, letterFor(state.order.indexOf(chosen)));
     }
     if (chosen === correct) {
-      return "\u2713 Right: " + correctLetter + " is correct.";
+      return "\u2713 " + say(words.right, correctLetter);
     }
-    return "\u2717 Not quite: the answer is " + correctLetter + ".";
+    return "\u2717 " + say(words.wrong, correctLetter);
+  }
+
+  /* how to grade what just happened: a wrong choice is Again, a right guess no better than Hard */
+  function showGrade(root, chosen, correct) {
+    var grade = root.querySelector(".fd-grade");
+    if (grade && chosen >= 0 && correct >= 0) {
+      grade.textContent = chosen === correct ? words.gradeRight : words.gradeWrong;
+    }
   }
 
   function showVerdict(root, state, chosen, correct) {
@@ -198,6 +232,7 @@
     root.classList.add("fd-answered");
     markOptions(choices, index, correct);
     showVerdict(root, state, index, correct);
+    showGrade(root, index, correct);
   }
 
   /* AnkiDroid and AnkiMobile take a tap for their own gestures (flip, grade) unless the element
@@ -238,14 +273,19 @@
     arrange(choices, state.order);
     root.classList.add("fd-revealed");
     markOptions(choices, chosen, correct);
+    showGrade(root, chosen, correct);
     var letter = back.querySelector(".fd-answer-letter");
     if (letter && correct >= 0) {
-      letter.textContent = letterFor(state.order.indexOf(correct)) + ".";
+      letter.textContent = letterFor(state.order.indexOf(correct));
+      /* the marked options show the answer's text: the box names its letter, so it shows once */
+      back.classList.add("fd-marked");
     }
   }
 
   function run() {
     var root = findRoot();
+    var lang = root ? (root.getAttribute("lang") || "").toLowerCase() : "";
+    words = WORDS[lang] || WORDS.en;
     var choices = root ? readChoices(root) : null;
     if (!choices || !choices.items.length) {
       return;
