@@ -88,3 +88,18 @@ def test_a_named_config_that_is_missing_exits_78(home: Path) -> None:
     code, _out, err = run("--config", str(home / "nope.toml"), "export", str(home / "in"))
     assert code == 78
     assert err.splitlines() == [f"flashdigest: error: {home / 'nope.toml'}: config file not found"]
+
+
+def test_the_readme_config_example_is_taken_as_written(home: Path) -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    example = readme.split("### The config file", 1)[1].split("```toml\n", 1)[1].split("```", 1)[0]
+    write_config(home, example)
+    from flashdigest.cli import main as group
+    from flashdigest.cli.config_map import config_defaults
+    from flashdigest.config import load_config
+
+    config = load_config(home / "xdg" / "flashdigest" / "config.toml", set(group.commands))
+    defaults = config_defaults(config, group.commands)["export"]
+    assert defaults["deck_root"] == "AI Papers" and defaults["tags"] == ["papers", "to-review"]
+    assert defaults["wait_timeout"] == 600 and defaults["quiet"] is True
+    assert str(defaults["collection"]).startswith(str(home / "home"))  # ~ expanded

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import json
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -210,8 +211,10 @@ def test_text_html_jsonl_and_yaml_give_the_same_notes_field_by_field(tmp_path: P
         folder.mkdir()
         notes[fmt] = exported_notes(render(DIGEST, folder), tmp_path / f"{fmt}-decks")
     reference = notes["yaml"]
-    assert len(reference) == 2 + 3  # two papers with points (a paper without gets no note), three MCQs
-    assert {note["type"] for note in reference.values()} == {"FlashDigest Paper", "FlashDigest MCQ"}
+    types = Counter(note["type"] for note in reference.values())
+    # two papers with points (a paper without gets no note), three MCQs, and the figures' cloze notes
+    assert (types["FlashDigest Paper v2"], types["FlashDigest MCQ v2"]) == (2, 3)
+    assert types["FlashDigest Cloze"] > 0 and len(types) == 3
     for fmt in ("text", "html", "jsonl"):
         assert notes[fmt].keys() == reference.keys(), fmt
         for guid, fields in reference.items():
@@ -219,7 +222,9 @@ def test_text_html_jsonl_and_yaml_give_the_same_notes_field_by_field(tmp_path: P
                 if fmt == "text" and name == "Flowchart":
                     continue  # the text has the flowchart's words, the others its picture
                 assert notes[fmt][guid][name] == value, (fmt, fields.get("Title") or fields["Question"], name)
-    flowcharts = [note["Flowchart"] for note in notes["text"].values() if note["type"] == "FlashDigest Paper"]
+    flowcharts = [
+        note["Flowchart"] for note in notes["text"].values() if note["type"] == "FlashDigest Paper v2"
+    ]
     assert any("Ask then answer" in flowchart for flowchart in flowcharts)
 
 
