@@ -13,6 +13,8 @@ FORMATS = ("text", "html", "jsonl", "yaml")
 LANGUAGES = ("en", "zh")
 SUPPORTED_SUFFIXES = (".txt", ".text", ".html", ".htm", ".jsonl", ".yaml", ".yml")
 ANSWER_KEY_SUFFIX = ".answers.yaml"
+#: where AnkiConnect listens by default (`export --anki-connect` without a URL)
+DEFAULT_ANKI_CONNECT_URL = "http://127.0.0.1:8765"
 #: the digest site `fetch` reads by default (its index.html links every page)
 DEFAULT_SITE = "https://xinzhang-ops.github.io/daily_paper/"
 

@@ -12,11 +12,10 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..deliver.types import DEFAULT_ANKI_CONNECT_URL, AnkiConnectTarget, CollectionTarget, DeliveryTarget
 from ..errors import FlashdigestError, NoInputError, OutputError
 from ..handoff import HandOff
 from ..lock import OutputBusy, output_lock
-from ..options import DECK_ROOT, DeckOptions, ParseOptions
+from ..options import DECK_ROOT, DEFAULT_ANKI_CONNECT_URL, DeckOptions, ParseOptions
 from ..pipeline import DEFAULT_WAIT_SECONDS, ExportOptions, ExportReport, export_inputs, scan_inputs
 from .common import (
     FORMAT_OPTION,
@@ -33,6 +32,7 @@ from .fetch_cmd import run_fetch
 from .output import exit_code, fail, say, stop, worst
 
 if TYPE_CHECKING:
+    from ..deliver import DeliveryTarget
     from ..fetch import FetchOptions
 
 EXPORT_EPILOG = """\b
@@ -199,6 +199,8 @@ def _fetch_options(inputs: tuple[Path, ...], out_dir: Path, chosen: dict[str, An
 
 
 def _delivery_target(collection: Path | None, url: str | None, key: str | None) -> DeliveryTarget | None:
+    from ..deliver import AnkiConnectTarget, CollectionTarget  # only when delivering
+
     if collection is not None and url is not None:
         raise click.UsageError("give --collection or --anki-connect, not both")
     if collection is not None:

@@ -20,9 +20,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from ..options import DEFAULT_ANKI_CONNECT_URL
 from .package import read_package
 from .types import (
-    DEFAULT_ANKI_CONNECT_URL,
     AnkiConnectTarget,
     CollectionTarget,
     DeliveryReport,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-DEFAULT_ANKI_CONNECT_URL = "http://127.0.0.1:8765"
+from ..options import DEFAULT_ANKI_CONNECT_URL
 
 
 @dataclass(frozen=True)
