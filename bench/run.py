@@ -20,6 +20,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 PYTHON = sys.executable
 FLASHDIGEST = [PYTHON, "-m", "flashdigest", "export", "-q"]
+# The measured processes use and write bytecode caches, as an installed flashdigest does: a shell
+# with PYTHONDONTWRITEBYTECODE set would otherwise recompile every module in every timed run.
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 RSS_PROBE = (
     "import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True); "
     "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
