@@ -28,12 +28,12 @@ class InputScan:
 def find_inputs(paths: Iterable[Path]) -> InputScan:
     """Files named directly, and the candidate digests below named directories, in order."""
     scan = InputScan()
-    seen_files: set[Path] = set()
+    seen_files: set[str] = set()
     for path in paths:
         found = _walk(path, scan) if path.is_dir() else [path]
         for file in found:
-            if file.absolute() not in seen_files:
-                seen_files.add(file.absolute())
+            if (absolute := os.path.abspath(file)) not in seen_files:
+                seen_files.add(absolute)
                 scan.files.append(file)
     return scan
 

@@ -22,6 +22,7 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -180,7 +181,9 @@ class ExportState:
         record = self.inputs.get(_key(source))
         if record is None or not all(self.deck_intact(date) for date in record.dates):
             return None
-        if record.stamp == stamp or record.fingerprint == fingerprint():
+        if record.stamp == stamp:
+            return record.dates
+        if record.fingerprint == fingerprint():
             self.record_input(source, stamp, record.fingerprint, record.dates)  # touched, not changed
             return record.dates
         return None
@@ -250,7 +253,13 @@ class ExportState:
 
 
 def _key(source: Path) -> str:
-    return str(source.resolve())
+    return _real_path(str(source))
+
+
+@lru_cache(maxsize=4096)
+def _real_path(path: str) -> str:
+    """How the state names an input: its real path (resolved once per run)."""
+    return os.path.realpath(path)
 
 
 def _lost(path: Path, why: str) -> str:
