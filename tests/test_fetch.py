@@ -442,3 +442,9 @@ def test_a_long_fetch_shows_a_progress_bar_on_a_terminal(tmp_path: Path) -> None
         done.stdout.decode().splitlines()[-1]
         == "20 new, 0 updated, 0 unchanged, 0 failed, 0 not re-checked (20 listed)"
     )
+
+
+def test_fetch_options_without_fetch_are_a_usage_error(tmp_path: Path) -> None:
+    (tmp_path / "in").mkdir()
+    result = CliRunner().invoke(main, ["export", str(tmp_path / "in"), "--since", "2026-01-01"])
+    assert result.exit_code == 2 and "--since: only with --fetch" in result.stderr

@@ -149,6 +149,7 @@ def export(inputs: tuple[Path, ...], out_dir: Path, **chosen: Any) -> None:
     the two runs.
     """
     _check_inputs(inputs, chosen["fetch"])
+    _check_fetch_options(chosen["fetch"])
     options = _export_options(out_dir, chosen)
     fetch_options = _fetch_options(inputs, out_dir, chosen) if chosen["fetch"] else None
     silent = chosen["quiet"] or chosen["as_json"]
@@ -206,6 +207,18 @@ def _delivery_target(collection: Path | None, url: str | None, key: str | None) 
     if collection is not None:
         return CollectionTarget(collection)
     return AnkiConnectTarget(url, key) if url is not None else None
+
+
+def _check_fetch_options(fetch: bool) -> None:
+    """--site, --since and --recheck-all given on the command line mean nothing without --fetch."""
+    context = click.get_current_context()
+    given = [
+        f"--{name.replace('_', '-')}"
+        for name in ("site", "since", "recheck_all")
+        if context.get_parameter_source(name) is click.core.ParameterSource.COMMANDLINE
+    ]
+    if given and not fetch:
+        raise click.UsageError(f"{', '.join(given)}: only with --fetch (they choose what it fetches)")
 
 
 def _check_inputs(inputs: tuple[Path, ...], fetch: bool) -> None:
