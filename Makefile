@@ -52,6 +52,10 @@ lock: | $(BIN)/python
 	  --extra verify $(LOCK_ARGS) -o requirements-dev.txt
 	echo 'setuptools>=77,<90' | $(UV_COMPILE) pyproject.toml - -c requirements-dev.txt \
 	  $(LOCK_ARGS) -o requirements.txt
+	for lock in requirements-dev.txt requirements.txt; do \
+	  { $(PYTHON) -m tests.lock_hash; grep -v '^# pyproject.toml dependencies' $$lock; } > $$lock.new && \
+	  mv $$lock.new $$lock; \
+	done
 
 # A source distribution that holds the tests and samples, so the suite runs from it
 sdist: $(VENV)/.installed-test

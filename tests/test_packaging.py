@@ -7,6 +7,8 @@ import sys
 import tarfile
 from pathlib import Path
 
+from tests.lock_hash import PREFIX, dependencies_hash
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -29,3 +31,9 @@ def test_sdist_holds_the_tests_samples_and_locks(tmp_path: Path) -> None:
     assert wanted <= names, sorted(wanted - names)
     assert {"LICENSE", "Makefile", "requirements.txt", "requirements-dev.txt", "pyproject.toml"} <= names
     assert "License-Expression: MIT" in metadata
+
+
+def test_the_lock_files_are_made_from_the_present_dependencies() -> None:
+    for lock in ("requirements.txt", "requirements-dev.txt"):
+        first = (ROOT / lock).read_text(encoding="utf-8").splitlines()[0]
+        assert first == PREFIX + dependencies_hash(), f"{lock} is older than pyproject.toml: run make lock"
