@@ -24,7 +24,7 @@ from .inputs import InputScan, find_inputs
 from .limits import LIMIT_PROBLEMS
 from .lock import output_lock
 from .model import Digest
-from .options import DeckOptions, ParseOptions, answer_key_path
+from .options import SUPPORTED_SUFFIXES, DeckOptions, ParseOptions, answer_key_path
 from .state import ExportState, file_sha256, remove_temporary_files, sha256_hex
 
 if TYPE_CHECKING:
@@ -95,11 +95,8 @@ def scan_inputs(paths: Iterable[Path]) -> InputScan:
     scan = find_inputs(paths)
     if not scan.files and not scan.errors:
         named = ", ".join(str(path) for path in paths) or "nothing"
-        raise NoInputError(f"no digest found in {named} (looked for {', '.join(SUFFIXES_SHOWN)})")
+        raise NoInputError(f"no digest found in {named} (looked for {' '.join(SUPPORTED_SUFFIXES)})")
     return scan
-
-
-SUFFIXES_SHOWN = (".txt", ".html", ".jsonl", ".yaml")
 
 
 def export_inputs(

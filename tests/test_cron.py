@@ -24,6 +24,7 @@ from flashdigest.pipeline import ExportOptions, ExportReport, export_inputs
 from flashdigest.state import STATE_DIR
 from tests.anki_helpers import CLOZE, PAPER, by_type, import_deck, imported_notes
 from tests.conftest import SAMPLES
+from tests.deliver_helpers import sample_source
 
 DAY = 86_400
 
@@ -34,12 +35,7 @@ def export(paths: list[Path], out: Path, now: float) -> ExportReport:
     return report
 
 
-def sample_copy(tmp_path: Path) -> Path:
-    folder = tmp_path / "in"
-    folder.mkdir()
-    for name in ("2026-01-15.txt", "2026-01-15.answers.yaml"):
-        shutil.copy(SAMPLES / name, folder / name)
-    return folder / "2026-01-15.txt"
+sample_copy = sample_source  # the sample text digest and its answer key, copied into tmp_path/in
 
 
 def test_note_types_never_change_fields_under_the_same_id() -> None:
@@ -182,14 +178,16 @@ def test_second_export_exits_75_or_waits(tmp_path: Path) -> None:
         assert result.exit_code == 75
         assert result.stderr.startswith("flashdigest: ") and "--wait" in result.stderr
         assert not list(out.glob("*.apkg"))
-    released = threading.Event()
+    held, released = threading.Event(), threading.Event()
 
     def hold_then_release() -> None:
         with output_lock(out, wait=False):
+            held.set()
             released.wait(10)
 
     holder = threading.Thread(target=hold_then_release)
     holder.start()
+    assert held.wait(10), "the holder must have the lock before the export starts"
     threading.Timer(0.3, released.set).start()
     result = runner.invoke(main, ["export", str(source), "--out", str(out), "--wait", "-q"])
     holder.join()
