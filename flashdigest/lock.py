@@ -1,24 +1,34 @@
 """One export at a time per output directory: a lock the operating system releases if a run dies.
 
-The lock is the well-kept `filelock` library's (``flock`` on Linux and macOS, ``msvcrt.locking``
-on Windows) on ``<out>/.flashdigest.lock``.
+The lock is ``flock`` on ``<out>/.flashdigest.lock`` (Linux, macOS): taken with :mod:`fcntl` here,
+as the `filelock` library does, because importing filelock also imports asyncio, which costs a
+daily run more than its own work. Elsewhere (Windows) the well-kept `filelock` library's lock.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-
-import filelock
 
 from .errors import FlashdigestError, OutputError
 
 LOCK_NAME = ".flashdigest.lock"
+#: how often a waiting run tries the lock again
+POLL_SECONDS = 0.05
 
 
 class OutputBusy(FlashdigestError):
     """Another flashdigest export is writing into the same output directory."""
+
+
+_Release = Callable[[], None]
+
+
+class _Timeout(Exception):
+    """The lock stayed held for longer than the run would wait."""
 
 
 @contextmanager
@@ -27,9 +37,8 @@ def output_lock(out_dir: Path, wait: bool, timeout: float = 900.0) -> Iterator[N
     raise OutputBusy at once. OutputError when the directory cannot be created or locked."""
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
-        lock = filelock.FileLock(out_dir / LOCK_NAME, mode=0o644, is_singleton=False)
-        lock.acquire(timeout=timeout if wait else 0)
-    except filelock.Timeout:
+        release = _acquire(out_dir / LOCK_NAME, timeout if wait else 0.0)
+    except _Timeout:
         waited = f"waited {timeout:g} s; " if wait else ""
         raise OutputBusy(
             f"another flashdigest export is writing here; {waited}try again later"
@@ -43,4 +52,43 @@ def output_lock(out_dir: Path, wait: bool, timeout: float = 900.0) -> Iterator[N
     try:
         yield
     finally:
-        lock.release()
+        release()
+
+
+def _acquire(path: Path, timeout: float) -> _Release:
+    """Take the lock on ``path`` within ``timeout`` seconds (_Timeout if not); its release."""
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        return _acquire_filelock(path, timeout)
+    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise _Timeout from None
+                time.sleep(min(POLL_SECONDS, max(deadline - time.monotonic(), 0.0)))
+    except BaseException:
+        os.close(descriptor)
+        raise
+
+    def release() -> None:
+        fcntl.flock(descriptor, fcntl.LOCK_UN)
+        os.close(descriptor)
+
+    return release
+
+
+def _acquire_filelock(path: Path, timeout: float) -> _Release:
+    import filelock
+
+    lock = filelock.FileLock(path, mode=0o644, is_singleton=False)
+    try:
+        lock.acquire(timeout=timeout)
+    except filelock.Timeout:
+        raise _Timeout from None
+    return lambda: lock.release()

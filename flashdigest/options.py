@@ -19,6 +19,9 @@ DEFAULT_ANKI_CONNECT_URL = "http://127.0.0.1:8765"
 DEFAULT_SITE = "https://xinzhang-ops.github.io/daily_paper/"
 
 
+#: how long `export --wait` waits for another export by default
+DEFAULT_WAIT_SECONDS = 900.0
+
 #: the root of the decks' names: ``Paper Digests::YYYY-MM-DD``
 DECK_ROOT = "Paper Digests"
 

@@ -24,7 +24,7 @@ from .inputs import InputScan, find_inputs
 from .limits import LIMIT_PROBLEMS
 from .lock import output_lock
 from .model import Digest
-from .options import SUPPORTED_SUFFIXES, DeckOptions, ParseOptions, answer_key_path
+from .options import DEFAULT_WAIT_SECONDS, SUPPORTED_SUFFIXES, DeckOptions, ParseOptions, answer_key_path
 from .state import ExportState, file_sha256, remove_temporary_files, sha256_hex
 
 if TYPE_CHECKING:
@@ -35,8 +35,6 @@ if TYPE_CHECKING:
 
 #: how often, at most, the state is saved while a run goes on (a killed run keeps what it wrote)
 SAVE_EVERY_SECONDS = 1.0
-#: how long --wait waits for another export by default
-DEFAULT_WAIT_SECONDS = 900.0
 
 
 @dataclass(frozen=True)

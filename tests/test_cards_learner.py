@@ -17,6 +17,7 @@ import genanki
 import pytest
 
 from flashdigest.cards import DeckBuild, DeckOptions, build_deck, deck_id_for, mcq_model, paper_model
+from flashdigest.cards.anki_notes import Model
 from flashdigest.cards.figures import MAX_FIGURES_PER_POINT, cloze_sentences, figure_spans
 from flashdigest.cards.mcq import stored_order
 from flashdigest.cards.wording import paper_language, short_name
@@ -163,7 +164,7 @@ def test_a_new_version_of_one_note_type_leaves_the_others_mod_alone(tmp_path: Pa
     build = build_deck(demo_digest())
     first = stamp_deck(build, None, now=1_000)
     write_deck(build, tmp_path, first)
-    changed = genanki.Model(
+    changed = Model(
         paper_model().model_id,
         paper_model().name,
         fields=paper_model().fields,

@@ -238,7 +238,7 @@ def test_internal_error_is_one_line_and_debug_shows_the_traceback(
     assert err.splitlines() == [f"flashdigest: error: {source}: internal error: RuntimeError: a bug"]
     code, _out, err = run("--debug", "export", str(source), "--out", str(tmp_path / "decks"))
     assert code == 65 and "Traceback (most recent call last)" in err and 'raise RuntimeError("a bug")' in err
-    monkeypatch.setattr("flashdigest.cli.export_cmd.scan_inputs", broken)  # outside any one input
+    monkeypatch.setattr("flashdigest.pipeline.scan_inputs", broken)  # outside any one input
     code, _out, err = run("export", str(source), "--out", str(tmp_path / "decks"))
     assert code == 70
     assert err.splitlines() == [

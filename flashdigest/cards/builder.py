@@ -1,4 +1,4 @@
-"""Digest -> genanki notes: field text, GUIDs, tags, card order, and the notices of what was left out."""
+"""Digest -> Anki notes: field text, GUIDs, tags, card order, and the notices of what was left out."""
 
 from __future__ import annotations
 
@@ -8,12 +8,10 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import genanki
 
 from ..model import Digest, Paper, PointKind, Question
 from ..options import DECK_ROOT, DeckOptions
+from .anki_notes import Note, guid_for
 from .fields import field_text, math_delimiters, safe_link
 from .figures import cloze_field, cloze_sentences
 from .flowchart import SvgRejected, flowchart_image
@@ -47,34 +45,10 @@ class MediaFile:
     data: bytes
 
 
-class _PlacedCard(genanki.Card):  # type: ignore[misc]
-    """A card with its own place in the new-card queue (genanki gives a note's cards one)."""
-
-    def __init__(self, ordinal: int, due: int) -> None:
-        super().__init__(ordinal)
-        self.due = due
-
-    def write_to_db(
-        self, cursor: Any, timestamp: float, deck_id: int, note_id: int, id_gen: Any, due: int = 0
-    ) -> None:
-        super().write_to_db(cursor, timestamp, deck_id, note_id, id_gen, self.due)
-
-
-class StableNote(genanki.Note):  # type: ignore[misc]
-    """A genanki note whose note and card ids come from its GUID, not from the clock, whose
-    modification time is its own (``mod``, set by the exporter) rather than the package's, and
-    whose cards are due at ``due + ord``, so that a digest's new cards come in order."""
-
-    mod: int | None = None
-
-    @property
-    def cards(self) -> list[genanki.Card]:
-        cards = sorted(super().cards, key=lambda card: card.ord)
-        return [_PlacedCard(card.ord, self.due + card.ord) for card in cards]
-
-    def write_to_db(self, cursor: object, timestamp: float, deck_id: int, id_gen: object) -> None:
-        stamp = timestamp if self.mod is None else self.mod
-        super().write_to_db(cursor, stamp, deck_id, stable_ids(self.guid))
+class StableNote(Note):
+    """A note whose note and card ids come from its GUID (:func:`stable_ids`), not from the clock;
+    its modification time (``mod``) is set by the exporter, and its cards are due at ``due + ord``,
+    so that a digest's new cards come in order."""
 
 
 def stable_ids(guid: str) -> Iterator[int]:
@@ -98,7 +72,7 @@ class DeckBuild:
     date: dt.date
     deck_name: str
     deck_id: int
-    notes: tuple[genanki.Note, ...]
+    notes: tuple[Note, ...]
     media: tuple[MediaFile, ...]
     source: Path
     notices: tuple[str, ...]
@@ -136,7 +110,7 @@ class _PaperContext:
 
 @dataclass
 class _Collected:
-    notes: list[genanki.Note]
+    notes: list[Note]
     media: dict[str, MediaFile]
     notices: list[str]
     position: int = 0
@@ -220,7 +194,7 @@ def _paper_note(context: _PaperContext, flowchart: str) -> StableNote:
         model=paper_model(),
         fields=fields,
         tags=list(context.tags),
-        guid=genanki.guid_for(paper.identity, "paper"),
+        guid=guid_for(paper.identity, "paper"),
     )
 
 
@@ -239,7 +213,7 @@ def _cloze_notes(context: _PaperContext) -> Iterator[StableNote]:
                 context.lang,
                 "",
             ]
-            guid = genanki.guid_for(paper.identity, f"cloze:{kind.field_name}:{sentence.index}")
+            guid = guid_for(paper.identity, f"cloze:{kind.field_name}:{sentence.index}")
             yield StableNote(model=cloze_model(), fields=fields, tags=list(context.tags), guid=guid)
 
 
@@ -268,7 +242,7 @@ def _flowchart_field(context: _PaperContext, source: Path, collected: _Collected
 
 def _mcq_note(context: _PaperContext, question: Question) -> StableNote:
     paper = context.paper
-    guid = genanki.guid_for(paper.identity, f"mcq{question.number}")
+    guid = guid_for(paper.identity, f"mcq{question.number}")
     seed = f"{stable_int('choices:' + guid):08x}"[-8:]
     fields = [
         field_text(question.text),

@@ -11,9 +11,8 @@ from __future__ import annotations
 from functools import cache
 from importlib import resources
 
-import genanki
-
 from ..model import PointKind
+from .anki_notes import CLOZE, Model
 from .wording import point_label
 
 PAPER_MODEL_ID = 1744601234511
@@ -114,8 +113,8 @@ def _fill(template: str, values: dict[str, str]) -> str:
 
 
 @cache
-def paper_model() -> genanki.Model:
-    return genanki.Model(
+def paper_model() -> Model:
+    return Model(
         PAPER_MODEL_ID,
         PAPER_MODEL_NAME,
         fields=[{"name": name} for name in PAPER_FIELDS],
@@ -126,8 +125,8 @@ def paper_model() -> genanki.Model:
 
 
 @cache
-def mcq_model() -> genanki.Model:
-    return genanki.Model(
+def mcq_model() -> Model:
+    return Model(
         MCQ_MODEL_ID,
         MCQ_MODEL_NAME,
         fields=[{"name": name} for name in MCQ_FIELDS],
@@ -144,8 +143,8 @@ def mcq_model() -> genanki.Model:
 
 
 @cache
-def cloze_model() -> genanki.Model:
-    return genanki.Model(
+def cloze_model() -> Model:
+    return Model(
         CLOZE_MODEL_ID,
         CLOZE_MODEL_NAME,
         fields=[{"name": name} for name in CLOZE_FIELDS],
@@ -157,10 +156,10 @@ def cloze_model() -> genanki.Model:
             }
         ],
         css=_template("cards.css"),
-        model_type=genanki.Model.CLOZE,
+        model_type=CLOZE,
         sort_field_index=0,
     )
 
 
-def all_models() -> tuple[genanki.Model, ...]:
+def all_models() -> tuple[Model, ...]:
     return (paper_model(), mcq_model(), cloze_model())

@@ -13,10 +13,8 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ..errors import FlashdigestError, NoInputError, OutputError
-from ..handoff import HandOff
 from ..lock import OutputBusy, output_lock
-from ..options import DECK_ROOT, DEFAULT_ANKI_CONNECT_URL, DeckOptions, ParseOptions
-from ..pipeline import DEFAULT_WAIT_SECONDS, ExportOptions, ExportReport, export_inputs, scan_inputs
+from ..options import DECK_ROOT, DEFAULT_ANKI_CONNECT_URL, DEFAULT_WAIT_SECONDS, DeckOptions, ParseOptions
 from .common import (
     FORMAT_OPTION,
     JSON_OPTION,
@@ -34,6 +32,10 @@ from .output import exit_code, fail, say, stop, worst
 if TYPE_CHECKING:
     from ..deliver import DeliveryTarget
     from ..fetch import FetchOptions
+    from ..pipeline import ExportOptions, ExportReport
+
+# The pipeline is imported when the command runs, not when the CLI loads: `--help` and `-V`
+# import nothing of it, and delivery only when asked for.
 
 EXPORT_EPILOG = """\b
 Examples:
@@ -172,6 +174,9 @@ def export(inputs: tuple[Path, ...], out_dir: Path, **chosen: Any) -> None:
 
 
 def _export_options(out_dir: Path, chosen: dict[str, Any]) -> ExportOptions:
+    from ..handoff import HandOff
+    from ..pipeline import ExportOptions
+
     target = _delivery_target(chosen["collection"], chosen["anki_connect"], chosen["anki_connect_key"])
     return ExportOptions(
         out_dir=out_dir,
@@ -200,10 +205,12 @@ def _fetch_options(inputs: tuple[Path, ...], out_dir: Path, chosen: dict[str, An
 
 
 def _delivery_target(collection: Path | None, url: str | None, key: str | None) -> DeliveryTarget | None:
-    from ..deliver import AnkiConnectTarget, CollectionTarget  # only when delivering
-
     if collection is not None and url is not None:
         raise click.UsageError("give --collection or --anki-connect, not both")
+    if collection is None and url is None:
+        return None
+    from ..deliver import AnkiConnectTarget, CollectionTarget  # only when delivering
+
     if collection is not None:
         return CollectionTarget(collection)
     return AnkiConnectTarget(url, key) if url is not None else None
@@ -240,6 +247,8 @@ def _held_by_command(options: FetchOptions | None, timeout: float) -> contextlib
 
 
 def _run_export(inputs: tuple[Path, ...], options: ExportOptions, show_progress: bool) -> ExportReport:
+    from ..pipeline import export_inputs, scan_inputs
+
     scan = scan_inputs(inputs)
     if not (show_progress and len(scan.files) >= PROGRESS_FROM and sys.stderr.isatty()):
         return export_inputs(scan, options)

@@ -21,11 +21,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
-import genanki
-
 from ..cards import DeckBuild
+from ..cards.anki_notes import Note
+from ..cards.builder import stable_ids
 from ..errors import OutputError
 from ..state import TEMP_PREFIX, sha256_hex
+from .anki_schema import empty_collection
 
 #: the process's umask (read once: os.umask can only be read by setting it)
 UMASK = os.umask(0o022)
@@ -140,14 +141,23 @@ def _write_all(handle: BinaryIO, data: bytes) -> None:
 
 
 def _collection_bytes(build: DeckBuild, stamps: DeckStamps) -> bytes:
-    deck = genanki.Deck(build.deck_id, build.deck_name)
-    for note in build.notes:
-        note.mod = stamps.note_mods[note.guid]
-        deck.add_note(note)
-    connection = sqlite3.connect(":memory:")
+    """The deck's SQLite collection: a copy of the empty one, filled with the rows (and in the order
+    of statements) genanki's ``Package.write_to_db`` writes, so its bytes are the same."""
+    timestamp = max(stamps.notetype_mods.values(), default=0)
+    connection = empty_collection()
     try:
         cursor = connection.cursor()
-        genanki.Package(deck).write_to_db(cursor, max(stamps.notetype_mods.values(), default=0), id_gen=None)
+        (decks_json,) = cursor.execute("SELECT decks FROM col").fetchone()
+        decks = json.loads(decks_json)
+        decks[str(build.deck_id)] = _deck_json(build.deck_id, build.deck_name)
+        cursor.execute("UPDATE col SET decks = ?", (json.dumps(decks),))
+        (models_json,) = cursor.execute("SELECT models from col").fetchone()
+        models = json.loads(models_json)
+        note_types = {note.model.model_id: note.model for note in build.notes}
+        models.update({key: model.to_json(timestamp, build.deck_id) for key, model in note_types.items()})
+        cursor.execute("UPDATE col SET models = ?", (json.dumps(models),))
+        for note in build.notes:
+            _insert_note(cursor, note, build.deck_id, stamps.note_mods[note.guid])
         (models_json,) = cursor.execute("SELECT models FROM col").fetchone()
         models = json.loads(models_json)
         for key, model in models.items():
@@ -157,6 +167,49 @@ def _collection_bytes(build: DeckBuild, stamps: DeckStamps) -> bytes:
         return connection.serialize()
     finally:
         connection.close()
+
+
+def _insert_note(cursor: sqlite3.Cursor, note: Note, deck_id: int, mod: int) -> None:
+    """The note's row and its cards' rows, ids from its GUID (genanki's columns and values)."""
+    ids = stable_ids(note.guid)
+    tags = " " + " ".join(note.tags) + " "
+    row = (
+        next(ids),
+        note.guid,
+        note.model.model_id,
+        mod,
+        -1,
+        tags,
+        "\x1f".join(note.fields),
+        note.sort_field,
+    )
+    cursor.execute("INSERT INTO notes VALUES(?,?,?,?,?,?,?,?,?,?,?);", (*row, 0, 0, ""))
+    note_id = cursor.lastrowid
+    for card in note.cards:
+        cursor.execute(
+            "INSERT INTO cards VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?);",
+            (next(ids), note_id, deck_id, card.ord, mod, -1, 0, 0, card.due, *(0,) * 8, ""),
+        )
+
+
+def _deck_json(deck_id: int, name: str) -> dict[str, Any]:
+    """A deck as genanki writes it into ``col.decks``."""
+    return {
+        "collapsed": False,
+        "conf": 1,
+        "desc": "",
+        "dyn": 0,
+        "extendNew": 0,
+        "extendRev": 50,
+        "id": deck_id,
+        "lrnToday": [163, 2],
+        "mod": 1425278051,
+        "name": name,
+        "newToday": [163, 2],
+        "revToday": [163, 0],
+        "timeToday": [163, 23598],
+        "usn": -1,
+    }
 
 
 def _zip_entry(name: str) -> zipfile.ZipInfo:

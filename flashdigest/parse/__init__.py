@@ -21,13 +21,11 @@ from ..options import (
     is_answer_key,
     is_candidate_input,
 )
-from .answers import apply_answer_key
 from .common import HEADING_RE
-from .html import parse_html
-from .jsonl import parse_jsonl
 from .source import decode_source, read_source
-from .text import parse_text
-from .yaml_digest import parse_yaml
+
+# Each format's parser is imported when a file of that format is read, not before: a run over
+# HTML pages never loads YAML or the JSONL reader (start-up is most of a daily run's time).
 
 __all__ = [
     "FORMATS",
@@ -46,23 +44,37 @@ def read_digests(path: Path, options: ParseOptions | None = None) -> Iterator[Di
         raise ParseError("an answer key, not a digest", path)
     fmt = options.format or detect_format(read_head(path), path)
     if fmt == "jsonl":  # streamed line by line, never read whole
+        from .jsonl import parse_jsonl
+
         yield from parse_jsonl(path)
         return
     if fmt == "yaml":
+        from .yaml_digest import parse_yaml
+
         yield from parse_yaml(read_source(path))
         return
     source = read_source(path, LIMITS.max_page_bytes if fmt == "html" else LIMITS.max_input_bytes)
     if fmt == "text":
-        digest = parse_text(source)
-        key = answer_key_path(path)
-        if key.exists():
-            digest = apply_answer_key(digest, key)
-        yield digest
+        from .text import parse_text
+
+        yield _with_answer_key(parse_text(source), path)
         return
     if fmt == "html":
+        from .html import parse_html
+
         yield check_field_lengths(parse_html(source, options.lang))
         return
     raise ParseError(f"{fmt} digests are not supported yet", path)
+
+
+def _with_answer_key(digest: Digest, path: Path) -> Digest:
+    """``digest`` with the answers of the key beside ``path``, when there is one."""
+    key = answer_key_path(path)
+    if not key.exists():
+        return digest
+    from .answers import apply_answer_key  # YAML is loaded only for a key
+
+    return apply_answer_key(digest, key)
 
 
 def check_field_lengths(digest: Digest) -> Digest:

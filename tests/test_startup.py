@@ -1,0 +1,78 @@
+"""A fast start: what `flashdigest --help`, `-V` and a one-file export import (``python -X importtime``).
+
+A daily cron run is mostly Python's start-up and imports; these tests fail when a heavy module comes
+back into those paths (the time itself is measured by `make bench`, not here).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+#: never needed to export text or HTML files into a folder, nor for --help / -V
+HEAVY = {"genanki", "asyncio", "yaml", "urllib3", "anki", "filelock", "cached_property", "importlib.metadata"}
+#: the pipeline, which --help and -V must not import at all
+PIPELINE = {
+    "flashdigest.pipeline",
+    "flashdigest.state",
+    "flashdigest.parse",
+    "flashdigest.cards",
+    "flashdigest.export",
+    "flashdigest.deliver",
+    "flashdigest.fetch",
+    "selectolax",
+    "sqlite3",
+}
+
+
+def imported(*args: str, cwd: Path | None = None) -> set[str]:
+    """The modules ``python -X importtime -m flashdigest ARGS`` imports (and it succeeded)."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("FLASHDIGEST_")}
+    env["XDG_CONFIG_HOME"] = str(cwd or Path.cwd())  # no user config file
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "flashdigest", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    names = set()
+    for line in result.stderr.splitlines():
+        if line.startswith("import time:") and "|" in line:
+            names.add(line.rsplit("|", 1)[1].strip())
+    assert names, "python -X importtime printed nothing"
+    return names
+
+
+def heavy_in(names: set[str], forbidden: set[str]) -> set[str]:
+    """The modules of ``names`` that are, or are inside, one of ``forbidden``."""
+    return {name for name in names if any(name == f or name.startswith(f + ".") for f in forbidden)}
+
+
+@pytest.mark.parametrize("args", [["--help"], ["-V"], ["export", "--help"]])
+def test_help_and_version_import_nothing_of_the_pipeline(args: list[str], tmp_path: Path) -> None:
+    names = imported(*args, cwd=tmp_path)
+    assert "click" in names
+    assert heavy_in(names, HEAVY | PIPELINE) == set()
+
+
+@pytest.mark.parametrize("sample", ["2025-05-02.html", "2026-01-15.txt"])
+def test_a_one_file_export_imports_only_its_format(sample: str, tmp_path: Path) -> None:
+    source = tmp_path / "in" / sample
+    source.parent.mkdir()
+    shutil.copy(SAMPLES / sample, source)  # without its answer key: no YAML to read
+    names = imported("export", "-q", str(source), "--out", str(tmp_path / "out"), cwd=tmp_path)
+    assert (tmp_path / "out" / f"{source.stem}.apkg").is_file()
+    assert {"flashdigest.pipeline", "flashdigest.export"} <= names  # it did export
+    others = {"flashdigest.parse.jsonl", "flashdigest.parse.yaml_digest", "flashdigest.parse.answers"}
+    others |= {"flashdigest.parse.text"} if sample.endswith(".html") else {"flashdigest.parse.html"}
+    forbidden = HEAVY | others | {"flashdigest.deliver", "flashdigest.fetch", "flashdigest.export.bundle"}
+    assert heavy_in(names, forbidden) == set()
