@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 
 class FlashdigestError(Exception):
@@ -25,6 +26,18 @@ class FlashdigestError(Exception):
                 where += f":{self.line}"
             where += ": "
         return f"{where}{self.reason}"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled whole (reason, file, line and the rest), so that a failure met in a worker
+        process reaches the report as it would from the main one."""
+        return (_rebuilt, (type(self), self.args, dict(self.__dict__)))
+
+
+def _rebuilt(cls: type[FlashdigestError], args: tuple[Any, ...], state: dict[str, Any]) -> FlashdigestError:
+    error = cls.__new__(cls)
+    error.args = args
+    error.__dict__.update(state)
+    return error
 
 
 class ParseError(FlashdigestError):

@@ -25,6 +25,20 @@ class OutputBusy(FlashdigestError):
 
 
 _Release = Callable[[], None]
+#: the descriptors of the locks this process holds
+_HELD: set[int] = set()
+
+
+def _close_in_child() -> None:
+    """In a forked child (a worker process): close the held locks' descriptors without unlocking
+    (the lock belongs to the parent, and must end when the parent does, not with its workers)."""
+    for descriptor in list(_HELD):
+        os.close(descriptor)
+    _HELD.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_close_in_child)
 
 
 class _Timeout(Exception):
@@ -75,8 +89,10 @@ def _acquire(path: Path, timeout: float) -> _Release:
     except BaseException:
         os.close(descriptor)
         raise
+    _HELD.add(descriptor)
 
     def release() -> None:
+        _HELD.discard(descriptor)
         fcntl.flock(descriptor, fcntl.LOCK_UN)
         os.close(descriptor)
 

@@ -9,10 +9,13 @@ unchanged since the last run is not parsed again and an unchanged deck is not wr
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import itertools
 import os
 import time
 import traceback
-from collections.abc import Callable, Iterable
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -23,16 +26,19 @@ from .handoff import HandOff, HandOffResult, hand_off
 from .inputs import InputScan, find_inputs
 from .limits import LIMIT_PROBLEMS
 from .lock import output_lock
-from .model import Digest
-from .options import DEFAULT_WAIT_SECONDS, SUPPORTED_SUFFIXES, DeckOptions, ParseOptions, answer_key_path
-from .state import ExportState, file_sha256, remove_temporary_files, sha256_hex
+from .options import DEFAULT_WAIT_SECONDS, SUPPORTED_SUFFIXES, DeckOptions, ParseOptions
+from .pool import ordered_map, usable_cores
+from .stamps import input_fingerprint, input_stamp
+from .state import ExportState, remove_temporary_files
 
 if TYPE_CHECKING:
-    from .cards import DeckBuild
+    from .export.job import JobOptions, PreparedDeck, PreparedInput
 
 # The parsers, the card builder and genanki are imported when an input has changed, not before:
 # a cron run over unchanged inputs then costs little more than Python's start-up.
 
+#: changed inputs from which a run spreads over the cores (below, a pool costs more than it saves)
+PARALLEL_FROM = 4
 #: how often, at most, the state is saved while a run goes on (a killed run keeps what it wrote)
 SAVE_EVERY_SECONDS = 1.0
 
@@ -114,17 +120,57 @@ def export_inputs(
     with output_lock(options.out_dir, options.wait, options.wait_timeout):
         state = run.open_state()
         try:
-            for path in scan.files:
-                _export_input(path, run, state)
-                if run.save_due():
-                    _save_state(state, durable=False)
-                if progress is not None:
-                    progress(path)
+            _export_all(scan.files, run, state, progress)
             if options.hand_off != HandOff():
                 report.hand_off = hand_off(report.decks(), options.hand_off, state)
         finally:
             _save_state(state)
     return report
+
+
+def _export_all(
+    files: Sequence[Path], run: _Run, state: ExportState, progress: Callable[[Path], None] | None
+) -> None:
+    """Export ``files`` in their order; with several to read and several cores, their decks are
+    made by worker processes meanwhile (and only written here, in the same order as serially)."""
+    from .export.job import prepare_input
+
+    ahead = deque(_worth_a_worker(files, run, state))
+    workers = min(usable_cores(), len(ahead)) if len(ahead) >= PARALLEL_FROM else 1
+    if workers <= 1:
+        ahead.clear()
+    prepared = ordered_map(functools.partial(prepare_input, options=run.job), list(ahead), workers)
+    for path in files:
+        ready = None
+        if ahead and ahead[0] == path:
+            ahead.popleft()
+            ready = next(prepared)
+        _export_input(path, run, state, ready)
+        if run.save_due():
+            _save_state(state, durable=False)
+        if progress is not None:
+            progress(path)
+
+
+def _worth_a_worker(files: Sequence[Path], run: _Run, state: ExportState) -> list[Path]:
+    """The inputs a worker can make the decks of: changed since the last run, and not an archive
+    (its dates are made one after the other where they are written, so memory stays bounded).
+    A guess made ahead: each input is checked again in its turn."""
+    if len(files) < PARALLEL_FROM:
+        return []
+    from .parse import detect_format, read_head
+
+    chosen = []
+    for path in files:
+        try:
+            if state.unchanged_dates(path, input_stamp(path, run.options), run.fingerprint(path)) is not None:
+                continue
+            fmt = run.options.parse.format or detect_format(read_head(path), path)
+        except (Exception, RecursionError):  # met again, and reported, in its turn
+            continue
+        if fmt != "jsonl":
+            chosen.append(path)
+    return chosen
 
 
 def _save_state(state: ExportState, durable: bool = True) -> None:
@@ -142,6 +188,21 @@ class _Run:
     now: int
     report: ExportReport
     last_save: float = field(default_factory=time.monotonic)
+    #: the dates whose deck this run wrote
+    written_dates: set[dt.date] = field(default_factory=set)
+    _fingerprints: dict[Path, Callable[[], str]] = field(default_factory=dict)
+
+    @property
+    def job(self) -> JobOptions:
+        from .export.job import JobOptions
+
+        return JobOptions(self.options.out_dir, self.now, self.options.parse, self.options.deck)
+
+    def fingerprint(self, path: Path) -> Callable[[], str]:
+        """The input's fingerprint, computed once per run when first asked for."""
+        if path not in self._fingerprints:
+            self._fingerprints[path] = cache(lambda: input_fingerprint(path, self.options))
+        return self._fingerprints[path]
 
     def open_state(self) -> ExportState:
         out_dir = self.options.out_dir
@@ -164,58 +225,17 @@ class _Run:
         return True
 
 
-@cache
-def code_version() -> str:
-    """A hash of flashdigest's own code and card templates: any change to them reads every input again."""
-    root = Path(__file__).parent
-    files = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in {".py", ".html", ".css", ".js"})
-    return sha256_hex(*(str(p.relative_to(root)).encode() + b"\0" + p.read_bytes() for p in files))
-
-
-Stamp = tuple[str | int | None, ...]
-
-
-def input_stamp(path: Path, options: ExportOptions) -> Stamp:
-    """What can be known of an input without reading it: settings, size and mtime (its key's too)."""
-    stamp: list[str | int | None] = [code_version(), _settings(options)]
-    for file in (path, answer_key_path(path)):
-        try:
-            info = file.stat()
-            stamp += [info.st_size, info.st_mtime_ns]
-        except FileNotFoundError:
-            stamp += [None, None]
-    return tuple(stamp)
-
-
-def input_fingerprint(path: Path, options: ExportOptions) -> str:
-    """A hash of everything an input's decks depend on: its bytes, its answer key, the settings."""
-    key = answer_key_path(path)
-    settings = f"{code_version()}/{_settings(options)}"
-    return sha256_hex(file_sha256(path), file_sha256(key) if key.is_file() else "", settings)
-
-
-def _settings(options: ExportOptions) -> str:
-    """The settings an input's decks depend on besides its bytes: format, language, names, tags."""
-    deck = options.deck
-    return repr((options.parse.format, options.parse.lang, deck.deck_root, deck.extra_tags))
-
-
-def _export_input(path: Path, run: _Run, state: ExportState) -> None:
+def _export_input(path: Path, run: _Run, state: ExportState, prepared: PreparedInput | None) -> None:
+    """Export one input: its decks from ``prepared`` (made by a worker) when given, else made here."""
     report = run.report
     try:
         stamp = input_stamp(path, run.options)
-        fingerprint = cache(lambda: input_fingerprint(path, run.options))
+        fingerprint = run.fingerprint(path)
         unchanged = state.unchanged_dates(path, stamp, fingerprint)
         if unchanged is not None:
             report.unchanged.extend(run.options.out_dir / f"{date}.apkg" for date in unchanged)
             return
-        from .parse import read_digests
-
-        dates = [
-            date
-            for digest in read_digests(path, run.options.parse)
-            if (date := _export_digest(digest, run, state)) is not None
-        ]
+        dates = [date for deck in _decks_of(path, prepared, run) if (date := _apply(deck, run, state))]
         state.record_input(path, stamp, fingerprint(), dates)
     except OutputError:
         raise
@@ -233,67 +253,64 @@ def _export_input(path: Path, run: _Run, state: ExportState) -> None:
         state.forget_input(path)
 
 
-def richness(digest: Digest) -> list[int]:
-    """How much a digest gives: answered questions, flowcharts, points (more is richer)."""
-    answered = sum(q.answer is not None for p in digest.papers for q in p.questions)
-    flowcharts = sum(bool(p.flowchart_svg) for p in digest.papers)
-    points = sum(len(p.points) for p in digest.papers)
-    return [answered, flowcharts, points]
+def _decks_of(path: Path, prepared: PreparedInput | None, run: _Run) -> Iterator[PreparedDeck]:
+    """The input's decks as a serial run makes them, each after the one before was written: a
+    worker's, while none of their dates was written earlier in this run (it read the deck it
+    replaces before that); from there on, made again here."""
+    from .export.job import prepared_decks
+
+    if prepared is None:
+        yield from prepared_decks(path, run.job)
+        return
+    for index, deck in enumerate(prepared.decks_then_failure()):
+        if deck.date in run.written_dates:
+            yield from itertools.islice(prepared_decks(path, run.job), index, None)
+            return
+        yield deck
 
 
-def _richer_source_owns(digest: Digest, score: list[int], state: ExportState) -> str | None:
+def _richer_source_owns(deck: PreparedDeck, state: ExportState) -> str | None:
     """The other source that already gave this date a deck at least as rich, if any."""
-    date = digest.date.isoformat()
+    date = deck.date.isoformat()
     owner = state.decks.get(date)
-    if owner is None or owner.source == str(digest.source.resolve()):
+    if owner is None or owner.source == str(deck.source.resolve()):
         return None
     if not Path(owner.source).is_file() or not state.deck_intact(date):
         return None
-    return owner.source if list(owner.richness) >= score else None
+    return owner.source if tuple(owner.richness) >= deck.richness else None
 
 
-def _export_digest(digest: Digest, run: _Run, state: ExportState) -> str | None:
-    """Export one digest; the date of the deck it stands behind, or None when it gave no deck."""
-    from .cards import build_deck
-    from .export import deck_path, read_previous, stamp_deck, write_deck
-
+def _apply(deck: PreparedDeck, run: _Run, state: ExportState) -> str | None:
+    """Write one prepared deck unless it is unchanged or a richer source gives its date; the date
+    of the deck it stands behind, or None when it gave no deck."""
     report = run.report
-    date = digest.date.isoformat()
-    score = richness(digest)
-    owner = _richer_source_owns(digest, score, state)
+    date = deck.date.isoformat()
+    owner = _richer_source_owns(deck, state)
     if owner is not None:
         report.notices.append(
-            f"{digest.source}: {date}: {owner} is as rich or richer and gives this deck; skipped"
+            f"{deck.source}: {date}: {owner} is as rich or richer and gives this deck; skipped"
         )
         return None
-    build = build_deck(digest, run.options.deck)
-    report.notices.extend(build.notices)
-    if not build.notes:
-        report.notices.append(
-            f"{digest.source}: {date}: no papers with points or answered questions; no deck"
-        )
+    report.notices.extend(deck.notices)
+    if deck.data is None:
+        report.notices.append(f"{deck.source}: {date}: no papers with points or answered questions; no deck")
         return None
-    target = deck_path(run.options.out_dir, build)
-    stamps = stamp_deck(build, read_previous(target), run.now)
+    from .export import write_package
+
     previous = state.decks.get(date)
-    if state.deck_is_current(date, stamps.content_hash) or not write_deck(build, run.options.out_dir, stamps):
-        report.unchanged.append(target)
+    if state.deck_is_current(date, deck.content_hash) or not write_package(deck.path, deck.data):
+        report.unchanged.append(deck.path)
     else:
-        if previous is not None and previous.source != str(digest.source.resolve()):
+        if previous is not None and previous.source != str(deck.source.resolve()):
             report.notices.append(
-                f"{digest.source}: {date}: richer than {previous.source}; this one gives the deck"
+                f"{deck.source}: {date}: richer than {previous.source}; this one gives the deck"
             )
-        report.written.append(_result(build, target))
+        report.written.append(
+            DeckResult(deck.date, deck.path, deck.source, deck.paper_notes, deck.mcq_notes, deck.cloze_notes)
+        )
+        run.written_dates.add(deck.date)
     try:
-        state.record_deck(date, digest.source, score, stamps.content_hash)
+        state.record_deck(date, deck.source, deck.richness, deck.content_hash)
     except OSError as exc:
-        raise OutputError(f"cannot read the deck back: {exc.strerror or exc}", target) from None
+        raise OutputError(f"cannot read the deck back: {exc.strerror or exc}", deck.path) from None
     return date
-
-
-def _result(build: DeckBuild, path: Path) -> DeckResult:
-    from .cards import cloze_model, mcq_model
-
-    mcq = sum(note.model is mcq_model() for note in build.notes)
-    cloze = sum(note.model is cloze_model() for note in build.notes)
-    return DeckResult(build.date, path, build.source, len(build.notes) - mcq - cloze, mcq, cloze)

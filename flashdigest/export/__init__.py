@@ -123,10 +123,19 @@ def write_deck(build: DeckBuild, out_dir: Path, stamps: DeckStamps) -> bool:
 
     False when the file there already holds exactly these bytes (it is left alone). Raises
     OutputError when the deck cannot be written (the temporary file is removed)."""
-    target = deck_path(out_dir, build)
+    return write_package(deck_path(out_dir, build), deck_bytes(build, stamps))
+
+
+def deck_bytes(build: DeckBuild, stamps: DeckStamps) -> bytes:
+    """The package (.apkg) of ``build`` with ``stamps``, in memory."""
     buffer = io.BytesIO()
     _write_zip(buffer, _collection_bytes(build, stamps), build)
-    data = buffer.getvalue()
+    return buffer.getvalue()
+
+
+def write_package(target: Path, data: bytes) -> bool:
+    """Write ``data`` atomically at ``target``; False when the file there already holds exactly
+    these bytes (it is left alone). OutputError when it cannot be written."""
     try:
         if target.is_file() and target.stat().st_size == len(data) and target.read_bytes() == data:
             return False

@@ -1,0 +1,120 @@
+"""One input's decks made ready apart from the run: parse, build, stamp and package, in memory.
+
+Public entry points: :func:`prepared_decks` (lazily, one digest after the other) and
+:func:`prepare_input` (the whole input, for a worker process). Neither touches anything the run
+shares (the state, the report, the output files): the pipeline decides, under its lock and with its
+state, which of these packages to write, so the work can run in another process.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import traceback
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..cards import cloze_model, mcq_model
+from ..errors import FlashdigestError, InternalError
+from ..model import Digest
+from ..options import DeckOptions, ParseOptions
+from . import deck_bytes, deck_path, read_previous, stamp_deck
+
+
+@dataclass(frozen=True)
+class JobOptions:
+    """What making an input's decks depends on: how to read it, name its decks, where they go, when."""
+
+    out_dir: Path
+    now: int
+    parse: ParseOptions = field(default_factory=ParseOptions)
+    deck: DeckOptions = field(default_factory=DeckOptions)
+
+
+@dataclass(frozen=True)
+class PreparedDeck:
+    """One digest's deck, ready to write: the package's bytes (None when it has no notes)."""
+
+    date: dt.date
+    source: Path
+    richness: tuple[int, ...]
+    #: what building it noted (reported only when the deck is this source's to give)
+    notices: tuple[str, ...]
+    path: Path
+    data: bytes | None
+    content_hash: str
+    paper_notes: int = 0
+    mcq_notes: int = 0
+    cloze_notes: int = 0
+
+
+@dataclass(frozen=True)
+class PreparedInput:
+    """An input's decks, in the order of its digests, and what stopped reading it (if anything:
+    a FlashdigestError or OSError, raised again by :meth:`decks_then_failure`)."""
+
+    path: Path
+    decks: tuple[PreparedDeck, ...]
+    failure: FlashdigestError | OSError | None = None
+
+    def decks_then_failure(self) -> Iterator[PreparedDeck]:
+        yield from self.decks
+        if self.failure is not None:
+            raise self.failure
+
+
+def richness(digest: Digest) -> tuple[int, ...]:
+    """How much a digest gives: answered questions, flowcharts, points (more is richer)."""
+    answered = sum(q.answer is not None for p in digest.papers for q in p.questions)
+    flowcharts = sum(bool(p.flowchart_svg) for p in digest.papers)
+    points = sum(len(p.points) for p in digest.papers)
+    return (answered, flowcharts, points)
+
+
+def prepared_decks(path: Path, options: JobOptions) -> Iterator[PreparedDeck]:
+    """The decks of the digests in ``path``, each made when asked for (so a deck asked for after
+    the one before was written stamps itself against it); raises what reading the input raises."""
+    from ..parse import read_digests
+
+    for digest in read_digests(path, options.parse):
+        yield prepare_digest(digest, options)
+
+
+def prepare_digest(digest: Digest, options: JobOptions) -> PreparedDeck:
+    from ..cards import build_deck  # looked up per call: tests replace it
+
+    build = build_deck(digest, options.deck)
+    target = deck_path(options.out_dir, build)
+    if not build.notes:
+        return PreparedDeck(digest.date, digest.source, richness(digest), build.notices, target, None, "")
+    stamps = stamp_deck(build, read_previous(target), options.now)
+    mcq = sum(note.model is mcq_model() for note in build.notes)
+    cloze = sum(note.model is cloze_model() for note in build.notes)
+    return PreparedDeck(
+        digest.date,
+        digest.source,
+        richness(digest),
+        build.notices,
+        target,
+        deck_bytes(build, stamps),
+        stamps.content_hash,
+        len(build.notes) - mcq - cloze,
+        mcq,
+        cloze,
+    )
+
+
+def prepare_input(path: Path, options: JobOptions) -> PreparedInput:
+    """Every deck of ``path`` (for a worker process: the result is sent back whole, failures too;
+    a bug becomes an InternalError with its traceback, since not every exception crosses)."""
+    decks: list[PreparedDeck] = []
+    try:
+        for deck in prepared_decks(path, options):
+            decks.append(deck)
+    except (FlashdigestError, OSError) as error:
+        return PreparedInput(path, tuple(decks), error)
+    except (Exception, RecursionError) as error:  # a bug must not cost the other inputs
+        return PreparedInput(
+            path, tuple(decks), InternalError.from_exception(error, path, traceback.format_exc())
+        )
+    return PreparedInput(path, tuple(decks))
