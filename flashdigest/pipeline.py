@@ -26,6 +26,7 @@ from .handoff import HandOff, HandOffResult, hand_off
 from .inputs import InputScan, find_inputs
 from .limits import LIMIT_PROBLEMS
 from .lock import output_lock
+from .model import Digest
 from .options import DEFAULT_WAIT_SECONDS, SUPPORTED_SUFFIXES, DeckOptions, ParseOptions
 from .pool import ordered_map, usable_cores
 from .stamps import input_fingerprint, input_stamp
@@ -235,7 +236,8 @@ def _export_input(path: Path, run: _Run, state: ExportState, prepared: PreparedI
         if unchanged is not None:
             report.unchanged.extend(run.options.out_dir / f"{date}.apkg" for date in unchanged)
             return
-        dates = [date for deck in _decks_of(path, prepared, run) if (date := _apply(deck, run, state))]
+        decks = _decks_of(path, prepared, run, state)
+        dates = [date for deck in decks if (date := _apply(deck, run, state))]
         state.record_input(path, stamp, fingerprint(), dates)
     except OutputError:
         raise
@@ -253,20 +255,37 @@ def _export_input(path: Path, run: _Run, state: ExportState, prepared: PreparedI
         state.forget_input(path)
 
 
-def _decks_of(path: Path, prepared: PreparedInput | None, run: _Run) -> Iterator[PreparedDeck]:
+def _decks_of(
+    path: Path, prepared: PreparedInput | None, run: _Run, state: ExportState
+) -> Iterator[PreparedDeck]:
     """The input's decks as a serial run makes them, each after the one before was written: a
     worker's, while none of their dates was written earlier in this run (it read the deck it
-    replaces before that); from there on, made again here."""
+    replaces before that); from there on, made again here. A date whose digest gave its deck
+    unchanged is not built here at all (an archive with a day more), nor its notices repeated."""
     from .export.job import prepared_decks
 
+    def reuse(digest: Digest, key: str) -> PreparedDeck | None:
+        return _reused(digest.date, digest.source, key, run, state)
+
     if prepared is None:
-        yield from prepared_decks(path, run.job)
+        yield from prepared_decks(path, run.job, reuse)
         return
     for index, deck in enumerate(prepared.decks_then_failure()):
         if deck.date in run.written_dates:
-            yield from itertools.islice(prepared_decks(path, run.job), index, None)
+            yield from itertools.islice(prepared_decks(path, run.job, reuse), index, None)
             return
-        yield deck
+        yield _reused(deck.date, deck.source, deck.digest_key, run, state) or deck
+
+
+def _reused(date: dt.date, source: Path, key: str, run: _Run, state: ExportState) -> PreparedDeck | None:
+    """The deck of ``date`` as it is, when ``source`` gave it from the digest of hash ``key``."""
+    from .export.job import PreparedDeck
+
+    record = state.unchanged_digest(date.isoformat(), source, key) if key else None
+    if record is None:
+        return None
+    path = run.options.out_dir / f"{date.isoformat()}.apkg"
+    return PreparedDeck(date, source, tuple(record.richness), (), path, b"", record.content, digest_key=key)
 
 
 def _richer_source_owns(deck: PreparedDeck, state: ExportState) -> str | None:
@@ -311,6 +330,7 @@ def _apply(deck: PreparedDeck, run: _Run, state: ExportState) -> str | None:
         run.written_dates.add(deck.date)
     try:
         state.record_deck(date, deck.source, deck.richness, deck.content_hash)
+        state.record_digest(date, deck.digest_key)
     except OSError as exc:
         raise OutputError(f"cannot read the deck back: {exc.strerror or exc}", deck.path) from None
     return date

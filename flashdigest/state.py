@@ -121,6 +121,9 @@ class ExportState:
     #: per delivery target and date ("TARGET|YYYY-MM-DD"), the content of the deck last delivered
     #: there: a deck not delivered (Anki was open) is delivered by the next run, changed or not
     delivered: dict[str, str] = field(default_factory=dict)
+    #: per date, the hash of the digest (and settings) that gave its deck: a date of a changed
+    #: archive whose digest is the same is not built again
+    digests: dict[str, str] = field(default_factory=dict)
     #: whether something changed since the last save
     dirty: bool = False
 
@@ -151,11 +154,12 @@ class ExportState:
             inputs = {str(k): _record(InputRecord, v) for k, v in dict(data["inputs"]).items()}
             decks = {str(k): _record(DeckRecord, v) for k, v in dict(data["decks"]).items()}
             delivered = dict(data.get("delivered", {}))
-            if not all(isinstance(v, str) for v in delivered.values()):
-                raise ValueError("delivered: not a table of hashes")
+            digests = dict(data.get("digests", {}))
+            if not all(isinstance(v, str) for v in [*delivered.values(), *digests.values()]):
+                raise ValueError("delivered, digests: not tables of hashes")
         except (OSError, ValueError, TypeError, KeyError, RecursionError, MemoryError) as exc:
             return cls(out_dir), _lost(path, f"cannot be read ({type(exc).__name__})")
-        return cls(out_dir, inputs, decks, delivered), None
+        return cls(out_dir, inputs, decks, delivered, digests), None
 
     def save(self, durable: bool = True) -> None:
         """Write the index if it changed, through a temporary file and a rename."""
@@ -166,6 +170,7 @@ class ExportState:
             "inputs": {key: asdict(record) for key, record in sorted(self.inputs.items())},
             "decks": {key: asdict(record) for key, record in sorted(self.decks.items())},
             "delivered": dict(sorted(self.delivered.items())),
+            "digests": dict(sorted(self.digests.items())),
         }
         _write_json(self.path, data, self.out_dir, durable)
         self.dirty = False
@@ -225,6 +230,20 @@ class ExportState:
         if self.decks.get(date) != record:
             self.decks[date] = record
             self.dirty = True
+
+    def record_digest(self, date: str, digest: str) -> None:
+        """Remember the hash of the digest that gave the deck of ``date`` (after record_deck)."""
+        if self.digests.get(date) != digest:
+            self.digests[date] = digest
+            self.dirty = True
+
+    def unchanged_digest(self, date: str, source: Path, digest: str) -> DeckRecord | None:
+        """The record of the deck of ``date`` when ``source`` gave it from this very digest and
+        the file is intact: nothing to build or write for it."""
+        record = self.decks.get(date)
+        if record is None or self.digests.get(date) != digest or record.source != str(source.resolve()):
+            return None
+        return record if self.deck_intact(date) else None
 
     def record_input(
         self, source: Path, stamp: tuple[str | int | None, ...], fingerprint: str, dates: Iterable[str]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +18,8 @@ from ..cards import cloze_model, mcq_model
 from ..errors import FlashdigestError, InternalError
 from ..model import Digest
 from ..options import DeckOptions, ParseOptions
+from ..stamps import code_version
+from ..state import sha256_hex
 from . import deck_bytes, deck_path, read_previous, stamp_deck
 
 
@@ -46,6 +48,8 @@ class PreparedDeck:
     paper_notes: int = 0
     mcq_notes: int = 0
     cloze_notes: int = 0
+    #: the hash of the digest and of what else its deck depends on (:func:`digest_key`)
+    digest_key: str = ""
 
 
 @dataclass(frozen=True)
@@ -71,16 +75,29 @@ def richness(digest: Digest) -> tuple[int, ...]:
     return (answered, flowcharts, points)
 
 
-def prepared_decks(path: Path, options: JobOptions) -> Iterator[PreparedDeck]:
+#: given a digest and its key, the deck already made of it (nothing to build), or None
+Reuse = Callable[[Digest, str], "PreparedDeck | None"]
+
+
+def digest_key(digest: Digest, options: JobOptions) -> str:
+    """A hash of all a digest's deck depends on but the deck it replaces: the digest as read, the
+    deck's names and tags, flashdigest's code."""
+    return sha256_hex(code_version(), repr(options.deck), repr(digest))
+
+
+def prepared_decks(path: Path, options: JobOptions, reuse: Reuse | None = None) -> Iterator[PreparedDeck]:
     """The decks of the digests in ``path``, each made when asked for (so a deck asked for after
-    the one before was written stamps itself against it); raises what reading the input raises."""
+    the one before was written stamps itself against it), or what ``reuse`` gives for it; raises
+    what reading the input raises."""
     from ..parse import read_digests
 
     for digest in read_digests(path, options.parse):
-        yield prepare_digest(digest, options)
+        key = digest_key(digest, options)
+        reused = reuse(digest, key) if reuse is not None else None
+        yield reused if reused is not None else prepare_digest(digest, options, key)
 
 
-def prepare_digest(digest: Digest, options: JobOptions) -> PreparedDeck:
+def prepare_digest(digest: Digest, options: JobOptions, key: str = "") -> PreparedDeck:
     from ..cards import build_deck  # looked up per call: tests replace it
 
     build = build_deck(digest, options.deck)
@@ -101,6 +118,7 @@ def prepare_digest(digest: Digest, options: JobOptions) -> PreparedDeck:
         len(build.notes) - mcq - cloze,
         mcq,
         cloze,
+        key,
     )
 
 

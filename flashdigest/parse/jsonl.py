@@ -165,7 +165,7 @@ def _decode_row(raw: bytes | None, path: Path, line: int) -> ArchiveRow | None:
         raise ParseError(f"not JSON: {exc.msg} at column {exc.colno}", path, line) from None
     except RecursionError:
         raise ParseError("not JSON that can be read: nested too deeply", path, line) from None
-    if "\\ud" in text.lower():  # a lone surrogate escape would reach the deck, or inspect's output
+    if "\\ud" in text or "\\uD" in text:  # a lone surrogate escape would reach the deck, or inspect's output
         value = _without_surrogates(value)
     return read_row(value, path, line)
 
