@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import itertools
-import os
 import time
 import traceback
 from collections import deque
@@ -22,18 +21,21 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .errors import FlashdigestError, InternalError, LineErrors, NoInputError, OutputError
-from .handoff import HandOff, HandOffResult, hand_off
+from .handoff import HandOff, hand_off
 from .inputs import InputScan, find_inputs
 from .limits import LIMIT_PROBLEMS
 from .lock import output_lock
 from .model import Digest
-from .options import DEFAULT_WAIT_SECONDS, SUPPORTED_SUFFIXES, DeckOptions, ParseOptions
+from .options import SUPPORTED_SUFFIXES
+from .outcome import DeckResult, ExportOptions, ExportReport, run_clock
 from .pool import ordered_map, usable_cores
 from .stamps import input_fingerprint, input_stamp
 from .state import ExportState, remove_temporary_files
 
 if TYPE_CHECKING:
     from .export.job import JobOptions, PreparedDeck, PreparedInput
+
+__all__ = ["DeckResult", "ExportOptions", "ExportReport", "export_inputs", "run_clock", "scan_inputs"]
 
 # The parsers, the card builder and genanki are imported when an input has changed, not before:
 # a cron run over unchanged inputs then costs little more than Python's start-up.
@@ -42,57 +44,6 @@ if TYPE_CHECKING:
 PARALLEL_FROM = 4
 #: how often, at most, the state is saved while a run goes on (a killed run keeps what it wrote)
 SAVE_EVERY_SECONDS = 1.0
-
-
-@dataclass(frozen=True)
-class ExportOptions:
-    out_dir: Path = Path("decks")
-    parse: ParseOptions = field(default_factory=ParseOptions)
-    #: the clock for new modification times; None: $SOURCE_DATE_EPOCH if set, else now
-    now: float | None = None
-    #: wait for another export into the same directory to finish instead of failing at once
-    wait: bool = False
-    #: how long to wait, at most, before giving up as if not waiting
-    wait_timeout: float = DEFAULT_WAIT_SECONDS
-    #: the decks' names and extra tags
-    deck: DeckOptions = field(default_factory=DeckOptions)
-    #: where the run's decks go besides out_dir: a bundle, a delivery into Anki
-    hand_off: HandOff = field(default_factory=HandOff)
-
-
-@dataclass(frozen=True)
-class DeckResult:
-    """One deck written."""
-
-    date: dt.date
-    path: Path
-    source: Path
-    paper_notes: int
-    mcq_notes: int
-    cloze_notes: int = 0
-
-
-@dataclass
-class ExportReport:
-    written: list[DeckResult] = field(default_factory=list)
-    unchanged: list[Path] = field(default_factory=list)
-    failures: list[FlashdigestError] = field(default_factory=list)
-    notices: list[str] = field(default_factory=list)
-    #: the bundle and delivery of the run's decks, when asked for
-    hand_off: HandOffResult | None = None
-
-    def decks(self) -> list[Path]:
-        """Every deck this run stands behind: written or unchanged."""
-        return [deck.path for deck in self.written] + self.unchanged
-
-
-def run_clock(options: ExportOptions) -> int:
-    """The time new modification times start from: the option, else SOURCE_DATE_EPOCH (the
-    reproducible-builds convention), else now. Read once per run."""
-    if options.now is not None:
-        return int(options.now)
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    return int(epoch) if epoch.isdigit() else int(time.time())
 
 
 def scan_inputs(paths: Iterable[Path]) -> InputScan:
