@@ -121,7 +121,7 @@ def measure(work: Path, days: int, repeat: int) -> list[Row]:
     rerun = timed([*FLASHDIGEST, str(corpus / "html"), "--out", str(out)], repeat)
     python = timed([PYTHON, "-c", "pass"], repeat)
     new_page = _one_new_page(work, repeat)
-    appended = _one_more_day(corpus, work / "j", days, repeat)
+    appended = _one_more_day(corpus, work, days, repeat)
     return [
         ("cold export, HTML pages", cold, "bare genanki floor", floor, "<= 0.3x"),
         ("cold export, text digests + answer keys", text, "bare genanki floor (HTML notes)", floor, "-"),
@@ -158,26 +158,26 @@ def _one_new_page(work: Path, repeat: int) -> float:
     return timed([*FLASHDIGEST, str(corpus / "html"), "--out", str(out)], repeat, reset)
 
 
-def _one_more_day(corpus: Path, cold_out: Path, days: int, repeat: int) -> float:
-    """The archive exported (``cold_out``), then one more day's rows appended to it."""
-    extra = corpus.parent / "extra-day"
+def _one_more_day(corpus: Path, work: Path, days: int, repeat: int) -> float:
+    """The archive exported, then the same file grown by one more day's rows and exported again."""
+    extra = work / "extra-day"
     subprocess.run(
         [PYTHON, str(HERE / "corpus.py"), str(extra), "--days", "1", "--first-day", str(days + 10)],
         check=True,
     )
-    archive = corpus / "jsonl" / "summaries.jsonl"
-    grown = corpus.parent / "grown"
-    grown.mkdir()
-    shutil.copy(archive, grown / archive.name)
-    with (grown / archive.name).open("ab") as handle:
+    archive = work / "grown" / "summaries.jsonl"
+    archive.parent.mkdir()
+    shutil.copy(corpus / "jsonl" / "summaries.jsonl", archive)
+    exported, out = work / "grown-exported", work / "grown-decks"
+    subprocess.run([*FLASHDIGEST, str(archive.parent), "--out", str(exported)], check=True)
+    with archive.open("ab") as handle:
         handle.write((extra / "jsonl" / "summaries.jsonl").read_bytes())
-    out = corpus.parent / "grown-decks"
 
     def reset() -> None:
         shutil.rmtree(out, ignore_errors=True)
-        shutil.copytree(cold_out, out)
+        shutil.copytree(exported, out)
 
-    return timed([*FLASHDIGEST, str(grown), "--out", str(out)], repeat, reset)
+    return timed([*FLASHDIGEST, str(archive.parent), "--out", str(out)], repeat, reset)
 
 
 MemoryRow = tuple[int, float, float, float]

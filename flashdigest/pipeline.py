@@ -110,13 +110,13 @@ def _worth_a_worker(files: Sequence[Path], run: _Run, state: ExportState) -> lis
     A guess made ahead: each input is checked again in its turn."""
     if len(files) < PARALLEL_FROM:
         return []
-    from .parse import detect_format, read_head
-
     chosen = []
     for path in files:
         try:
             if state.unchanged_dates(path, input_stamp(path, run.options), run.fingerprint(path)) is not None:
                 continue
+            from .parse import detect_format, read_head  # (only once an input changed)
+
             fmt = run.options.parse.format or detect_format(read_head(path), path)
         except (Exception, RecursionError):  # met again, and reported, in its turn
             continue

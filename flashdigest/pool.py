@@ -6,14 +6,17 @@ of the items, and at most ``window`` items are in flight, so memory does not gro
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
+
+# multiprocessing and concurrent.futures are imported when a pool starts: a daily run has none
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
@@ -42,6 +45,9 @@ def ordered_map(
     if workers <= 1:
         yield from map(function, items)
         return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     window = window or 2 * workers
     # fork where there is one: the workers start with this process's modules already imported
     methods = multiprocessing.get_all_start_methods()
