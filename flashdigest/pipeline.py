@@ -8,6 +8,7 @@ unchanged since the last run is not parsed again and an unchanged deck is not wr
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import itertools
@@ -91,17 +92,18 @@ def _export_all(
     workers = min(usable_cores(), len(ahead)) if len(ahead) >= PARALLEL_FROM else 1
     if workers <= 1:
         ahead.clear()
-    prepared = ordered_map(functools.partial(prepare_input, options=run.job), list(ahead), workers)
-    for path in files:
-        ready = None
-        if ahead and ahead[0] == path:
-            ahead.popleft()
-            ready = next(prepared)
-        _export_input(path, run, state, ready)
-        if run.save_due():
-            _save_state(state, durable=False)
-        if progress is not None:
-            progress(path)
+    prepare = functools.partial(prepare_input, options=run.job)
+    with contextlib.closing(ordered_map(prepare, list(ahead), workers)) as prepared:
+        for path in files:
+            ready = None
+            if ahead and ahead[0] == path:
+                ahead.popleft()
+                ready = next(prepared)
+            _export_input(path, run, state, ready)
+            if run.save_due():
+                _save_state(state, durable=False)
+            if progress is not None:
+                progress(path)
 
 
 def _worth_a_worker(files: Sequence[Path], run: _Run, state: ExportState) -> list[Path]:
@@ -268,7 +270,12 @@ def _apply(deck: PreparedDeck, run: _Run, state: ExportState) -> str | None:
     from .export import write_package
 
     previous = state.decks.get(date)
-    if state.deck_is_current(date, deck.content_hash) or not write_package(deck.path, deck.data):
+    # (a deck reused unbuilt has no bytes: it is never written)
+    if (
+        state.deck_is_current(date, deck.content_hash)
+        or not deck.data
+        or not write_package(deck.path, deck.data)
+    ):
         report.unchanged.append(deck.path)
     else:
         if previous is not None and previous.source != str(deck.source.resolve()):

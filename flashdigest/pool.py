@@ -10,7 +10,7 @@ import os
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable
 from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
@@ -39,7 +39,7 @@ def usable_cores() -> int:
 
 def ordered_map(
     function: Callable[[Item], Result], items: Iterable[Item], workers: int, window: int | None = None
-) -> Iterator[Result]:
+) -> Generator[Result, None, None]:
     """``function`` of each item, in the items' order, computed by ``workers`` processes (in this
     one when ``workers`` is 1); ``window`` (default 2 per worker) items at most are in flight."""
     if workers <= 1:
@@ -74,7 +74,11 @@ PARENT_CHECK_SECONDS = 0.2
 
 
 def _watch_parent(parent: int) -> None:
-    """In a worker: exit as soon as the run that started it is gone (killed), not linger."""
+    """In a worker: exit as soon as the run that started it is gone (killed), not linger; leave
+    Ctrl-C to the run (which stops its pool), so a worker prints no traceback of its own."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     def watch() -> None:
         while os.getppid() == parent:

@@ -45,7 +45,8 @@ def run(
     def recording_map(function: Any, items: Any, count: int, window: int | None = None) -> Any:
         used.append(count)
         # the worst case of timing: every input's decks made before the first is written
-        return iter(list(ordered_map(function, items, count, window)))
+        results = list(ordered_map(function, items, count, window))
+        return (result for result in results)
 
     monkeypatch.setattr(flashdigest.pipeline, "usable_cores", lambda: workers)
     monkeypatch.setattr(flashdigest.pipeline, "ordered_map", recording_map)
