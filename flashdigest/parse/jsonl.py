@@ -231,7 +231,7 @@ def _replacement(raw: bytes) -> str | None:
     text = raw.decode("utf-8", errors="replace")
     if "\ufffd" in text and b"\xef\xbf\xbd" not in raw:
         return "invalid UTF-8 bytes replaced with U+FFFD"
-    if "\\ud" in text.lower():  # escapes of a surrogate pair are fine; a lone one is not text
+    if "\\ud" in text or "\\uD" in text:  # escapes of a surrogate pair are fine; a lone one is not text
         try:
             decoded = json.dumps(json.loads(text.lstrip("\ufeff")), ensure_ascii=False)
         except (ValueError, RecursionError):
