@@ -86,13 +86,13 @@ def _export_all(
 ) -> None:
     """Export ``files`` in their order; with several to read and several cores, their decks are
     made by worker processes meanwhile (and only written here, in the same order as serially)."""
-    from .export.job import prepare_input
-
     ahead = deque(_worth_a_worker(files, run, state))
     workers = min(usable_cores(), len(ahead)) if len(ahead) >= PARALLEL_FROM else 1
     if workers <= 1:
         ahead.clear()
-    prepare = functools.partial(prepare_input, options=run.job)
+    # (run.job imports the exporter: only when there is work for the workers)
+    job = run.job if ahead else None
+    prepare = functools.partial(_prepare_input, options=job)
     with contextlib.closing(ordered_map(prepare, list(ahead), workers)) as prepared:
         for path in files:
             ready = None
@@ -104,6 +104,14 @@ def _export_all(
                 _save_state(state, durable=False)
             if progress is not None:
                 progress(path)
+
+
+def _prepare_input(path: Path, options: JobOptions | None) -> PreparedInput:
+    """In a worker: the input's decks (the card builder and exporter imported there, when used)."""
+    from .export.job import prepare_input
+
+    assert options is not None  # (given whenever there are inputs to prepare)
+    return prepare_input(path, options)
 
 
 def _worth_a_worker(files: Sequence[Path], run: _Run, state: ExportState) -> list[Path]:
