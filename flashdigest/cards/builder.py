@@ -12,11 +12,12 @@ from typing import Any
 
 import genanki
 
+from ..errors import SvgRejected
 from ..model import Digest, Paper, PointKind, Question
 from ..options import DECK_ROOT, DeckOptions
 from .fields import field_text, math_delimiters, safe_link
 from .figures import cloze_field, cloze_sentences
-from .flowchart import SvgRejected, flowchart_image
+from .flowchart import flowchart_image
 from .mcq import choices_field, option_key, option_letter
 from .notetypes import cloze_model, mcq_model, paper_model
 from .wording import paper_language, point_label, short_name, text_flowchart_summary
