@@ -5,7 +5,7 @@ A generated part sits between ``<!-- generated: NAME -->`` and ``<!-- end genera
 around the parts is written by hand and kept as it is. The parts:
 
 - ``help COMMAND``: click's ``--help`` of ``flashdigest`` and of each of its commands, at 80 columns
-  (one part per command; a command without its part is an error, so a new command is not missed);
+  (one part per command; a command without one gets a section of its own before the exit codes);
 - ``exit-codes``: the codes of ``flashdigest/cli/output.py`` (the ``EXIT_*`` constants and
   ``SEVERITY``) with what each means (:data:`EXIT_MEANING` below);
 - ``failures``: the table ``EXIT_FOR``, each failure with the first line of its docstring;
@@ -33,6 +33,8 @@ REFERENCE = ROOT / "docs" / "reference.md"
 COMMAND = "python -m tests.make_reference  (or: make docs)"
 PART_RE = re.compile(r"<!-- generated: (?P<name>[\w -]+?) -->\n.*?<!-- end generated -->\n", re.S)
 WIDTH = 80
+#: where the commands' sections end (a new command's section goes before it)
+COMMANDS_END = "\n## Exit codes\n"
 MISSING = "**(not described: add it to {table} in tests/make_reference.py)**"
 
 #: what each exit code means, in a user's words; a code without a row here shows MISSING
@@ -152,7 +154,9 @@ def config_keys_part() -> str:
 
 def environment_part() -> str:
     documented = dict(ENV_DOCS)
-    for param in main.params:
+    root = click.Context(main)
+    commands = [main, *(main.get_command(root, name) for name in main.list_commands(root))]
+    for param in (param for command in commands if command is not None for param in command.params):
         if isinstance(param, click.Option) and isinstance(param.envvar, str):
             documented[param.envvar] = f"as `{param.opts[0]}`: {param.help}"
     for spec in Limits.__dataclass_fields__.values():
@@ -191,18 +195,27 @@ def part(name: str) -> str:
 
 
 def render(text: str) -> str:
-    """``text`` (docs/reference.md) with every generated part written anew from the code."""
+    """``text`` (docs/reference.md) with every generated part written anew from the code; a command
+    without its help part gets a section of its own at the end of the commands."""
     names = [match["name"] for match in PART_RE.finditer(text)]
-    commands = ["flashdigest", *main.list_commands(click.Context(main))]
-    wanted = list(PARTS) + [f"help {name}" for name in commands]
-    missing = [name for name in wanted if name not in names]
+    missing = [name for name in PARTS if name not in names]
     if missing:
         raise ValueError(
             f"docs/reference.md lacks the generated part(s) {missing}: add <!-- generated: NAME -->"
         )
+    for command in ["flashdigest", *main.list_commands(click.Context(main))]:
+        if f"help {command}" not in names:
+            text = add_command_section(text, command)
     return PART_RE.sub(
         lambda m: f"<!-- generated: {m['name']} -->\n{part(m['name'])}<!-- end generated -->\n", text
     )
+
+
+def add_command_section(text: str, command: str) -> str:
+    """``text`` with a section for ``command`` (its help part) just before the exit codes."""
+    at = text.index(COMMANDS_END)
+    section = f"### `flashdigest {command}`\n\n<!-- generated: help {command} -->\n<!-- end generated -->\n\n"
+    return text[:at] + section + text[at:]
 
 
 def main_(argv: list[str]) -> int:
