@@ -10,7 +10,7 @@ PIP    := $(BIN)/python -m pip --disable-pip-version-check
 LOCKED := $(PIP) install --quiet --require-hashes --no-deps
 SELF   := $(PIP) install --quiet --no-deps --no-build-isolation -e .
 
-.PHONY: decks test coverage lint lock bench clean screenshots fuzz sdist
+.PHONY: decks test coverage lint lock bench clean screenshots fuzz sdist docs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,11 @@ coverage: $(VENV)/.installed-test
 # docs/screenshots/*.png: the demo deck's cards at phone width, light and night (needs /usr/bin/chromium)
 screenshots: $(VENV)/.installed-test
 	$(BIN)/python -m tests.make_screenshots docs/screenshots
+
+# docs/reference.md's generated parts (each command's --help, exit codes, config keys, limits,
+# environment variables) written anew from the code; tests/test_docs.py checks they are current
+docs: $(VENV)/.installed-test
+	$(BIN)/python -m tests.make_reference docs/reference.md
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check flashdigest tests bench fuzz
