@@ -80,6 +80,11 @@ def delivery_options(command: Any) -> Any:
             ),
             click.option("--anki-connect-key", metavar="KEY", help="AnkiConnect's apiKey, if you set one."),
             click.option(
+                "--upgrade-collection",
+                is_flag=True,
+                help="Let --collection upgrade an older Anki's collection (that Anki cannot open it then).",
+            ),
+            click.option(
                 "--bundle",
                 type=click.Path(dir_okay=False, path_type=Path),
                 help="Also write one package holding every deck of the run (a first import in one go).",
@@ -205,7 +210,8 @@ def _delivery_target(collection: Path | None, url: str | None, key: str | None) 
     if collection is not None and url is not None:
         raise click.UsageError("give --collection or --anki-connect, not both")
     if collection is not None:
-        return CollectionTarget(collection)
+        upgrade = bool(click.get_current_context().params.get("upgrade_collection"))
+        return CollectionTarget(collection, upgrade=upgrade)
     return AnkiConnectTarget(url, key) if url is not None else None
 
 

@@ -4,10 +4,17 @@ One run is one database transaction, after Anki's own backup: the new notes come
 Anki's package importer (a package of only the new notes, "never update" for notes and note
 types, so the importer adds note types under their ids, notes under their GUIDs and decks, and
 media) and the changed notes through ``update_notes``, fields and tags only.
+
+The collection is never put at risk (:mod:`.guard`): its real path (a symlink resolved) is used
+for it, its media and its backups; it is read read-only first (an Anki collection, undamaged, of
+the backend's schema); a collection another program has open is refused; the backend's exclusive
+lock is held from the open, through the backup, to the end of the transaction, and checked
+before anything is written.
 """
 
 from __future__ import annotations
 
+import os
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -16,25 +23,35 @@ from typing import Any
 
 from ..errors import BackendMissing, CollectionBusy, CollectionUnavailable, DeliveryError
 from ..export.bundle import write_bundle
+from .guard import FileHold, damaged, refuse_if_open_elsewhere, survey
 from .package import PackageContent, latest_notes, split_tags
 from .plan import CollectionNote, DeliveryPlan, make_plan
 from .types import CollectionTarget, DeliveryReport
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 _BUSY_WORDS = ("already open", "locked", "busy")
+_DAMAGED_WORDS = ("malformed", "corrupt", "not a database")
 _GUID_CHUNK = 500
 
 
 def deliver_to_collection(contents: Sequence[PackageContent], target: CollectionTarget) -> DeliveryReport:
     """Put the notes of ``contents`` into the collection at ``target.path``."""
     notes = latest_notes(contents)
-    with open_collection(target.path) as col:
-        plan = make_plan(notes, existing_notes(col, list(notes)))
-        backup = None
-        if plan.new or plan.updates:
-            backup = _backup(col, target)
-            media = _media_lookup(contents)
-            _transact(col, target.path, lambda: _apply(col, plan, contents, media))
+    path = real_path(target.path)
+    _check_collection_file(path)
+    survey(path, target.upgrade)
+    backup = None
+    with FileHold(path) as hold:
+        refuse_if_open_elsewhere(path)
+        with open_collection(path) as col:
+            hold.verify_locked()
+            refuse_if_open_elsewhere(path)  # opened between the first look and the lock
+            plan = make_plan(notes, _read(path, lambda: existing_notes(col, list(notes))))
+            if plan.new or plan.updates:
+                backup = _backup(col, hold, target.backup_dir or path.parent / "backups")
+                hold.verify_locked()
+                media = _media_lookup(contents)
+                _transact(col, path, lambda: _apply(col, plan, contents, media))
     return DeliveryReport(
         tuple(content.path for content in contents),
         added=len(plan.new),
@@ -43,6 +60,14 @@ def deliver_to_collection(contents: Sequence[PackageContent], target: Collection
         backup=backup,
         notices=conflict_notices(plan),
     )
+
+
+def real_path(path: Path) -> Path:
+    """The collection's real path: a symlinked ``--collection`` is followed to the profile."""
+    try:
+        return path.expanduser().resolve(strict=True)
+    except (OSError, RuntimeError):
+        return path
 
 
 @contextmanager
@@ -60,11 +85,23 @@ def open_collection(path: Path) -> Iterator[Any]:
         message = str(error)
         if any(word in message.lower() for word in _BUSY_WORDS):
             raise CollectionBusy("the collection is open in another program (close Anki)", path) from None
+        if any(word in message.lower() for word in _DAMAGED_WORDS):
+            raise damaged(path, message) from None
         raise CollectionUnavailable(f"cannot open the collection: {message}", path) from None
     try:
         yield col
     finally:
         col.close()
+
+
+def _read(path: Path, read: Callable[[], dict[str, CollectionNote]]) -> dict[str, CollectionNote]:
+    """``read()``, with a damaged collection reported as such."""
+    from anki.errors import DBError
+
+    try:
+        return read()
+    except DBError as error:
+        raise damaged(path, str(error)) from None
 
 
 def _transact(col: Any, path: Path, change: Callable[[], None]) -> None:
@@ -74,6 +111,8 @@ def _transact(col: Any, path: Path, change: Callable[[], None]) -> None:
     try:
         col.db.transact(change)
     except (BackendError, OSError) as error:
+        if any(word in str(error).lower() for word in _DAMAGED_WORDS):
+            raise damaged(path, str(error)) from None
         raise DeliveryError(f"Anki refused the delivery, nothing was changed: {error}", path) from None
 
 
@@ -105,14 +144,61 @@ def existing_notes(col: Any, guids: Sequence[str]) -> dict[str, CollectionNote]:
     return found
 
 
-def _backup(col: Any, target: CollectionTarget) -> Path:
-    folder = target.backup_dir or target.path.parent / "backups"
+def _backup(col: Any, hold: FileHold, folder: Path) -> Path:
+    """Anki's own backup of the collection, into ``folder``: whole or not at all.
+
+    The backend's ``create_backup`` reads the collection file and so drops its own lock (see
+    :mod:`.guard`); it is made instead from a copy read through ``hold``, in a temporary folder
+    inside ``folder``, and renamed into place once complete. Anki's pruning of old backups is left
+    to Anki."""
     try:
+        col.db.scalar("pragma wal_checkpoint(truncate)")
         folder.mkdir(parents=True, exist_ok=True)
-        col.create_backup(backup_folder=str(folder), force=True, wait_for_completion=True)
+        with tempfile.TemporaryDirectory(prefix=".flashdigest-backup-", dir=folder) as temp:
+            made = _backup_of_copy(hold, Path(temp))
+            final = folder / made.name
+            if final.exists():
+                final = folder / f"{made.stem}-flashdigest{made.suffix}"
+            os.replace(made, final)
+            _sync_folder(folder)
+    except OSError as error:
+        raise CollectionUnavailable(
+            f"cannot write Anki's backup: {error.strerror or error}; nothing was changed", folder
+        ) from None
     except Exception as error:  # the backend raises its own error types
-        raise DeliveryError(f"Anki's backup failed, nothing was changed: {error}", folder) from None
-    return folder
+        raise CollectionUnavailable(f"Anki's backup failed, nothing was changed: {error}", folder) from None
+    return final
+
+
+def _backup_of_copy(hold: FileHold, temp: Path) -> Path:
+    from anki.collection import Collection
+
+    copy = temp / "collection.anki2"
+    hold.copy_to(copy)
+    out = temp / "backup"
+    out.mkdir()
+    other = Collection(str(copy))
+    try:
+        other.create_backup(backup_folder=str(out), force=True, wait_for_completion=True)
+    finally:
+        other.close()
+    (made,) = out.iterdir()
+    with made.open("rb") as handle:
+        os.fsync(handle.fileno())
+    return made
+
+
+def _sync_folder(folder: Path) -> None:
+    try:
+        descriptor = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)
 
 
 def _apply(

@@ -16,6 +16,9 @@ class CollectionTarget:
     #: where Anki's own backup goes before anything changes (None: ``backups/`` beside the
     #: collection, which is where Anki desktop keeps a profile's backups)
     backup_dir: Path | None = None
+    #: let delivery upgrade a collection of an older Anki to the backend's schema (which that
+    #: older Anki then cannot open); without it such a collection is refused, unchanged
+    upgrade: bool = False
 
 
 @dataclass(frozen=True)
