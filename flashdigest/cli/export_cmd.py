@@ -80,6 +80,11 @@ def delivery_options(command: Any) -> Any:
             ),
             click.option("--anki-connect-key", metavar="KEY", help="AnkiConnect's apiKey, if you set one."),
             click.option(
+                "--restore-deleted",
+                is_flag=True,
+                help="Deliver again the notes you deleted in Anki after an earlier delivery.",
+            ),
+            click.option(
                 "--upgrade-collection",
                 is_flag=True,
                 help="Let --collection upgrade an older Anki's collection (that Anki cannot open it then).",
@@ -183,7 +188,7 @@ def _export_options(out_dir: Path, chosen: dict[str, Any]) -> ExportOptions:
         parse=ParseOptions(format=chosen["fmt"], lang=chosen["lang"]),
         wait=chosen["wait"],
         wait_timeout=chosen["wait_timeout"],
-        hand_off=HandOff(chosen["bundle"], target),
+        hand_off=HandOff(chosen["bundle"], target, bool(chosen.get("restore_deleted"))),
         deck=DeckOptions(deck_root=chosen["deck_root"], extra_tags=tuple(chosen["tags"])),
     )
 
@@ -286,6 +291,7 @@ def _report_as_data(report: ExportReport) -> dict[str, Any]:
             "added": done.added,
             "updated": done.updated,
             "unchanged": done.unchanged,
+            "left_out": done.left_out,
             "notices": list(done.notices),
         }
     )

@@ -25,7 +25,7 @@ from ..errors import BackendMissing, CollectionBusy, CollectionUnavailable, Deli
 from ..export.bundle import write_bundle
 from .guard import FileHold, damaged, refuse_if_open_elsewhere, survey
 from .package import PackageContent, latest_notes, split_tags
-from .plan import CollectionNote, DeliveryPlan, make_plan
+from .plan import CollectionNote, DeliveryPlan, Memory, make_plan, plan_notices
 from .types import CollectionTarget, DeliveryReport
 
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -34,7 +34,9 @@ _DAMAGED_WORDS = ("malformed", "corrupt", "not a database")
 _GUID_CHUNK = 500
 
 
-def deliver_to_collection(contents: Sequence[PackageContent], target: CollectionTarget) -> DeliveryReport:
+def deliver_to_collection(
+    contents: Sequence[PackageContent], target: CollectionTarget, memory: Memory | None = None
+) -> DeliveryReport:
     """Put the notes of ``contents`` into the collection at ``target.path``."""
     notes = latest_notes(contents)
     path = real_path(target.path)
@@ -46,7 +48,7 @@ def deliver_to_collection(contents: Sequence[PackageContent], target: Collection
         with open_collection(path) as col:
             hold.verify_locked()
             refuse_if_open_elsewhere(path)  # opened between the first look and the lock
-            plan = make_plan(notes, _read(path, lambda: existing_notes(col, list(notes))))
+            plan = make_plan(notes, _read(path, lambda: existing_notes(col, list(notes))), memory)
             if plan.new or plan.updates:
                 backup = _backup(col, hold, target.backup_dir or path.parent / "backups")
                 hold.verify_locked()
@@ -58,7 +60,9 @@ def deliver_to_collection(contents: Sequence[PackageContent], target: Collection
         updated=len(plan.updates),
         unchanged=len(plan.unchanged),
         backup=backup,
-        notices=conflict_notices(plan),
+        notices=plan_notices(plan),
+        left_out=len(plan.deleted),
+        present=plan.present(),
     )
 
 
@@ -251,7 +255,5 @@ def _media_lookup(contents: Sequence[PackageContent]) -> Callable[[str], bytes |
 
 
 def conflict_notices(plan: DeliveryPlan) -> tuple[str, ...]:
-    return tuple(
-        f"{note.source}: note {note.guid} is in the collection under another note type; left alone"
-        for note in plan.conflicts
-    )
+    """The plan's notices (kept under this name for the AnkiConnect route)."""
+    return plan_notices(plan)

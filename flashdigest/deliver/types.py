@@ -46,3 +46,7 @@ class DeliveryReport:
     #: Anki's backup made before the changes (collection route; None when nothing changed)
     backup: Path | None = None
     notices: tuple[str, ...] = field(default_factory=tuple)
+    #: notes the learner deleted after an earlier delivery, left out (see ``plan.Memory``)
+    left_out: int = 0
+    #: the GUIDs of the decks' notes now in the target (remembered for the next delivery)
+    present: tuple[str, ...] = ()
