@@ -16,15 +16,16 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from ..errors import BackendMissing, CollectionBusy, CollectionUnavailable, DeliveryError
 from ..export.bundle import write_bundle
+from . import notetypes
 from .guard import FileHold, damaged, refuse_if_open_elsewhere, survey
-from .package import PackageContent, latest_notes, split_tags
+from .package import PackageContent, PackageNote, latest_notes, split_tags
 from .plan import CollectionNote, DeliveryPlan, Memory, make_plan, plan_notices
 from .types import CollectionTarget, DeliveryReport
 
@@ -48,22 +49,44 @@ def deliver_to_collection(
         with open_collection(path) as col:
             hold.verify_locked()
             refuse_if_open_elsewhere(path)  # opened between the first look and the lock
-            plan = make_plan(notes, _read(path, lambda: existing_notes(col, list(notes))), memory)
+            changes = notetype_changes(col, contents, notes)
+            ours = {
+                guid: notetypes.translate(note, changes.get(note.notetype_id)) for guid, note in notes.items()
+            }
+            plan = make_plan(ours, _read(path, lambda: existing_notes(col, list(notes))), memory)
+            plan, refused = notetypes.leave_out_refused(plan, changes)
             if plan.new or plan.updates:
                 backup = _backup(col, hold, target.backup_dir or path.parent / "backups")
                 hold.verify_locked()
                 media = _media_lookup(contents)
-                _transact(col, path, lambda: _apply(col, plan, contents, media))
+                renames = {mid: change.renamed for mid, change in changes.items()}
+                _transact(col, path, lambda: _apply(col, plan, contents, media, renames))
     return DeliveryReport(
         tuple(content.path for content in contents),
         added=len(plan.new),
         updated=len(plan.updates),
         unchanged=len(plan.unchanged),
         backup=backup,
-        notices=plan_notices(plan),
-        left_out=len(plan.deleted),
+        notices=(*plan_notices(plan), *notetypes.notices(changes, plan, refused)),
+        left_out=len(plan.deleted) + sum(refused.values()),
         present=plan.present(),
     )
+
+
+def notetype_changes(
+    col: Any, contents: Sequence[PackageContent], notes: Mapping[str, PackageNote]
+) -> dict[int, notetypes.NotetypeChange]:
+    """How the learner's collection has each of the run's note types, where it differs."""
+    fields = {note.notetype_id: tuple(name for name, _value in note.fields) for note in notes.values()}
+    names = {mid: name for content in contents for mid, name in content.notetypes.items()}
+    changes = {}
+    for mid, ours in fields.items():
+        model = col.models.get(mid)
+        learner = None if model is None else (str(model["name"]), [str(f["name"]) for f in model["flds"]])
+        change = notetypes.compare(mid, names.get(mid, str(mid)), ours, learner)
+        if change is not None:
+            changes[mid] = change
+    return changes
 
 
 def real_path(path: Path) -> Path:
@@ -206,10 +229,14 @@ def _sync_folder(folder: Path) -> None:
 
 
 def _apply(
-    col: Any, plan: DeliveryPlan, contents: Sequence[PackageContent], media: Callable[[str], bytes | None]
+    col: Any,
+    plan: DeliveryPlan,
+    contents: Sequence[PackageContent],
+    media: Callable[[str], bytes | None],
+    renames: Mapping[int, Mapping[str, str]],
 ) -> None:
     if plan.new:
-        _import_new(col, [content.path for content in contents], {note.guid for note in plan.new})
+        _import_new(col, [content.path for content in contents], {note.guid for note in plan.new}, renames)
     notes = []
     for update in plan.updates:
         for name in update.media:
@@ -228,7 +255,9 @@ def _apply(
         col.update_notes(notes)
 
 
-def _import_new(col: Any, decks: list[Path], guids: set[str]) -> None:
+def _import_new(
+    col: Any, decks: list[Path], guids: set[str], renames: Mapping[int, Mapping[str, str]]
+) -> None:
     """Import the notes with ``guids`` (all new) with their note types, decks and media."""
     from anki.collection import ImportAnkiPackageOptions, ImportAnkiPackageRequest
     from anki.import_export_pb2 import ImportAnkiPackageUpdateCondition as Condition
@@ -240,6 +269,7 @@ def _import_new(col: Any, decks: list[Path], guids: set[str]) -> None:
     )  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="flashdigest-deliver-") as folder:
         package = write_bundle(decks, Path(folder) / "new-notes.apkg", guids)
+        notetypes.rename_in_package(package, renames)
         col.import_anki_package(ImportAnkiPackageRequest(package_path=str(package), options=options))
 
 
