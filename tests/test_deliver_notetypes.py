@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from anki.collection import Collection
+from anki.models import NotetypeId
 
 from tests.conftest import SAMPLES
 from tests.deliver_helpers import CORRECTED, ORIGINAL, correct_source, new_collection, sample_source
@@ -134,7 +135,8 @@ def test_a_renamed_note_type_is_kept_with_a_notice(tmp_path: Path) -> None:
     )
     col = Collection(str(path))
     try:
-        assert col.models.get(PAPER)["name"] == "My papers"
+        model = col.models.get(NotetypeId(PAPER))
+        assert model is not None and model["name"] == "My papers"
         assert col.find_notes(f'"Results:*{CORRECTED}*"')
     finally:
         col.close()
