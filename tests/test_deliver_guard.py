@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from anki.collection import Collection
 
-from flashdigest.deliver import CollectionTarget, collection, deliver_decks, guard
+from flashdigest.deliver import CollectionTarget, backup, collection, deliver_decks, guard
 from flashdigest.errors import CollectionBusy
 from tests.deliver_helpers import NOTES, export_decks, new_collection, sample_source
 from tests.test_cli_deliver import notes_in, run
@@ -116,8 +116,9 @@ def second_opener(path: Path) -> str:
 
 
 def at(monkeypatch: pytest.MonkeyPatch, name: str, hook: Callable[[], None], after: bool = False) -> None:
-    """Call ``hook`` before (or after) ``collection.<name>`` each time it runs."""
-    original = getattr(collection, name)
+    """Call ``hook`` before (or after) ``collection.<name>`` (or ``backup.<name>``) each time it runs."""
+    module = collection if hasattr(collection, name) else backup
+    original = getattr(module, name)
 
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         if not after:
@@ -127,12 +128,12 @@ def at(monkeypatch: pytest.MonkeyPatch, name: str, hook: Callable[[], None], aft
             hook()
         return result
 
-    monkeypatch.setattr(collection, name, wrapped)
+    monkeypatch.setattr(module, name, wrapped)
 
 
 @pytest.mark.parametrize(
     ("moment", "after"),
-    [("make_plan", False), ("_backup_of_copy", True), ("_apply", False), ("_apply", True)],
+    [("make_plan", False), ("backup_of_copy", True), ("_apply", False), ("_apply", True)],
     ids=["after-open", "after-backup", "before-writing", "before-commit"],
 )
 def test_a_second_opener_at_any_moment_is_refused(
@@ -319,3 +320,38 @@ def test_unwritable_backups_exit_73_and_nothing_changes(tmp_path: Path) -> None:
     assert done.returncode == 73, done.stderr
     assert "cannot write Anki's backup" in done.stderr.decode() and len(done.stderr.splitlines()) == 1
     assert sha(path) == before and list(backups.iterdir()) == []
+
+
+#: a learner's session that adds a card and is killed: its change is only in the -wal
+KILLED_WRITER = """
+import os, sys
+from anki.collection import Collection
+col = Collection(sys.argv[1])
+note = col.new_note(col.models.by_name("Basic"))
+note["Front"] = "the learner's own card"
+col.add_note(note, col.decks.id("Default"))
+os.kill(os.getpid(), 9)
+"""
+
+
+def test_the_backup_is_whole_and_restores_in_anki(tmp_path: Path) -> None:
+    from anki._backend import RustBackend
+
+    decks = export_decks(sample_source(tmp_path), tmp_path / "out")
+    path = new_collection(tmp_path / "profile")
+    subprocess.run([sys.executable, "-c", KILLED_WRITER, str(path)], check=False, timeout=120)
+    assert Path(f"{path}-wal").stat().st_size > 0  # the learner's card is only in the log
+    report = deliver_decks(decks, CollectionTarget(path))
+    assert report.backup is not None and report.backup.parent == path.parent / "backups"
+    restored = tmp_path / "restored" / "collection.anki2"
+    restored.parent.mkdir()
+    RustBackend().import_collection_package(
+        col_path=str(restored), backup_path=str(report.backup),
+        media_folder=str(tmp_path / "restored" / "media"), media_db=str(tmp_path / "restored" / "media.db"),
+    )  # fmt: skip
+    col = Collection(str(restored))
+    try:
+        assert len(col.find_notes('"the learner\'s own card"')) == 1  # in the backup, from the log
+        assert not col.find_notes("mid:1744601234511")  # made before the delivery
+    finally:
+        col.close()

@@ -14,7 +14,6 @@ before anything is written.
 
 from __future__ import annotations
 
-import os
 import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -24,6 +23,7 @@ from typing import Any
 from ..errors import BackendMissing, CollectionBusy, CollectionUnavailable, DeliveryError
 from ..export.bundle import write_bundle
 from . import notetypes
+from .backup import make_backup
 from .guard import FileHold, damaged, refuse_if_open_elsewhere, survey
 from .package import PackageContent, PackageNote, latest_notes, split_tags
 from .plan import CollectionNote, DeliveryPlan, Memory, make_plan, plan_notices
@@ -56,11 +56,9 @@ def deliver_to_collection(
             plan = make_plan(ours, _read(path, lambda: existing_notes(col, list(notes))), memory)
             plan, refused = notetypes.leave_out_refused(plan, changes)
             if plan.new or plan.updates:
-                backup = _backup(col, hold, target.backup_dir or path.parent / "backups")
-                hold.verify_locked()
-                media = _media_lookup(contents)
+                backup = make_backup(col, hold, target.backup_dir or path.parent / "backups")
                 renames = {mid: change.renamed for mid, change in changes.items()}
-                _transact(col, path, lambda: _apply(col, plan, contents, media, renames))
+                _write(col, hold, plan, contents, renames)
     return DeliveryReport(
         tuple(content.path for content in contents),
         added=len(plan.new),
@@ -131,6 +129,24 @@ def _read(path: Path, read: Callable[[], dict[str, CollectionNote]]) -> dict[str
         raise damaged(path, str(error)) from None
 
 
+def _write(
+    col: Any,
+    hold: FileHold,
+    plan: DeliveryPlan,
+    contents: Sequence[PackageContent],
+    renames: Mapping[int, Mapping[str, str]],
+) -> None:
+    """Carry out ``plan`` in one transaction, the lock checked before and at its end."""
+    hold.verify_locked()
+    media = _media_lookup(contents)
+
+    def change() -> None:
+        _apply(col, plan, contents, media, renames)
+        hold.verify_locked()  # still ours when the transaction commits
+
+    _transact(col, hold.path, change)
+
+
 def _transact(col: Any, path: Path, change: Callable[[], None]) -> None:
     """Run ``change`` as one transaction: a refusal by the backend rolls all of it back."""
     from anki.errors import BackendError
@@ -169,63 +185,6 @@ def existing_notes(col: Any, guids: Sequence[str]) -> dict[str, CollectionNote]:
             fields = dict(zip(field_names[mid], flds.split("\x1f"), strict=False))
             found[guid] = CollectionNote(note_id, mid, fields, split_tags(tags))
     return found
-
-
-def _backup(col: Any, hold: FileHold, folder: Path) -> Path:
-    """Anki's own backup of the collection, into ``folder``: whole or not at all.
-
-    The backend's ``create_backup`` reads the collection file and so drops its own lock (see
-    :mod:`.guard`); it is made instead from a copy read through ``hold``, in a temporary folder
-    inside ``folder``, and renamed into place once complete. Anki's pruning of old backups is left
-    to Anki."""
-    try:
-        col.db.scalar("pragma wal_checkpoint(truncate)")
-        folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(prefix=".flashdigest-backup-", dir=folder) as temp:
-            made = _backup_of_copy(hold, Path(temp))
-            final = folder / made.name
-            if final.exists():
-                final = folder / f"{made.stem}-flashdigest{made.suffix}"
-            os.replace(made, final)
-            _sync_folder(folder)
-    except OSError as error:
-        raise CollectionUnavailable(
-            f"cannot write Anki's backup: {error.strerror or error}; nothing was changed", folder
-        ) from None
-    except Exception as error:  # the backend raises its own error types
-        raise CollectionUnavailable(f"Anki's backup failed, nothing was changed: {error}", folder) from None
-    return final
-
-
-def _backup_of_copy(hold: FileHold, temp: Path) -> Path:
-    from anki.collection import Collection
-
-    copy = temp / "collection.anki2"
-    hold.copy_to(copy)
-    out = temp / "backup"
-    out.mkdir()
-    other = Collection(str(copy))
-    try:
-        other.create_backup(backup_folder=str(out), force=True, wait_for_completion=True)
-    finally:
-        other.close()
-    (made,) = out.iterdir()
-    with made.open("rb") as handle:
-        os.fsync(handle.fileno())
-    return made
-
-
-def _sync_folder(folder: Path) -> None:
-    try:
-        descriptor = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(descriptor)
-    except OSError:
-        pass
-    finally:
-        os.close(descriptor)
 
 
 def _apply(
