@@ -9,6 +9,10 @@ from pathlib import Path
 
 from anki.collection import Collection
 
+from flashdigest.deliver import AnkiConnectTarget
+from flashdigest.handoff import HandOff
+from flashdigest.pipeline import ExportOptions, export_inputs
+from tests.ankiconnect_server import AnkiConnectServer
 from tests.deliver_helpers import (
     CHANGED,
     CORRECTED,
@@ -74,3 +78,23 @@ def test_a_deleted_deck_is_not_re_added_by_a_correction(tmp_path: Path) -> None:
     delivery = deliver(tmp_path, source, path)
     assert notes_in(path) == 0  # the deck is not re-added
     assert (delivery["added"], delivery["updated"], delivery["left_out"]) == (0, 0, NOTES)
+
+
+def test_the_anki_connect_route_keeps_deleted_notes_deleted_too(tmp_path: Path) -> None:
+    source = sample_source(tmp_path)
+    server = AnkiConnectServer(new_collection(tmp_path / "profile"))
+    try:
+        options = ExportOptions(
+            out_dir=tmp_path / "out", hand_off=HandOff(target=AnkiConnectTarget(server.url))
+        )
+        first = export_inputs([source], options).hand_off
+        assert first is not None and first.delivery is not None and first.delivery.added == NOTES
+        (note_id,) = server.col.find_notes(f'"Results:*{ORIGINAL}*"')
+        server.col.remove_notes([note_id])
+        correct_source(source)
+        second = export_inputs([source], options).hand_off
+        assert second is not None and second.delivery is not None, second
+        assert len(server.col.find_notes("")) == NOTES - 1  # not brought back
+        assert (second.delivery.added, second.delivery.left_out) == (0, 1)
+    finally:
+        server.close()
