@@ -19,7 +19,7 @@ import pytest
 from anki.collection import Collection
 
 from flashdigest.deliver import CollectionTarget, backup, collection, deliver_decks, guard
-from flashdigest.errors import CollectionBusy
+from flashdigest.errors import CollectionBusy, CollectionUnavailable
 from tests.deliver_helpers import NOTES, export_decks, new_collection, sample_source
 from tests.test_cli_deliver import notes_in, run
 from tests.test_failures import run_without_root_powers, tmpfs
@@ -355,3 +355,19 @@ def test_the_backup_is_whole_and_restores_in_anki(tmp_path: Path) -> None:
         assert not col.find_notes("mid:1744601234511")  # made before the delivery
     finally:
         col.close()
+
+
+def test_a_full_disk_during_the_transaction_exits_73_and_changes_nothing(tmp_path: Path) -> None:
+    decks = export_decks(sample_source(tmp_path), tmp_path / "out")
+    made = new_collection(tmp_path / "made")
+    with tmpfs(tmp_path / "disk", "size=1m") as disk:
+        path = disk / "collection.anki2"
+        path.write_bytes(made.read_bytes())
+        with (disk / "filler").open("wb") as handle:  # room for the open, not for the new notes
+            free = os.statvfs(disk).f_bavail * os.statvfs(disk).f_frsize
+            handle.write(b"\0" * max(0, free - 8 * 1024))
+        with pytest.raises(CollectionUnavailable) as error:
+            deliver_decks(decks, CollectionTarget(path, backup_dir=tmp_path / "backups"))
+        assert "the disk is full" in str(error.value) and "nothing was changed" in str(error.value)
+        (disk / "filler").unlink()
+        assert integrity(path) == "ok" and notes_in(path) == 0

@@ -14,6 +14,7 @@ before anything is written.
 
 from __future__ import annotations
 
+import os
 import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -33,6 +34,10 @@ SQLITE_HEADER = b"SQLite format 3\x00"
 _BUSY_WORDS = ("already open", "locked", "busy")
 _DAMAGED_WORDS = ("malformed", "corrupt", "not a database")
 _GUID_CHUNK = 500
+#: how the backend words a write the disk refused (full, read-only, failing)
+_WRITE_WORDS = ("disk i/o error", "disk is full", "no space", "readonly", "read-only")
+#: less free space than this where the collection is: the disk counts as full
+_FULL_BYTES = 1 << 20
 
 
 def deliver_to_collection(
@@ -156,7 +161,25 @@ def _transact(col: Any, path: Path, change: Callable[[], None]) -> None:
     except (BackendError, OSError) as error:
         if any(word in str(error).lower() for word in _DAMAGED_WORDS):
             raise damaged(path, str(error)) from None
+        if any(word in str(error).lower() for word in _WRITE_WORDS):
+            raise CollectionUnavailable(
+                f"cannot write the collection: {_why(path)}; nothing was changed", path
+            ) from None
         raise DeliveryError(f"Anki refused the delivery, nothing was changed: {error}", path) from None
+
+
+def _why(path: Path) -> str:
+    """Why the disk refused a write: full, read-only, or an input/output error."""
+    statvfs = getattr(os, "statvfs", None)  # not on Windows
+    try:
+        info = statvfs(path.parent) if statvfs is not None else None
+    except OSError:
+        info = None
+    if info is None:
+        return "disk I/O error"
+    if info.f_bavail * info.f_frsize < _FULL_BYTES:
+        return "the disk is full"
+    return "the disk is read-only" if info.f_flag & os.ST_RDONLY else "disk I/O error"
 
 
 def _check_collection_file(path: Path) -> None:
