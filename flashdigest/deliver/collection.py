@@ -47,23 +47,22 @@ def deliver_to_collection(
     notes = latest_notes(contents)
     path = real_path(target.path)
     _check_collection_file(path)
+    refuse_if_open_elsewhere(path)  # first: what another program is writing cannot be surveyed
     survey(path, target.upgrade)
     backup = None
-    with FileHold(path) as hold:
-        refuse_if_open_elsewhere(path)
-        with open_collection(path) as col:
-            hold.verify_locked()
-            refuse_if_open_elsewhere(path)  # opened between the first look and the lock
-            changes = notetype_changes(col, contents, notes)
-            ours = {
-                guid: notetypes.translate(note, changes.get(note.notetype_id)) for guid, note in notes.items()
-            }
-            plan = make_plan(ours, _read(path, lambda: existing_notes(col, list(notes))), memory)
-            plan, refused = notetypes.leave_out_refused(plan, changes)
-            if plan.new or plan.updates:
-                backup = make_backup(col, hold, target.backup_dir or path.parent / "backups")
-                renames = {mid: change.renamed for mid, change in changes.items()}
-                _write(col, hold, plan, contents, renames)
+    with FileHold(path) as hold, open_collection(path) as col:
+        hold.verify_locked()
+        refuse_if_open_elsewhere(path)  # opened between the first look and the lock
+        changes = notetype_changes(col, contents, notes)
+        ours = {
+            guid: notetypes.translate(note, changes.get(note.notetype_id)) for guid, note in notes.items()
+        }
+        plan = make_plan(ours, _read(path, lambda: existing_notes(col, list(notes))), memory)
+        plan, refused = notetypes.leave_out_refused(plan, changes)
+        if plan.new or plan.updates:
+            backup = make_backup(col, hold, target.backup_dir or path.parent / "backups")
+            renames = {mid: change.renamed for mid, change in changes.items()}
+            _write(col, hold, plan, contents, renames)
     return DeliveryReport(
         tuple(content.path for content in contents),
         added=len(plan.new),

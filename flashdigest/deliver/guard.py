@@ -21,6 +21,7 @@ import sqlite3
 import struct
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -49,9 +50,25 @@ class Survey:
 
 def survey(path: Path, upgrade: bool = False) -> Survey:
     """The collection's schema; raises when it is not a collection, damaged, too new, or older
-    than the backend's schema while ``upgrade`` is not allowed. Nothing is written."""
+    than the backend's schema while ``upgrade`` is not allowed. Nothing is written.
+
+    A collection with a write-ahead log left by a session that did not close (a crash) is read
+    from a copy of both files, so that what is only in the log counts."""
+    wal = Path(f"{path}-wal")
+    if wal.is_file() and wal.stat().st_size > 0:
+        with tempfile.TemporaryDirectory(prefix="flashdigest-survey-") as folder:
+            copy = Path(folder) / path.name
+            shutil.copyfile(path, copy)
+            shutil.copyfile(wal, f"{copy}-wal")
+            return _survey(copy, path, upgrade)
+    return _survey(path, path, upgrade)
+
+
+def _survey(source: Path, path: Path, upgrade: bool) -> Survey:
+    """``survey`` of the file ``source`` (``path`` or a copy of it); errors name ``path``."""
+    immutable = "&immutable=1" if source == path else ""
     try:
-        connection = sqlite3.connect(f"{path.as_uri()}?mode=ro&immutable=1", uri=True)
+        connection = sqlite3.connect(f"{source.as_uri()}?mode=ro{immutable}", uri=True)
     except sqlite3.Error as error:
         raise CollectionUnavailable(f"cannot read the collection: {error}", path) from None
     connection.create_collation("unicase", _unicase)  # Anki's own, named in its indexes
