@@ -133,6 +133,23 @@ def open_files(pid: int) -> set[str]:
     return {os.readlink(fd) for fd in folder.iterdir()} if folder.is_dir() else set()
 
 
+def sqlite_locked(path: Path) -> bool:
+    """Whether any process holds SQLite's exclusive lock on ``path`` (Linux's OFD lock query)."""
+    import fcntl
+    import struct
+
+    query = getattr(fcntl, "F_OFD_GETLK", None)
+    if query is None:
+        pytest.skip("the lock query is Linux's")
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        request = struct.pack("hhqqixxxx", fcntl.F_WRLCK, os.SEEK_SET, 0x40000002, 510, 0)
+        kind = struct.unpack("hhqqixxxx", fcntl.fcntl(descriptor, query, request))[0]
+    finally:
+        os.close(descriptor)
+    return bool(kind != fcntl.F_UNLCK)
+
+
 def notes_on_disk(path: Path) -> int:
     connection = sqlite3.connect(f"{path.as_uri()}?mode=ro&immutable=1", uri=True)
     try:
@@ -149,6 +166,7 @@ def test_a_collection_anki_desktop_holds_after_its_backup_is_refused(
     path = desktop.collection
     held = open_files(desktop.pid)
     assert str(path) in held and f"{path}-wal" in held  # Anki holds the collection and its log
+    assert not sqlite_locked(path)  # but since its backup, not SQLite's lock: the finding's condition
     code, _stdout, err = run("export", str(source), "--out", out, "--collection", str(path), "-q")
     assert code == 75, err
     assert "open in another program" in err and len(err.splitlines()) == 1
