@@ -89,6 +89,11 @@ class CollectionUnavailable(DeliveryError):
     was created or changed (the CLI exits 73, EX_CANTCREAT)."""
 
 
+class CollectionDamaged(DeliveryError):
+    """The collection file is damaged (SQLite reports it malformed): nothing was changed; Anki's
+    Tools > Check Database repairs it (the CLI exits 65, EX_DATAERR)."""
+
+
 class BackendMissing(DeliveryError):
     """The real Anki backend (the ``anki`` package) is not installed: the CLI exits 69."""
 

@@ -204,12 +204,12 @@ def _export_input(path: Path, run: _Run, state: ExportState) -> None:
             return
         from .parse import read_digests
 
-        dates = [
-            date
-            for digest in read_digests(path, run.options.parse)
-            if (date := _export_digest(digest, run, state)) is not None
-        ]
-        state.record_input(path, stamp, fingerprint(), dates)
+        given = [_export_digest(digest, run, state) for digest in read_digests(path, run.options.parse)]
+        dates = [date for date in given if date is not None]
+        if given and len(dates) == len(given):
+            state.record_input(path, stamp, fingerprint(), dates)
+        else:  # a digest gave no deck (skipped, or empty): read again next run, never counted as done
+            state.forget_input(path)
     except OutputError:
         raise
     except LineErrors as error:  # the file's other lines were exported

@@ -121,6 +121,9 @@ class ExportState:
     #: per delivery target and date ("TARGET|YYYY-MM-DD"), the content of the deck last delivered
     #: there: a deck not delivered (Anki was open) is delivered by the next run, changed or not
     delivered: dict[str, str] = field(default_factory=dict)
+    #: per delivery target, the GUIDs of every note delivered there: one missing from the
+    #: collection later was deleted by the learner, and is not delivered again
+    delivered_notes: dict[str, tuple[str, ...]] = field(default_factory=dict)
     #: whether something changed since the last save
     dirty: bool = False
 
@@ -153,9 +156,10 @@ class ExportState:
             delivered = dict(data.get("delivered", {}))
             if not all(isinstance(v, str) for v in delivered.values()):
                 raise ValueError("delivered: not a table of hashes")
+            notes = _guid_lists(data.get("delivered_notes", {}))
         except (OSError, ValueError, TypeError, KeyError, RecursionError, MemoryError) as exc:
             return cls(out_dir), _lost(path, f"cannot be read ({type(exc).__name__})")
-        return cls(out_dir, inputs, decks, delivered), None
+        return cls(out_dir, inputs, decks, delivered, notes), None
 
     def save(self, durable: bool = True) -> None:
         """Write the index if it changed, through a temporary file and a rename."""
@@ -166,6 +170,7 @@ class ExportState:
             "inputs": {key: asdict(record) for key, record in sorted(self.inputs.items())},
             "decks": {key: asdict(record) for key, record in sorted(self.decks.items())},
             "delivered": dict(sorted(self.delivered.items())),
+            "delivered_notes": {key: list(guids) for key, guids in sorted(self.delivered_notes.items())},
         }
         _write_json(self.path, data, self.out_dir, durable)
         self.dirty = False
@@ -247,9 +252,32 @@ class ExportState:
             self.delivered[f"{target}|{date}"] = self.decks[date].content
             self.dirty = True
 
+    def notes_delivered(self, target: str) -> frozenset[str]:
+        """The GUIDs of the notes delivered to ``target`` so far."""
+        return frozenset(self.delivered_notes.get(target, ()))
+
+    def remember_notes(self, target: str, guids: Iterable[str]) -> None:
+        known = self.notes_delivered(target)
+        added = set(guids) - known
+        if added:
+            self.delivered_notes[target] = tuple(sorted(known | added))
+            self.dirty = True
+
     def forget_input(self, source: Path) -> None:
         if self.inputs.pop(_key(source), None) is not None:
             self.dirty = True
+
+
+def _guid_lists(data: Any) -> dict[str, tuple[str, ...]]:
+    """``{target: [guid, ...]}`` from JSON, or ValueError."""
+    if not isinstance(data, dict):
+        raise ValueError("delivered_notes: not a table")
+    lists = {}
+    for key, guids in data.items():
+        if not isinstance(guids, list) or not all(isinstance(guid, str) for guid in guids):
+            raise ValueError("delivered_notes: not lists of GUIDs")
+        lists[str(key)] = tuple(guids)
+    return lists
 
 
 def _key(source: Path) -> str:

@@ -102,6 +102,16 @@ def delivery_options(command: Any) -> Any:
             ),
             click.option("--anki-connect-key", metavar="KEY", help="AnkiConnect's apiKey, if you set one."),
             click.option(
+                "--restore-deleted/--no-restore-deleted",
+                default=False,
+                help="Deliver again the notes you deleted in Anki after an earlier delivery.",
+            ),
+            click.option(
+                "--upgrade-collection/--no-upgrade-collection",
+                default=False,
+                help="Let --collection upgrade an older Anki's collection (that Anki cannot open it then).",
+            ),
+            click.option(
                 "--bundle",
                 type=click.Path(dir_okay=False, path_type=Path),
                 help="Also write one package holding every deck of the run (a first import in one go).",
@@ -206,7 +216,7 @@ def _export_options(out_dir: Path, chosen: dict[str, Any]) -> ExportOptions:
         parse=ParseOptions(format=chosen["fmt"], lang=chosen["lang"]),
         wait=chosen["wait"],
         wait_timeout=chosen["wait_timeout"],
-        hand_off=HandOff(chosen["bundle"], target),
+        hand_off=HandOff(chosen["bundle"], target, bool(chosen.get("restore_deleted"))),
         deck=DeckOptions(deck_root=chosen["deck_root"], extra_tags=tuple(chosen["tags"])),
     )
 
@@ -233,7 +243,8 @@ def _delivery_target(collection: Path | None, url: str | None, key: str | None) 
     if collection is not None and url is not None:
         raise click.UsageError("give --collection or --anki-connect(-url), not both")
     if collection is not None:
-        return CollectionTarget(collection)
+        upgrade = bool(click.get_current_context().params.get("upgrade_collection"))
+        return CollectionTarget(collection, upgrade=upgrade)
     return AnkiConnectTarget(url, key) if url is not None else None
 
 
@@ -308,6 +319,7 @@ def _report_as_data(report: ExportReport) -> dict[str, Any]:
             "added": done.added,
             "updated": done.updated,
             "unchanged": done.unchanged,
+            "left_out": done.left_out,
             "notices": list(done.notices),
         }
     )

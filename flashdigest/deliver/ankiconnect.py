@@ -25,7 +25,7 @@ from ..errors import CollectionBusy, DeliveryError
 from ..export.bundle import write_bundle
 from .collection import conflict_notices
 from .package import PackageContent, PackageNote, latest_notes, read_package
-from .plan import CollectionNote, NoteUpdate, make_plan
+from .plan import CollectionNote, Memory, NoteUpdate, make_plan
 from .types import AnkiConnectTarget, DeliveryReport
 
 PROTOCOL_VERSION = 6
@@ -65,7 +65,9 @@ class AnkiConnect:
         return DeliveryError(f"{reason} ({self.target.url})")
 
 
-def deliver_to_anki_connect(contents: Sequence[PackageContent], target: AnkiConnectTarget) -> DeliveryReport:
+def deliver_to_anki_connect(
+    contents: Sequence[PackageContent], target: AnkiConnectTarget, memory: Memory | None = None
+) -> DeliveryReport:
     """Put the notes of ``contents`` into the collection open in Anki, through AnkiConnect."""
     anki = AnkiConnect(target)
     version = anki.call("version")
@@ -74,7 +76,7 @@ def deliver_to_anki_connect(contents: Sequence[PackageContent], target: AnkiConn
     notes = latest_notes(contents)
     media_dir = str(anki.call("getMediaDirPath"))
     existing = existing_notes(anki, media_dir, notes)
-    plan = make_plan(notes, existing)
+    plan = make_plan(notes, existing, memory)
     if plan.new:
         _import_new(anki, media_dir, [content.path for content in contents], plan.new)
     for update in plan.updates:
@@ -85,6 +87,8 @@ def deliver_to_anki_connect(contents: Sequence[PackageContent], target: AnkiConn
         updated=len(plan.updates),
         unchanged=len(plan.unchanged),
         notices=conflict_notices(plan),
+        left_out=len(plan.deleted),
+        present=plan.present(),
     )
 
 

@@ -16,6 +16,9 @@ class CollectionTarget:
     #: where Anki's own backup goes before anything changes (None: ``backups/`` beside the
     #: collection, which is where Anki desktop keeps a profile's backups)
     backup_dir: Path | None = None
+    #: let delivery upgrade a collection of an older Anki to the backend's schema (which that
+    #: older Anki then cannot open); without it such a collection is refused, unchanged
+    upgrade: bool = False
 
 
 @dataclass(frozen=True)
@@ -43,3 +46,7 @@ class DeliveryReport:
     #: Anki's backup made before the changes (collection route; None when nothing changed)
     backup: Path | None = None
     notices: tuple[str, ...] = field(default_factory=tuple)
+    #: notes the learner deleted after an earlier delivery, left out (see ``plan.Memory``)
+    left_out: int = 0
+    #: the GUIDs of the decks' notes now in the target (remembered for the next delivery)
+    present: tuple[str, ...] = ()
