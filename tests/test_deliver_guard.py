@@ -81,9 +81,8 @@ def held_after_backup(path: Path, backups: Path) -> Iterator[subprocess.Popen[st
         assert holder.stdout is not None and holder.stdout.readline().strip() == "open"
         yield holder
     finally:
-        assert holder.stdin is not None
-        holder.stdin.close()
-        assert holder.wait(timeout=60) == 0
+        holder.communicate(timeout=60)  # closes its stdin (it ends) and its stdout
+        assert holder.returncode == 0
 
 
 def test_a_collection_open_after_its_backup_is_refused_and_its_wal_kept(tmp_path: Path) -> None:

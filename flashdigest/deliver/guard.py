@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import sqlite3
@@ -133,19 +134,23 @@ def open_elsewhere(path: Path) -> list[int]:
 
 
 def _proc_holders(names: set[str]) -> list[int]:
-    found = []
-    me = os.getpid()
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit() or int(entry.name) == me:
-            continue
-        try:
-            for fd in os.scandir(f"/proc/{entry.name}/fd"):
-                if os.readlink(fd.path).removesuffix(" (deleted)") in names:
-                    found.append(int(entry.name))
-                    break
-        except OSError:  # gone, or another user's (not readable without root)
-            continue
-    return found
+    me = str(os.getpid())
+    with os.scandir("/proc") as processes:
+        pids = [entry.name for entry in processes if entry.name.isdigit() and entry.name != me]
+    return [int(pid) for pid in pids if _holds(pid, names)]
+
+
+def _holds(pid: str, names: set[str]) -> bool:
+    """Whether process ``pid`` has one of ``names`` open (False when it is gone or not readable)."""
+    try:
+        with os.scandir(f"/proc/{pid}/fd") as descriptors:
+            for fd in descriptors:
+                with contextlib.suppress(OSError):  # closed meanwhile
+                    if os.readlink(fd.path).removesuffix(" (deleted)") in names:
+                        return True
+    except OSError:  # gone, or another user's (not readable without root)
+        return False
+    return False
 
 
 def refuse_if_open_elsewhere(path: Path) -> None:
