@@ -13,7 +13,7 @@ import pytest
 from anki.collection import Collection
 
 from flashdigest.deliver import AnkiConnectTarget, CollectionTarget, deliver_decks
-from flashdigest.errors import CollectionBusy, DeliveryError
+from flashdigest.errors import AnkiConnectKeyRefused, CollectionBusy
 from flashdigest.pipeline import ExportOptions, export_inputs
 from tests.anki_helpers import import_deck
 from tests.ankiconnect_server import AnkiConnectServer
@@ -105,9 +105,9 @@ def test_an_ankiconnect_error_is_reported_and_the_api_key_is_sent(tmp_path: Path
     decks = export_decks(sample_source(tmp_path), tmp_path / "out")
     server = AnkiConnectServer(new_collection(tmp_path / "profile"), key="s3cret")
     try:
-        with pytest.raises(DeliveryError) as error:
+        with pytest.raises(AnkiConnectKeyRefused) as error:
             deliver_decks(decks, AnkiConnectTarget(server.url))
-        assert "valid api key must be provided" in error.value.reason
+        assert "--anki-connect-key (config key anki-connect-key)" in error.value.reason
         assert server.col.note_count() == 0
         assert deliver_decks(decks, AnkiConnectTarget(server.url, key="s3cret")).added == NOTES
     finally:
