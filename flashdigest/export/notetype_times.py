@@ -1,0 +1,32 @@
+"""The modification times of flashdigest's note types: from their content, never from the run.
+
+Anki's importer (by ``.apkg`` import or AnkiConnect, "update note types if newer") replaces a note
+type in the collection only by one with a later modification time. So every deck carries each
+note type with the time of the *version flashdigest ships*: a new day's deck never puts a note
+type over a learner's later edit of a template, the CSS or the name, and a new version of
+flashdigest's templates (a later time, recorded here when it ships) replaces them once, as the
+CHANGELOG then says. ``tests/test_notetype_mods.py`` fails when a note type's content changes
+without a new entry here.
+"""
+
+from __future__ import annotations
+
+#: per note type id: (its :func:`~flashdigest.export.notetype_hash` as shipped, its time). A new
+#: version gets its release time, later than the one before.
+SHIPPED: dict[int, tuple[str, int]] = {
+    1744601234511: ("202997c49d0e6ce3", 1_796_428_800),  # FlashDigest Paper v2, 2026-12-05
+    1744601234512: ("6e7b4a9a55fc7bb2", 1_796_428_800),  # FlashDigest MCQ v2, 2026-12-05
+    1744601234513: ("6c9eae76c25d2fb6", 1_796_428_800),  # FlashDigest Cloze, 2026-12-05
+}
+#: the time of a note type whose content is not one shipped (a template changed before its
+#: release is recorded, or a test's): this plus an offset from its hash, below every shipped time
+UNSHIPPED_EPOCH = 1_735_689_600  # 2025-01-01 UTC
+UNSHIPPED_SPREAD = 180 * 86_400
+
+
+def notetype_mod(model_id: int, content: str) -> int:
+    """The modification time of note type ``model_id`` whose hash is ``content``."""
+    shipped = SHIPPED.get(model_id)
+    if shipped is not None and shipped[0] == content:
+        return shipped[1]
+    return UNSHIPPED_EPOCH + int(content[:12], 16) % UNSHIPPED_SPREAD
