@@ -11,6 +11,7 @@ import sqlite3
 import time
 import zipfile
 from pathlib import Path
+from typing import Any
 
 from anki.collection import Collection
 
@@ -75,7 +76,7 @@ def test_the_time_changes_with_the_content_only() -> None:
 
 
 def test_a_new_days_deck_keeps_the_learners_template_css_and_name(tmp_path: Path) -> None:
-    col = Collection(str(new_collection(tmp_path / "profile")))
+    col: Any = Collection(str(new_collection(tmp_path / "profile")))
     try:
         assert import_deck(col, export_one(tmp_path, "2026-01-15.txt", NOW)).new > 0
         model = col.models.get(PAPER_MODEL_ID)
