@@ -90,6 +90,8 @@ class AnkiDesktop:
     xvfb: subprocess.Popen[bytes]
     anki: subprocess.Popen[bytes] | None = None
     output: Path = field(default_factory=Path)
+    #: the X display of ``xvfb`` (":N")
+    xvfb_display: str = ""
 
     @property
     def url(self) -> str:
@@ -126,9 +128,17 @@ class AnkiDesktop:
         return reply["result"]
 
     def eval_reviewer(self, script: str) -> Any:
-        """The value of JavaScript ``script`` in the reviewer's webview (the add-on has no such
-        action, so a one-shot action is added by the test add-on: see ``_TEST_ADDON``)."""
+        """The value of JavaScript ``script`` in the reviewer's webview (an action of the test
+        add-on, ``_TEST_ADDON``: AnkiConnect has none)."""
         return self.call("flashdigestTestEval", script=script)
+
+    def python(self, code: str) -> Any:
+        """Run Python ``code`` inside Anki (``mw`` is the main window); the value of ``result``."""
+        return self.call("flashdigestTestPython", code=code)
+
+    def api_call_count(self) -> int:
+        """How many requests AnkiConnect has logged (its ``apiLogPath``)."""
+        return len(self.api_calls())
 
     def api_calls(self) -> list[str]:
         """The actions AnkiConnect logged so far (its ``apiLogPath``)."""
@@ -149,6 +159,8 @@ class AnkiDesktop:
             QT_QPA_PLATFORM="xcb",
             ANKI_NOHIGHDPI="1",
             PYTHONUNBUFFERED="1",
+            # Anki hands its arguments to a running Anki of the same user and exits: one of its own
+            ANKI_SINGLE_INSTANCE_KEY=f"flashdigest-test-{self.port}",
         )
         env.pop("ANKI_BASE", None)
         command = [sys.executable, "-c", "import aqt; aqt.run()", "-b", str(self.base), "-p", PROFILE]
@@ -157,8 +169,6 @@ class AnkiDesktop:
                 command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
             )
         self._wait_ready()
-
-    xvfb_display: str = ""
 
     def _wait_ready(self) -> None:
         deadline = time.monotonic() + START_SECONDS
@@ -196,26 +206,37 @@ class AnkiDesktop:
         self.xvfb.wait(timeout=30)
 
 
-#: a second add-on for the tests only: one AnkiConnect-style action that runs JavaScript in the
-#: reviewer's webview and returns its value (AnkiConnect has none)
+#: a second add-on for the tests only, with two actions AnkiConnect has not: run Python in Anki
+#: (``mw`` at hand; the value of ``result``), and run JavaScript in the reviewer's webview
 _TEST_ADDON = """
 import sys
 from aqt import mw
 from aqt.qt import QEventLoop, QTimer
 
+
+def _python(self, code):
+    scope = {"mw": mw, "result": None}
+    exec(code, scope)
+    return scope["result"]
+
+
 def _eval(self, script):
     box = {}
     loop = QEventLoop()
+
     def done(value):
         box["value"] = value
         loop.quit()
+
     mw.reviewer.web.evalWithCallback(script, done)
     QTimer.singleShot(20000, loop.quit)
     loop.exec()
     return box.get("value")
 
+
 # add-ons load in folder order, so AnkiConnect (2055492159) is loaded and listening already
 _plugin = sys.modules["2055492159"]
+setattr(type(_plugin.ac), "flashdigestTestPython", _plugin.util.api()(_python))
 setattr(type(_plugin.ac), "flashdigestTestEval", _plugin.util.api()(_eval))
 """
 
@@ -253,8 +274,7 @@ def start_anki(base: Path, key: str | None = None) -> AnkiDesktop:
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
-    desktop = AnkiDesktop(base, port, key, xvfb, output=base / "anki-output.log")
-    desktop.xvfb_display = f":{number}"
+    desktop = AnkiDesktop(base, port, key, xvfb, output=base / "anki-output.log", xvfb_display=f":{number}")
     try:
         desktop.start()
     except BaseException:
