@@ -145,3 +145,19 @@ def test_the_real_digests_arrive_alike_by_both_routes(
     finally:
         direct.close()
     assert {tuple(row) for row in anki.col.db.all("select guid, mid, flds, tags from notes")} == expected
+
+
+def test_a_lost_note_map_costs_one_lookup_not_a_duplicate(tmp_path: Path, anki: AnkiConnectServer) -> None:
+    source = sample_source(tmp_path)
+    out = tmp_path / "out"
+    deliver_decks(export_decks(source, out), AnkiConnectTarget(anki.url))
+    (out / ".flashdigest-state" / "anki-connect-notes.json").write_text("{not json", encoding="utf-8")
+    correct_source(source)
+    anki.calls.clear()
+    report = deliver_decks(export_decks(source, out, now=NOW + DAY), AnkiConnectTarget(anki.url))
+    assert (report.added, report.updated, report.unchanged) == (0, CHANGED, NOTES - CHANGED)
+    assert anki.col.note_count() == NOTES
+    assert anki.calls.count("exportPackage") == 1  # the notes looked up again, once
+    anki.calls.clear()
+    deliver_decks(export_decks(source, out, now=NOW + DAY), AnkiConnectTarget(anki.url))
+    assert "exportPackage" not in anki.calls  # and remembered
