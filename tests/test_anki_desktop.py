@@ -12,6 +12,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,8 +23,10 @@ from flashdigest.cards.notetypes import PAPER_MODEL_ID
 from flashdigest.deliver.ankiconnect import AnkiConnect
 from flashdigest.deliver.types import AnkiConnectTarget
 from tests.anki_desktop import AnkiDesktop, desktop_missing, start_anki
+from tests.browser_helpers import ZOOM_MEASURE
 from tests.conftest import SAMPLES
 from tests.deliver_helpers import CORRECTED, LEARNER_TEXT, ORIGINAL
+from tests.test_cards_browser_layout import ZOOM
 
 SHARED_HTML = Path(__file__).resolve().parent.parent.parent / "shared" / "digests" / "html"
 MY_TEMPLATE = "<!-- the learner's own line -->"
@@ -222,3 +225,51 @@ def test_an_api_key(tmp_path: Path, anki: AnkiDesktop) -> None:
         assert locked.call("findNotes", query="")
     finally:
         locked.stop()
+
+
+def test_the_flowchart_zooms_in_ankis_own_reviewer(tmp_path: Path, anki: AnkiDesktop) -> None:
+    """Measured by JavaScript in the real reviewer's webview, under Anki's own stylesheet."""
+    if not SHARED_HTML.is_dir():
+        pytest.skip("../shared is absent")
+    source = tmp_path / "in"
+    source.mkdir()
+    shutil.copy(SHARED_HTML / "2025-04-14.html", source)
+    assert export(source, tmp_path / "out", anki.url)[0] == 0
+    cards = anki.call("findCards", query=f'mid:{PAPER_MODEL_ID} card:4 "Flowchart:*<img*"')
+    assert cards
+    anki.call("changeDeck", cards=cards[:1], deck="Zoom test")
+    anki.call("unsuspend", cards=cards[:1])
+    # the reviewer, as a learner opens it (from Qt's event loop: AnkiConnect's own gui actions
+    # run inside its request and leave the webview on the deck's overview)
+    assert anki.call("guiDeckOverview", name="Zoom test")
+    anki.python(f"from aqt.qt import QTimer\nQTimer.singleShot(0, lambda: mw.moveToState({'review'!r}))")
+    measured = None
+    for _ in range(150):
+        if (
+            anki.python("result = mw.state == 'review' and mw.reviewer.card and mw.reviewer.card.id")
+            == cards[0]
+        ):
+            anki.python("from aqt.qt import QTimer\nQTimer.singleShot(0, mw.reviewer._showAnswer)")
+            measured = anki.eval_reviewer(_MEASURE_IN_REVIEWER)
+            if measured:
+                break
+        time.sleep(0.2)
+    assert measured, "the flowchart did not show in the reviewer"
+    fitted, zoomed = measured["fitted"], measured["zoomed"]
+    assert zoomed["drawn"] >= ZOOM * fitted["drawn"], measured
+    assert zoomed["chartLeft"] <= 16 and zoomed["chartRight"] >= zoomed["frameWidth"], measured
+    anki.python("from aqt.qt import QTimer\nQTimer.singleShot(0, lambda: mw.moveToState('deckBrowser'))")
+
+
+#: fit, tap, measure: the flowchart as drawn before and after a tap (null until it has loaded)
+_MEASURE_IN_REVIEWER = f"""(() => {{
+  const measure = {ZOOM_MEASURE};
+  const figure = document.querySelector(".fd-figure.fd-zoomable");
+  const image = figure && figure.querySelector("img");
+  if (!image || !image.complete || !image.naturalWidth) return null;
+  const fitted = measure(figure);
+  figure.click();
+  const zoomed = measure(figure);
+  figure.click();
+  return {{fitted: fitted, zoomed: zoomed}};
+}})()"""

@@ -14,9 +14,9 @@ from __future__ import annotations
 #: per note type id: (its :func:`~flashdigest.export.notetype_hash` as shipped, its time). A new
 #: version gets its release time, later than the one before.
 SHIPPED: dict[int, tuple[str, int]] = {
-    1744601234511: ("202997c49d0e6ce3", 1_796_428_800),  # FlashDigest Paper v2, 2026-12-05
-    1744601234512: ("6e7b4a9a55fc7bb2", 1_796_428_800),  # FlashDigest MCQ v2, 2026-12-05
-    1744601234513: ("6c9eae76c25d2fb6", 1_796_428_800),  # FlashDigest Cloze, 2026-12-05
+    1744601234511: ("c6848dfcf6d70c4e", 1_796_428_800),  # FlashDigest Paper v2, 2026-12-05
+    1744601234512: ("54f04b3ba3b1d102", 1_796_428_800),  # FlashDigest MCQ v2, 2026-12-05
+    1744601234513: ("92074c1bc6b55837", 1_796_428_800),  # FlashDigest Cloze, 2026-12-05
 }
 #: the time of a note type whose content is not one shipped (a template changed before its
 #: release is recorded, or a test's): this plus an offset from its hash, below every shipped time
