@@ -12,11 +12,17 @@ without a new entry here.
 from __future__ import annotations
 
 #: per note type id: (its :func:`~flashdigest.export.notetype_hash` as shipped, its time). A new
-#: version gets its release time, later than the one before.
+#: version meant to replace what collections hold gets its release time, later than every
+#: earlier release's; see the entries.
 SHIPPED: dict[int, tuple[str, int]] = {
-    1744601234511: ("c6848dfcf6d70c4e", 1_796_428_800),  # FlashDigest Paper v2, 2026-12-05
-    1744601234512: ("54f04b3ba3b1d102", 1_796_428_800),  # FlashDigest MCQ v2, 2026-12-05
-    1744601234513: ("92074c1bc6b55837", 1_796_428_800),  # FlashDigest Cloze, 2026-12-05
+    # FlashDigest Paper v2, 2026-12-05: the flowchart zoom under the apps' stylesheets (replaces
+    # a learner's edits of this note type once; releases before stamped note types with the
+    # export's time, so this time must be later than those)
+    1744601234511: ("c6848dfcf6d70c4e", 1_796_428_800),
+    # FlashDigest MCQ v2 and Cloze: the same CSS change, which these cards do not use (they show
+    # no flowchart), so a time before every earlier release's: not put over a collection's
+    1744601234512: ("54f04b3ba3b1d102", 1_764_547_200),
+    1744601234513: ("92074c1bc6b55837", 1_764_547_200),
 }
 #: the time of a note type whose content is not one shipped (a template changed before its
 #: release is recorded, or a test's): this plus an offset from its hash, below every shipped time
