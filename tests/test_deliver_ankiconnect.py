@@ -13,7 +13,7 @@ import pytest
 from anki.collection import Collection
 
 from flashdigest.deliver import AnkiConnectTarget, CollectionTarget, deliver_decks
-from flashdigest.errors import AnkiConnectKeyRefused, CollectionBusy
+from flashdigest.errors import AnkiConnectKeyRefused, CollectionBusy, DeliveryError
 from flashdigest.pipeline import ExportOptions, export_inputs
 from tests.anki_helpers import import_deck
 from tests.ankiconnect_server import AnkiConnectServer
@@ -161,3 +161,16 @@ def test_a_lost_note_map_costs_one_lookup_not_a_duplicate(tmp_path: Path, anki: 
     anki.calls.clear()
     deliver_decks(export_decks(source, out, now=NOW + DAY), AnkiConnectTarget(anki.url))
     assert "exportPackage" not in anki.calls  # and remembered
+
+
+def test_an_anki_that_cannot_reach_the_temporary_folder_is_said_so(
+    tmp_path: Path, anki: AnkiConnectServer
+) -> None:
+    def elsewhere(path: str) -> bool:  # the real add-on's answer when the file is not on its machine
+        raise FileNotFoundError(f"Failed to open '{path}': No such file or directory (os error 2)")
+
+    anki.actions["importPackage"] = elsewhere
+    with pytest.raises(DeliveryError) as error:
+        deliver_decks(export_decks(sample_source(tmp_path), tmp_path / "out"), AnkiConnectTarget(anki.url))
+    assert "AnkiConnect must run on this machine" in error.value.reason
+    assert anki.col.note_count() == 0

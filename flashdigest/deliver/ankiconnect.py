@@ -175,14 +175,19 @@ def _guids_by_export(anki: AnkiConnect, notes: Iterable[int]) -> dict[str, int]:
     with tempfile.TemporaryDirectory(prefix="flashdigest-ankiconnect-") as folder:
         for number, deck in enumerate(outermost(decks)):
             local = Path(folder) / f"{number}.apkg"
-            exported = anki.call("exportPackage", deck=deck, path=str(local.resolve()), includeSched=False)
-            if exported is not True or not local.is_file():
-                raise anki.error(
-                    f"AnkiConnect could not export deck {deck!r} into {folder}: "
-                    "AnkiConnect must run on this machine, with access to its temporary folder"
-                )
+            _export(anki, deck, local)
             guids.update((note.guid, note.note_id) for note in read_package(local).notes)
     return guids
+
+
+def _export(anki: AnkiConnect, deck: str, local: Path) -> None:
+    """Anki's export of ``deck`` (its notes, no scheduling) written to ``local``."""
+    try:
+        exported = anki.call("exportPackage", deck=deck, path=str(local.resolve()), includeSched=False)
+    except DeliveryError as error:
+        raise _not_here(anki, error) from None
+    if exported is not True or not local.is_file():
+        raise anki.error(f"AnkiConnect could not export deck {deck!r} into {local.parent}: {NOT_HERE}")
 
 
 def outermost(decks: Iterable[str]) -> list[str]:
@@ -198,14 +203,20 @@ def _import_new(anki: AnkiConnect, decks: list[Path], new: Sequence[PackageNote]
         try:
             imported = anki.call("importPackage", path=str(package.resolve()))
         except DeliveryError as error:
-            if "No such file" in error.reason or "not found" in error.reason.lower():
-                raise anki.error(
-                    "Anki cannot read the new notes' package in this machine's temporary folder: "
-                    "AnkiConnect must run on this machine, with access to its temporary folder"
-                ) from None
-            raise
+            raise _not_here(anki, error) from None
     if imported is not True:
         raise anki.error("AnkiConnect could not import the new notes (is a profile open in Anki?)")
+
+
+#: why Anki cannot reach a package flashdigest wrote (or read one Anki wrote)
+NOT_HERE = "AnkiConnect must run on this machine, with access to its temporary folder"
+
+
+def _not_here(anki: AnkiConnect, error: DeliveryError) -> DeliveryError:
+    """``error``, or, when Anki could not reach the temporary folder, an error saying why."""
+    if "No such file" in error.reason or "os error 2" in error.reason:
+        return anki.error(f"Anki cannot reach this machine's temporary folder: {NOT_HERE}")
+    return error
 
 
 def _update(anki: AnkiConnect, update: NoteUpdate, contents: Sequence[PackageContent]) -> None:
