@@ -17,6 +17,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -160,7 +161,7 @@ class AnkiDesktop:
             ANKI_NOHIGHDPI="1",
             PYTHONUNBUFFERED="1",
             # Anki hands its arguments to a running Anki of the same user and exits: one of its own
-            ANKI_SINGLE_INSTANCE_KEY=f"flashdigest-test-{self.port}",
+            ANKI_SINGLE_INSTANCE_KEY=self.instance_key,
         )
         env.pop("ANKI_BASE", None)
         command = [sys.executable, "-c", "import aqt; aqt.run()", "-b", str(self.base), "-p", PROFILE]
@@ -193,17 +194,30 @@ class AnkiDesktop:
 
     def kill_anki(self) -> None:
         """Kill Anki's process group (no clean shutdown: as a crash or power cut would)."""
-        if self.anki is not None and self.anki.poll() is None:
-            os.killpg(self.anki.pid, signal.SIGKILL)
         if self.anki is not None:
+            if self.anki.poll() is None:
+                os.killpg(self.anki.pid, signal.SIGKILL)
             self.anki.wait(timeout=30)
         self.anki = None
+        # the socket of Anki's single-instance server, which a killed Anki leaves behind
+        (Path(tempfile.gettempdir()) / self.instance_key).unlink(missing_ok=True)
+
+    @property
+    def instance_key(self) -> str:
+        return f"flashdigest-test-{self.port}"
 
     def stop(self) -> None:
-        self.kill_anki()
-        if self.xvfb.poll() is None:
-            os.killpg(self.xvfb.pid, signal.SIGKILL)
-        self.xvfb.wait(timeout=30)
+        """Kill Anki, then end Xvfb (asked first, so that it removes its lock file)."""
+        try:
+            self.kill_anki()
+        finally:
+            if self.xvfb.poll() is None:
+                os.killpg(self.xvfb.pid, signal.SIGTERM)
+            try:
+                self.xvfb.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.xvfb.pid, signal.SIGKILL)
+                self.xvfb.wait(timeout=30)
 
 
 #: a second add-on for the tests only, with two actions AnkiConnect has not: run Python in Anki
