@@ -69,6 +69,8 @@ _PAGE = """<!doctype html>
 #: (ts/reviewer/reviewer.scss) and AnkiDroid's card page (its body has the class "chrome")
 DESKTOP_REVIEWER_CSS = "img { max-width: 100%; max-height: 95vh; }"
 ANKIDROID_CSS = ".chrome img { max-width: 100%; max-height: 90%; }"
+#: the least a tap must enlarge the flowchart by, as drawn
+ZOOM = 2.5
 #: the flowchart as drawn (tests/data/cards/zoom_measure.js), for ``locator.evaluate``
 ZOOM_MEASURE = _card_data("zoom_measure.js")
 

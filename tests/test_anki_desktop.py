@@ -23,10 +23,9 @@ from flashdigest.cards.notetypes import PAPER_MODEL_ID
 from flashdigest.deliver.ankiconnect import AnkiConnect
 from flashdigest.deliver.types import AnkiConnectTarget
 from tests.anki_desktop import AnkiDesktop, desktop_missing, start_anki
-from tests.browser_helpers import ZOOM_MEASURE
+from tests.browser_helpers import ZOOM, ZOOM_MEASURE
 from tests.conftest import SAMPLES
 from tests.deliver_helpers import CORRECTED, LEARNER_TEXT, ORIGINAL
-from tests.test_cards_browser_layout import ZOOM
 
 SHARED_HTML = Path(__file__).resolve().parent.parent.parent / "shared" / "digests" / "html"
 MY_TEMPLATE = "<!-- the learner's own line -->"

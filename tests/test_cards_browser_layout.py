@@ -21,6 +21,7 @@ from tests.browser_helpers import (
     LIGHT,
     PHONE,
     TAPS_REACH_THE_CARD,
+    ZOOM,
     ZOOM_MEASURE,
     click_option,
     option_rows,
@@ -66,9 +67,6 @@ def test_flowchart_is_on_the_methods_card_only_and_zooms_on_tap(demo: Demo, phon
     phone.droid(demo, card.answer, card.body_class(), "back.html")
     assert phone.page.evaluate(TAPS_REACH_THE_CARD, ".fd-figure") == [True]
     assert_flowchart_zooms(phone.page)
-
-
-ZOOM = 2.5  # the least a tap must enlarge the flowchart by, in card widths
 
 
 def assert_flowchart_zooms(page: Any) -> None:
