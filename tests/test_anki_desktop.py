@@ -72,6 +72,10 @@ def trash_bytes(anki: AnkiDesktop) -> int:
     return sum(path.stat().st_size for path in anki.profile.glob("media.trash/**/*") if path.is_file())
 
 
+def media_bytes(anki: AnkiDesktop) -> int:
+    return sum(path.stat().st_size for path in anki.media.rglob("*") if path.is_file())
+
+
 def media_names(anki: AnkiDesktop) -> set[str]:
     return {path.name for path in anki.media.iterdir() if path.is_file()}
 
@@ -147,12 +151,14 @@ def test_no_file_is_left_in_the_media_folder_or_its_trash(tmp_path: Path, anki: 
         if name in field["value"]
     }
     assert shown == added  # every file added is an image a note shows
-    # a correction of the page: the notes change, and nothing goes to the trash
+    # a correction of the page (no new image): the notes change; 0 bytes more in media or trash
+    media = media_bytes(anki)
     page = (source / "2025-04-14.html").read_text(encoding="utf-8")
     (source / "2025-04-14.html").write_text(page.replace("Seaweed-7B", "Seaweed 7B", 3), encoding="utf-8")
     code, stdout, _stderr = export(source, tmp_path / "out", anki.url)
     assert code == 0 and "0 notes added" in stdout and "0 updated" not in stdout
     assert trash_bytes(anki) == trash
+    assert media_bytes(anki) == media
     assert not [name for name in media_names(anki) if not name.startswith("fd-")]
 
 
