@@ -84,6 +84,11 @@ class CollectionBusy(DeliveryError):
     nothing was changed; try again later (the CLI exits 75, EX_TEMPFAIL)."""
 
 
+class AnkiConnectKeyRefused(DeliveryError):
+    """AnkiConnect refused the request for want of its ``apiKey`` (none given, or another): nothing
+    was changed; the CLI exits 77 (EX_NOPERM) and names ``--anki-connect-key``."""
+
+
 class CollectionUnavailable(DeliveryError):
     """The collection path is missing, not a collection, or cannot be read and written: nothing
     was created or changed (the CLI exits 73, EX_CANTCREAT)."""

@@ -13,6 +13,7 @@ from click.testing import CliRunner
 
 from flashdigest.cli import main
 from tests.anki_helpers import import_deck
+from tests.ankiconnect_server import AnkiConnectServer
 from tests.deliver_helpers import new_collection, sample_source
 from tests.test_deliver import HOLD_OPEN
 
@@ -89,6 +90,30 @@ def test_anki_connect_that_does_not_answer_exits_75(tmp_path: Path) -> None:
     code, _stdout, err = run("export", str(source), "--out", out, "--anki-connect-url", url, "-q")
     assert code == 75
     assert len(err.splitlines()) == 1 and "127.0.0.1:9" in err
+
+
+def test_an_api_key_refused_exits_77_naming_the_option_and_the_next_run_delivers(tmp_path: Path) -> None:
+    source = sample_source(tmp_path)
+    server = AnkiConnectServer(new_collection(tmp_path / "profile"), key="s3cret")
+    try:
+        out = str(tmp_path / "out")
+        code, _stdout, err = run("export", str(source), "--out", out, "--anki-connect", server.url, "-q")
+        assert code == 77
+        assert len(err.splitlines()) == 1
+        assert "--anki-connect-key" in err and "anki-connect-key" in err and server.url in err
+        assert server.col.note_count() == 0
+        code, _stdout, err = run(
+            "export", str(source), "--out", out, "--anki-connect", server.url, "--anki-connect-key", "s3cret"
+        )
+        assert (code, err) == (0, "")
+        assert server.col.note_count() > 0
+    finally:
+        server.close()
+
+
+def test_help_lists_exit_code_77() -> None:
+    code, stdout, _err = run("export", "--help")
+    assert code == 0 and "77 AnkiConnect refused" in stdout and "70 73 78 66 69 77 65 75" in stdout
 
 
 def test_collection_and_anki_connect_together_is_a_usage_error(tmp_path: Path) -> None:

@@ -55,8 +55,9 @@ missing (--collection); 70 a bug (--debug shows the traceback); 73 --out,
 a deck, the bundle or the collection cannot be created or written;
 75 another run holds --out (without --wait, or past --wait-timeout),
 the collection is open in Anki, or with --fetch some page could not be
-fetched; 78 the config file is broken (--no-config ignores it). With
-several, the worst of them (in that order: 70 73 78 66 69 65 75).
+fetched; 77 AnkiConnect refused the request for want of its apiKey (give it
+with --anki-connect-key); 78 the config file is broken (--no-config ignores
+it). With several, the worst of them (in that order: 70 73 78 66 69 77 65 75).
 
 \b
 Size limits (file bytes, field length, nesting...) are raised with

@@ -2,10 +2,11 @@
 
 Public entry point: :func:`write_deck`. The SQLite collection is built in memory and the
 package is written to a temporary file beside the target, flushed and renamed into place, so
-a deck on disk is always either the previous one or the new one, whole. Modification times
-come from the deck being replaced (:func:`read_previous`): unchanged notes and note types keep
-theirs, so unchanged input gives a byte-identical package (which is then not written at all), and
-changed ones get newer times, which is what makes Anki's importer take a correction.
+a deck on disk is always either the previous one or the new one, whole. Note modification
+times come from the deck being replaced (:func:`read_previous`): unchanged notes keep theirs, so
+unchanged input gives a byte-identical package (which is then not written at all), and changed
+ones get newer times, which is what makes Anki's importer take a correction. Note types' times
+come from their content alone (:mod:`.notetype_times`).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import genanki
 from ..cards import DeckBuild
 from ..errors import OutputError
 from ..state import TEMP_PREFIX, sha256_hex
+from .notetype_times import notetype_mod
 
 #: the process's umask (read once: os.umask can only be read by setting it)
 UMASK = os.umask(0o022)
@@ -101,7 +103,6 @@ def stamp_deck(build: DeckBuild, previous: PreviousDeck | None, now: int) -> Dec
     """Give every note and note type of ``build`` its modification time: the previous deck's while
     its content is unchanged (so the package is byte-identical), else ``now`` or newer."""
     old_notes = previous.notes if previous else {}
-    old_types = previous.notetypes if previous else {}
     note_mods: dict[str, int] = {}
     hashes = [f"deck:{build.deck_id}:{build.deck_name}"]
     for note in build.notes:
@@ -111,7 +112,7 @@ def stamp_deck(build: DeckBuild, previous: PreviousDeck | None, now: int) -> Dec
     notetype_mods: dict[int, int] = {}
     for model in {note.model.model_id: note.model for note in build.notes}.values():
         content = notetype_hash(model.to_json(0, build.deck_id))
-        notetype_mods[model.model_id] = _newer(old_types.get(model.model_id), content, now)
+        notetype_mods[model.model_id] = notetype_mod(model.model_id, content)
         hashes.append(f"{model.model_id}:{content}:{notetype_mods[model.model_id]}")
     hashes.extend(f"{media.name}:{sha256_hex(media.data)}" for media in build.media)
     return DeckStamps(note_mods, notetype_mods, sha256_hex(*sorted(hashes)))
