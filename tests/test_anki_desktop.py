@@ -53,9 +53,9 @@ def anki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AnkiDesktop]:
 
 
 def export(source: Path, out: Path, url: str, *more: str) -> tuple[int, str, str]:
-    """``flashdigest export SOURCE --out OUT --anki-connect URL``, as a learner runs it."""
+    """``flashdigest export SOURCE --out OUT --anki-connect-url URL``, as a learner runs it."""
     command = [sys.executable, "-m", "flashdigest", "export", str(source), "--out", str(out)]
-    command += ["--anki-connect", url, *more]
+    command += ["--anki-connect-url", url, *more]
     done = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
     return done.returncode, done.stdout, done.stderr
 

@@ -97,13 +97,20 @@ def test_an_api_key_refused_exits_77_naming_the_option_and_the_next_run_delivers
     server = AnkiConnectServer(new_collection(tmp_path / "profile"), key="s3cret")
     try:
         out = str(tmp_path / "out")
-        code, _stdout, err = run("export", str(source), "--out", out, "--anki-connect", server.url, "-q")
+        code, _stdout, err = run("export", str(source), "--out", out, "--anki-connect-url", server.url, "-q")
         assert code == 77
         assert len(err.splitlines()) == 1
         assert "--anki-connect-key" in err and "anki-connect-key" in err and server.url in err
         assert server.col.note_count() == 0
         code, _stdout, err = run(
-            "export", str(source), "--out", out, "--anki-connect", server.url, "--anki-connect-key", "s3cret"
+            "export",
+            str(source),
+            "--out",
+            out,
+            "--anki-connect-url",
+            server.url,
+            "--anki-connect-key",
+            "s3cret",
         )
         assert (code, err) == (0, "")
         assert server.col.note_count() > 0
