@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..errors import FlashdigestError, NoInputError, OutputError
+from ..errors import FlashdigestError, NoInputError, OutputError, ParseError
 from ..handoff import HandOff
 from ..lock import OutputBusy, output_lock
 from ..options import DECK_ROOT, DEFAULT_ANKI_CONNECT_URL, DeckOptions, ParseOptions
@@ -28,7 +28,7 @@ from .common import (
     SITE_OPTION,
     as_date,
 )
-from .fetch_cmd import run_fetch
+from .fetch_cmd import fetch_limit_options, limits_of, run_fetch
 from .output import exit_code, fail, say, stop, worst
 
 if TYPE_CHECKING:
@@ -136,6 +136,7 @@ def delivery_options(command: Any) -> Any:
 @SITE_OPTION
 @SINCE_OPTION
 @RECHECK_OPTION
+@fetch_limit_options
 def export(inputs: tuple[Path, ...], out_dir: Path, **chosen: Any) -> None:
     """Export digests (files or directories of them) to Anki decks.
 
@@ -157,6 +158,8 @@ def export(inputs: tuple[Path, ...], out_dir: Path, **chosen: Any) -> None:
         with _held_by_command(fetch_options, chosen["wait_timeout"]):
             fetched = run_fetch(fetch_options, not silent, silent) if fetch_options else None
             report = _run_export(inputs, options, show_progress=not silent)
+            if fetch_options is not None:
+                _recheck_unreadable(fetch_options.into, report.failures)
     except (NoInputError, OutputError, OutputBusy) as error:
         stop(error)
     handed = report.hand_off.failures if report.hand_off else ()
@@ -196,7 +199,23 @@ def _fetch_options(inputs: tuple[Path, ...], out_dir: Path, chosen: dict[str, An
         recheck_all=chosen["recheck_all"],
         wait=chosen["wait"],
         lock=same,
+        **limits_of(chosen),
     )
+
+
+def _recheck_unreadable(into: Path, failures: list[FlashdigestError]) -> None:
+    """Pages of the fetch folder that could not be read are fetched again next run, whatever their age."""
+    from ..fetch import mark_for_recheck
+
+    unreadable = {
+        failure.file
+        for failure in failures
+        if isinstance(failure, ParseError)
+        and failure.file is not None
+        and failure.file.parent.resolve() == into.resolve()
+    }
+    if unreadable:
+        mark_for_recheck(into, unreadable)
 
 
 def _delivery_target(collection: Path | None, url: str | None, key: str | None) -> DeliveryTarget | None:
@@ -210,11 +229,12 @@ def _delivery_target(collection: Path | None, url: str | None, key: str | None) 
 
 
 def _check_fetch_options(fetch: bool) -> None:
-    """--site, --since and --recheck-all given on the command line mean nothing without --fetch."""
+    """--site, --since, --recheck-all and the fetch's limits given on the command line mean nothing
+    without --fetch."""
     context = click.get_current_context()
     given = [
         f"--{name.replace('_', '-')}"
-        for name in ("site", "since", "recheck_all")
+        for name in ("site", "since", "recheck_all", "max_time", "page_time", "max_new_pages")
         if context.get_parameter_source(name) is click.core.ParameterSource.COMMANDLINE
     ]
     if given and not fetch:
