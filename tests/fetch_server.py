@@ -126,6 +126,10 @@ def _handler(site: Site) -> type[BaseHTTPRequestHandler]:
             self.close_connection = True
             self.connection.shutdown(socket.SHUT_RDWR)
 
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            self.do_GET()
+
         def _drip(self, body: bytes, every: float) -> None:
             self.wfile.flush()
             self.close_connection = True

@@ -282,3 +282,19 @@ def test_a_folder_where_a_page_goes_is_one_line_and_the_others_arrive(site: Site
     ]
     assert len(pages_in(into)) == len(DATES)  # the folder's name counts; every page arrived
     assert (into / f"{OLD}.html").is_dir()
+
+
+# -- AnkiConnect: a deadline per call ------------------------------------------------------------------
+
+
+def test_an_anki_connect_answer_dripping_past_its_deadline_is_anki_busy(tmp_path: Path) -> None:
+    from flashdigest.deliver.ankiconnect import AnkiConnect
+    from flashdigest.deliver.types import AnkiConnectTarget
+    from flashdigest.errors import CollectionBusy
+
+    answer = b'{"result": 6, "error": null}'
+    with serve(Site(always={"": Reply(200, body=answer + b" " * 1000, drip=0.05)})) as anki:
+        with pytest.raises(CollectionBusy, match=r"took over 0.5 s to answer version"):
+            AnkiConnect(AnkiConnectTarget(anki.url, timeout=0.5)).call("version")
+        anki.always[""] = Reply(200, body=answer)
+        assert AnkiConnect(AnkiConnectTarget(anki.url, timeout=0.5)).call("version") == 6

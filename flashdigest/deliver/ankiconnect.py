@@ -13,8 +13,12 @@ Every file put into the media folder for the exchange is deleted again (``delete
 from __future__ import annotations
 
 import base64
+import contextlib
+import json
 import secrets
 import tempfile
+import threading
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -43,15 +47,21 @@ class AnkiConnect:
         body: dict[str, Any] = {"action": action, "version": PROTOCOL_VERSION, "params": params}
         if self.target.key is not None:
             body["key"] = self.target.key
+        deadline = time.monotonic() + self.target.timeout  # the whole call's, not each read's
         try:
-            response = self._http.request("POST", self.target.url, json=body)
-        except urllib3.exceptions.HTTPError as exc:
+            response = self._http.request("POST", self.target.url, json=body, preload_content=False)
+            data = _read_by(response, deadline)
+        except TimeoutError:
+            raise CollectionBusy(
+                f"AnkiConnect at {self.target.url} took over {self.target.timeout:g} s to answer {action}"
+            ) from None
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
             raise CollectionBusy(
                 f"AnkiConnect at {self.target.url} does not answer ({type(exc).__name__}): "
                 "is Anki running with AnkiConnect?"
             ) from None
         try:
-            reply = response.json()
+            reply = json.loads(data)
         except ValueError:
             reply = None
         if response.status != 200 or not isinstance(reply, dict) or set(reply) != {"result", "error"}:
@@ -63,6 +73,35 @@ class AnkiConnect:
     def error(self, reason: str) -> DeliveryError:
         """A DeliveryError naming this endpoint (a URL is not a file, so it goes in the reason)."""
         return DeliveryError(f"{reason} ({self.target.url})")
+
+
+def _read_by(response: Any, deadline: float) -> bytes:
+    """The whole body of ``response``, or TimeoutError once ``deadline`` passes (a whole answer's
+    deadline, not each read's: a server dripping a byte at a time is cut off too)."""
+    watchdog = threading.Timer(max(0.0, deadline - time.monotonic()), _cut_off, (response,))
+    watchdog.daemon = True
+    watchdog.start()
+    chunks = []
+    try:
+        while chunk := response.read1(65536):
+            chunks.append(chunk)
+            if time.monotonic() >= deadline:
+                break
+    except (urllib3.exceptions.HTTPError, OSError):
+        if time.monotonic() < deadline:
+            raise
+    finally:
+        watchdog.cancel()
+        response.release_conn()
+    if time.monotonic() >= deadline:
+        response.close()
+        raise TimeoutError
+    return b"".join(chunks)
+
+
+def _cut_off(response: Any) -> None:
+    with contextlib.suppress(Exception):
+        response.shutdown()
 
 
 def deliver_to_anki_connect(contents: Sequence[PackageContent], target: AnkiConnectTarget) -> DeliveryReport:
