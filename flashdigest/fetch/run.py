@@ -34,25 +34,25 @@ def fetch_site(options: FetchOptions, progress: Progress | None = None) -> Fetch
     Never raises for a page or the index: each failure is in the report's ``failures`` and the
     other pages are still fetched (unless GIVE_UP_AFTER pages in a row got no answer at all, the
     run's ``max_time`` is over, or ``into`` cannot be written: then the rest wait for the next run,
-    with one failure saying so). Raises FetchError for a site address that is not http(s),
-    OutputError when ``into`` cannot be created, and :class:`~flashdigest.lock.OutputBusy`
+    with one failure saying so; an OutputError failure when it is ``into`` that refuses). Raises
+    FetchError for a site address that is not http(s), and :class:`~flashdigest.lock.OutputBusy`
     when another fetch holds the folder (unless ``wait``).
     """
     deadline = time.monotonic() + options.max_time
     report = FetchReport(index_url(options.site))
     with contextlib.ExitStack() as stack:
-        _make_folder(options.into)
-        if options.lock:
-            _hold_folder(stack, options)
-        if removed := _remove_leftovers(options.into):
-            report.notices.append(
-                f"{options.into}: removed {removed} temporary file(s) of an interrupted fetch"
-            )
-        pool = make_pool(options.http())
-        stack.callback(pool.clear)
         try:
+            _make_folder(options.into)
+            if options.lock:
+                _hold_folder(stack, options)
+            if removed := _remove_leftovers(options.into):
+                report.notices.append(
+                    f"{options.into}: removed {removed} temporary file(s) of an interrupted fetch"
+                )
+            pool = make_pool(options.http())
+            stack.callback(pool.clear)
             links = _read_index(pool, report.index, options, deadline)
-        except FetchError as error:
+        except (FetchError, OutputError) as error:  # the index, or a folder that cannot be written
             report.failures.append(error)
             return report
         memory = FetchMemory.load(options.into)
