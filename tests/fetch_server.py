@@ -37,6 +37,8 @@ class Reply:
     hang_up: bool = False
     #: send the headers, then one byte of ``body`` every this many seconds (until the client goes)
     drip: float | None = None
+    #: send even the status line and headers a byte every this many seconds (until the client goes)
+    drip_headers: float | None = None
     #: answer only once this is set (the test reads what the client said meanwhile)
     gate: threading.Event | None = None
 
@@ -106,6 +108,9 @@ def _handler(site: Site) -> type[BaseHTTPRequestHandler]:
             reply = site.reply_for(self.path, headers)
             if reply.gate is not None:
                 reply.gate.wait(timeout=30)
+            if reply.drip_headers is not None:
+                self._drip(b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 10_000, reply.drip_headers)
+                return
             if reply.hang_up:
                 self.close_connection = True
                 self.connection.shutdown(socket.SHUT_RDWR)

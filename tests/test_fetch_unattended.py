@@ -75,6 +75,17 @@ def test_headers_then_silence_is_cut_off_by_the_page_deadline(site: Site, tmp_pa
     assert len(pages_in(into)) == len(DATES) - 1
 
 
+def test_headers_sent_a_byte_at_a_time_are_cut_off_by_the_page_deadline(site: Site, tmp_path: Path) -> None:
+    site.always[f"dailies/pages/{RECENT}.html"] = Reply(200, drip_headers=0.05)
+    report = fetch_site(fast(site, tmp_path / "d", page_time=0.6, read_timeout=30, retries=0))
+    (failure,) = report.failures
+    assert failure.reason == (
+        f"{site.url}dailies/pages/{RECENT}.html: "
+        "over its time (0.6 s a page, or the run's --max-time); not saved"
+    )
+    assert len(pages_in(tmp_path / "d")) == len(DATES) - 1
+
+
 def test_the_run_stops_at_max_time_and_leaves_the_rest_for_the_next_run(site: Site, tmp_path: Path) -> None:
     for date in DATES:
         site.always[f"dailies/pages/{date}.html"] = Reply(200, body=page_bytes(date), drip=3600)
@@ -96,8 +107,11 @@ def test_retries_stop_at_the_page_deadline(site: Site, tmp_path: Path) -> None:
     site.always[f"dailies/pages/{RECENT}.html"] = Reply(503, (("Retry-After", "3600"),))
     report = fetch_site(fast(site, tmp_path / "d", retries=50, retry_after_max=3600, page_time=0.5))
     (failure,) = report.failures
-    assert "over its time" in failure.reason or "HTTP 503" in failure.reason
-    assert len(site.requested(f"dailies/pages/{RECENT}.html")) < 50
+    tried = len(site.requested(f"dailies/pages/{RECENT}.html"))
+    assert tried < 50
+    assert failure.reason.endswith(
+        f"HTTP 503 Service Unavailable (after {tried} attempts, stopped at the page's deadline)"
+    )
 
 
 # -- only digests are kept ------------------------------------------------------------------------

@@ -30,6 +30,7 @@ from urllib3.util.retry import Retry
 from .. import __version__
 from ..errors import FetchError, OutputError
 from ..limits import env_name
+from .deadline import keep_deadlines, until
 from .memory import TEMP_SUFFIX, Validators
 
 USER_AGENT = f"flashdigest/{__version__} (Anki decks from daily paper digests; python-urllib3)"
@@ -119,12 +120,13 @@ def retry_policy(settings: HttpSettings, deadline: float = float("inf")) -> Capp
 
 
 def make_pool(settings: HttpSettings) -> urllib3.PoolManager:
-    return urllib3.PoolManager(
+    pool = urllib3.PoolManager(
         num_pools=2,
         maxsize=1,
         retries=retry_policy(settings),
         timeout=urllib3.Timeout(connect=settings.connect_timeout, read=settings.read_timeout),
     )
+    return keep_deadlines(pool)
 
 
 def download(
@@ -174,18 +176,19 @@ def _request(
     )
     headers = {"User-Agent": USER_AGENT, **validators.request_headers()}  # replaces the pool's
     try:
-        return pool.request(
-            "GET",
-            url,
-            headers=headers,
-            preload_content=False,
-            retries=retry_policy(settings, deadline),
-            timeout=timeout,
-            redirect=False,
-        )
+        with until(deadline):  # no waiting for headers past it either
+            return pool.request(
+                "GET",
+                url,
+                headers=headers,
+                preload_content=False,
+                retries=retry_policy(settings, deadline),
+                timeout=timeout,
+                redirect=False,
+            )
     except MaxRetryError as error:
         if time.monotonic() >= deadline:
-            raise PastDeadline(f"{url}: {_past(settings)}: {_describe(error.reason)}", target) from None
+            raise PastDeadline(f"{url}: {_past(settings)}", target) from None
         raise SiteUnreachable(
             f"{url}: gave up after {settings.retries + 1} attempts: {_describe(error.reason)}", target
         ) from None
@@ -200,7 +203,11 @@ def _answer(
     if response.status == 304:
         return Download(304, where, got)
     if response.status != 200:
-        tried = f" (after {settings.retries + 1} attempts)" if response.status in RETRY_STATUSES else ""
+        tried = ""
+        if response.status in RETRY_STATUSES:
+            attempts = len(response.retries.history) + 1 if response.retries is not None else 1
+            stopped = ", stopped at the page's deadline" if time.monotonic() >= deadline else ""
+            tried = f" (after {attempts} attempt{'s' if attempts > 1 else ''}{stopped})"
         raise FetchError(f"{url}: HTTP {response.status} {response.reason or ''}".rstrip() + tried, target)
     # the watchdog ends a read that would outlast the deadline (a server sending nothing more)
     watchdog = threading.Timer(max(0.0, deadline - time.monotonic()), _cut_off, (response,))
