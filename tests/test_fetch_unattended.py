@@ -8,6 +8,7 @@ and pytest-timeout is the guard that a run returned at all.
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import threading
@@ -21,7 +22,7 @@ from flashdigest.cli import main
 from flashdigest.fetch import fetch_site, mark_for_recheck
 from flashdigest.fetch.memory import TEMP_SUFFIX, FetchMemory
 from flashdigest.lock import output_lock
-from tests.conftest import ROOT
+from tests.conftest import ROOT, SAMPLES
 from tests.fetch_server import Page, Reply, Site, index_page, serve
 from tests.test_failures import tmpfs
 from tests.test_fetch import DATES, OLD, RECENT, fast, page_bytes, page_of, page_requests
@@ -268,7 +269,6 @@ def test_a_read_only_into_exits_73_naming_it(site: Site, tmp_path: Path) -> None
 
 
 def test_a_full_into_exits_73_and_the_pages_saved_are_exported(tmp_path: Path) -> None:
-    from tests.conftest import SAMPLES
 
     dates = ["2025-05-02", "2026-05-06"]
     served = Site(pages={"index.html": Page(index_page(dates))})
@@ -312,3 +312,20 @@ def test_an_anki_connect_answer_dripping_past_its_deadline_is_anki_busy(tmp_path
             AnkiConnect(AnkiConnectTarget(anki.url, timeout=0.5)).call("version")
         anki.always[""] = Reply(200, body=answer)
         assert AnkiConnect(AnkiConnectTarget(anki.url, timeout=0.5)).call("version") == 6
+
+
+def test_a_read_only_fetch_folder_still_exports_the_pages_it_holds(site: Site, tmp_path: Path) -> None:
+    with tmpfs(tmp_path / "ro", "size=1m") as disk:
+        into = disk / "digests"
+        into.mkdir()
+        shutil.copy(SAMPLES / "2026-05-06.html", into)
+        (into / ".flashdigest.lock").touch()
+        subprocess.run(["mount", "-o", "remount,ro", str(disk)], check=True)
+        decks = tmp_path / "decks"
+        code, out, err = run("export", "--fetch", "--site", site.url, str(into), "--out", str(decks), "-q")
+    assert (code, out) == (73, "")
+    assert err.splitlines() == [
+        f"flashdigest: error: {into}: cannot create or lock the output directory: Read-only file system"
+    ]
+    assert [deck.name for deck in decks.glob("*.apkg")] == ["2026-05-06.apkg"]
+    assert site.requests == []

@@ -6,6 +6,7 @@ import contextlib
 import datetime as dt
 import json
 import sys
+from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -155,8 +156,11 @@ def export(inputs: tuple[Path, ...], out_dir: Path, **chosen: Any) -> None:
     fetch_options = _fetch_options(inputs, out_dir, chosen) if chosen["fetch"] else None
     silent = chosen["quiet"] or chosen["as_json"]
     try:
-        with _held_by_command(fetch_options, chosen["wait_timeout"]):
-            fetched = run_fetch(fetch_options, not silent, silent) if fetch_options else None
+        with _held_by_command(fetch_options, chosen["wait_timeout"]) as locked_out:
+            if locked_out is not None:  # a read-only fetch folder: no fetch, its pages still export
+                fail(locked_out)
+            fetching = fetch_options if locked_out is None else None
+            fetched = run_fetch(fetching, not silent, silent) if fetching else None
             report = _run_export(inputs, options, show_progress=not silent)
             if fetch_options is not None:
                 _recheck_unreadable(fetch_options.into, report.failures)
@@ -171,6 +175,7 @@ def export(inputs: tuple[Path, ...], out_dir: Path, **chosen: Any) -> None:
     elif not chosen["quiet"]:
         _print_report(report)
     fetch_codes = [exit_code(failure) for failure in fetched.failures] if fetched else []
+    fetch_codes += [exit_code(locked_out)] if locked_out is not None else []
     sys.exit(worst([exit_code(failure) for failure in [*report.failures, *handed]] + fetch_codes))
 
 
@@ -252,11 +257,18 @@ def _check_inputs(inputs: tuple[Path, ...], fetch: bool) -> None:
             raise click.BadParameter(f"Path {str(path)!r} does not exist.", param_hint="'INPUTS...'")
 
 
-def _held_by_command(options: FetchOptions | None, timeout: float) -> contextlib.AbstractContextManager[None]:
-    """The fetch folder's lock when the command holds it over the fetch and the export."""
-    if options is None or options.lock:
-        return contextlib.nullcontext()
-    return output_lock(options.into, options.wait, timeout)
+@contextlib.contextmanager
+def _held_by_command(options: FetchOptions | None, timeout: float) -> Iterator[OutputError | None]:
+    """The fetch folder's lock when the command holds it over the fetch and the export; yields the
+    OutputError when the folder cannot be locked (read-only): the fetch is skipped then."""
+    with contextlib.ExitStack() as stack:
+        refused = None
+        if options is not None and not options.lock:
+            try:
+                stack.enter_context(output_lock(options.into, options.wait, timeout))
+            except OutputError as error:
+                refused = error
+        yield refused
 
 
 def _run_export(inputs: tuple[Path, ...], options: ExportOptions, show_progress: bool) -> ExportReport:
