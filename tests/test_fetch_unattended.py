@@ -329,3 +329,17 @@ def test_a_read_only_fetch_folder_still_exports_the_pages_it_holds(site: Site, t
     ]
     assert [deck.name for deck in decks.glob("*.apkg")] == ["2026-05-06.apkg"]
     assert site.requests == []
+
+
+def test_export_fetch_asks_again_for_pages_it_could_not_read(site: Site, tmp_path: Path) -> None:
+    into, decks = tmp_path / "digests", tmp_path / "decks"
+    broken = f'<h1>{OLD} Papers</h1><div class="paper-card"><h2>Paper 1</h2></div>'.encode()
+    site.pages[f"dailies/pages/{OLD}.html"] = Page(broken, '"broken"')  # a digest page, unreadable
+    args = ("export", "--fetch", "--site", site.url, str(into), "--out", str(decks), "-q")
+    code, _out, err = run(*args)
+    assert code == 65
+    assert err.splitlines() == [f"flashdigest: error: {into / f'{OLD}.html'}: paper 1 has no title"]
+    site.requests.clear()
+    assert run(*args)[0] == 65
+    old = site.requested(f"dailies/pages/{OLD}.html")  # not one of the newest 7 dates, asked again
+    assert [("if-none-match" in request.headers, request.status) for request in old] == [(False, 200)]
