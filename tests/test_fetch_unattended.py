@@ -96,7 +96,7 @@ def test_the_run_stops_at_max_time_and_leaves_the_rest_for_the_next_run(site: Si
     code, _out, err = run("--config", str(config), "fetch", "--site", site.url, "--into", str(into), "-q")
     assert code == 75
     *pages, last = err.splitlines()
-    assert 1 <= len(pages) <= 3 and all("over its time" in line for line in pages)
+    assert len(pages) <= 3 and all("over its time" in line for line in pages)
     assert last == (
         f"flashdigest: error: {site.url}index.html: the run is over its --max-time (1 s); "
         f"{len(DATES) - len(pages)} page(s) left for the next run"
@@ -110,8 +110,11 @@ def test_retries_stop_at_the_page_deadline(site: Site, tmp_path: Path) -> None:
     (failure,) = report.failures
     tried = len(site.requested(f"dailies/pages/{RECENT}.html"))
     assert tried < 50
-    assert failure.reason.endswith(
-        f"HTTP 503 Service Unavailable (after {tried} attempts, stopped at the page's deadline)"
+    assert failure.reason.endswith(  # the last answer, or the attempt the deadline cut off
+        (
+            f"HTTP 503 Service Unavailable (after {tried} attempts, stopped at the page's deadline)",
+            "over its time (0.5 s a page, or the run's --max-time); not saved",
+        )
     )
 
 

@@ -13,11 +13,8 @@ connection, so the next request gets a fresh one instead of failing on the lefto
 from __future__ import annotations
 
 import contextlib
-import os
-import tempfile
 import threading
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Self
@@ -28,10 +25,11 @@ from urllib3.exceptions import HTTPError, MaxRetryError, NewConnectionError, Pro
 from urllib3.util.retry import Retry
 
 from .. import __version__
-from ..errors import FetchError, OutputError
+from ..errors import FetchError
 from ..limits import env_name
 from .deadline import keep_deadlines, until
-from .memory import TEMP_SUFFIX, Validators
+from .files import temporary_beside, write_chunk
+from .memory import Validators
 
 USER_AGENT = f"flashdigest/{__version__} (Anki decks from daily paper digests; python-urllib3)"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -252,7 +250,7 @@ def _body_to_temp(response: Any, url: str, target: Path, settings: HttpSettings,
     declared = response.headers.get("Content-Length", "")
     if declared.isdigit() and int(declared) > settings.max_bytes:
         raise FetchError(_too_big(url, settings.max_bytes), target)
-    with _temporary_beside(target) as (handle, temp):
+    with temporary_beside(target) as (handle, temp):
         size = 0
         while True:
             try:
@@ -268,25 +266,9 @@ def _body_to_temp(response: Any, url: str, target: Path, settings: HttpSettings,
             size += len(chunk)
             if size > settings.max_bytes:
                 raise FetchError(_too_big(url, settings.max_bytes), target)
-            _write(handle, chunk, target)
-        _write(handle, b"", target, sync=True)
+            write_chunk(handle, chunk, target)
+        write_chunk(handle, b"", target, sync=True)
     return temp
-
-
-def _write(handle: Any, data: bytes, target: Path, sync: bool = False) -> None:
-    """Write to the temporary file; a local failure (a full or read-only disk) is an OutputError."""
-    try:
-        handle.write(data)
-        if sync:
-            handle.flush()
-            os.fsync(handle.fileno())
-    except OSError as error:
-        raise cannot_write(target.parent, error) from None
-
-
-def cannot_write(folder: Path, error: OSError) -> OutputError:
-    """A local write failure, named by its folder: never the server's fault (the CLI exits 73)."""
-    return OutputError(f"cannot write here: {error.strerror or error}", folder)
 
 
 def _describe(error: BaseException | None) -> str:
@@ -301,24 +283,3 @@ def _describe(error: BaseException | None) -> str:
 
 def _too_big(url: str, max_bytes: int) -> str:
     return f"{url}: page over {max_bytes} bytes ({env_name('max_page_bytes')}); not saved"
-
-
-@contextlib.contextmanager
-def _temporary_beside(target: Path) -> Iterator[tuple[Any, Path]]:
-    """A hidden temporary file in ``target``'s folder, removed unless the block completes."""
-    try:
-        handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 (kept past the block on success)
-            dir=target.parent, prefix=f".{target.name}.", suffix=TEMP_SUFFIX, delete=False
-        )
-    except OSError as error:
-        raise cannot_write(target.parent, error) from None
-    temp = Path(handle.name)
-    try:
-        with handle:
-            yield handle, temp
-    except OSError as error:  # closing (flushing) the file failed: a full disk
-        temp.unlink(missing_ok=True)
-        raise cannot_write(target.parent, error) from None
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise

@@ -17,7 +17,8 @@ import urllib3
 from ..errors import FetchError, OutputError
 from ..lock import OutputBusy, output_lock
 from .check import page_problem
-from .client import SiteUnreachable, cannot_write, download, make_pool
+from .client import SiteUnreachable, download, make_pool
+from .files import cannot_write
 from .index import PageLink, index_url, page_links
 from .memory import TEMP_SUFFIX, FetchMemory, Validators
 from .report import FetchOptions, FetchReport, Outcome, PageResult
