@@ -50,10 +50,11 @@ Exit codes: 0 every input exported (or was unchanged); 2 usage error;
 65 some input failed, one stderr line each (the others were still
 exported); 66 no digest found among the inputs; 69 the Anki backend is
 missing (--collection); 70 a bug (--debug shows the traceback); 73 --out,
-a deck, the bundle or the collection cannot be created or written;
-75 another export holds --out (without --wait, or past --wait-timeout),
-the collection is open in Anki, or with --fetch some page could not be
-fetched. With several, the worst of them (in that order: 70 73 78 66 69 65 75).
+a deck, the bundle, the collection or the --fetch folder cannot be
+created or written; 75 another export holds --out (without --wait, or
+past --wait-timeout), the collection is open in Anki, or with --fetch
+some page could not be fetched (in time: --page-time, --max-time).
+With several, the worst of them (in that order: 70 73 78 66 69 65 75).
 
 \b
 Size limits (file bytes, field length, nesting...) are raised with
