@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -74,10 +75,7 @@ def load_config(path: Path, commands: set[str], required: bool = False) -> Confi
     """Read the config file at ``path``; an empty Config when there is none (a named file must
     exist when ``required``). ConfigError when it cannot be read."""
     try:
-        size = path.stat().st_size
-        if size > MAX_CONFIG_BYTES:
-            raise ConfigError(f"config file is {size} bytes, over the {MAX_CONFIG_BYTES} it may be", path)
-        text = path.read_text(encoding="utf-8")
+        text = _read_text(path)
     except FileNotFoundError:
         if required:
             raise ConfigError("config file not found", path) from None
@@ -90,6 +88,8 @@ def load_config(path: Path, commands: set[str], required: bool = False) -> Confi
         where = re.search(r"\(at line (\d+), column \d+\)", str(exc))
         reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
         raise ConfigError(f"not valid TOML: {reason}", path, int(where.group(1)) if where else None) from None
+    except RecursionError:
+        raise ConfigError("not valid TOML: arrays or tables nest too deep", path) from None
     common = {_key(k): v for k, v in data.items() if not (isinstance(v, dict) and k in commands)}
     tables = {k: {_key(kk): vv for kk, vv in v.items()} for k, v in data.items() if k in commands}
     for name, value in common.items():
@@ -102,3 +102,17 @@ def load_config(path: Path, commands: set[str], required: bool = False) -> Confi
 
 def _key(name: str) -> str:
     return name.replace("-", "_")
+
+
+def _read_text(path: Path) -> str:
+    """The file's text: a regular file only (a FIFO or a device is refused at once, without
+    waiting or reading), and at most MAX_CONFIG_BYTES by the bytes actually read."""
+    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+    if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+        os.close(descriptor)
+        raise ConfigError("config file is not a regular file", path)
+    with os.fdopen(descriptor, "rb") as handle:
+        data = handle.read(MAX_CONFIG_BYTES + 1)
+    if len(data) > MAX_CONFIG_BYTES:
+        raise ConfigError(f"config file is over the {MAX_CONFIG_BYTES} bytes it may be", path)
+    return data.decode("utf-8")

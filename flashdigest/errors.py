@@ -125,3 +125,7 @@ class VerifyError(FlashdigestError):
 
 class SvgRejected(FlashdigestError):
     """An SVG that cannot be made safe (none found, too large); its paper keeps its text instead."""
+
+
+class PastDeadline(FetchError):
+    """A page took longer than it may (its own deadline or the run's): cut off, nothing saved."""

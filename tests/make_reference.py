@@ -41,23 +41,31 @@ MISSING = "**(not described: add it to {table} in tests/make_reference.py)**"
 EXIT_MEANING: dict[int, str] = {
     0: "every input exported, or was unchanged since the last run (a day without papers is not an error)",
     2: "usage error (unknown option, missing input path); click's own code",
-    65: "some input could not be exported, or a folder below an input could not be read; one stderr "
+    65: "some input could not be exported, a folder below an input could not be read, or the "
+    "collection is damaged (Anki's Tools > Check Database mends it); one stderr "
     "line each (`flashdigest: error: FILE:LINE: reason`); every other input was still exported, "
     "and no partial deck was written",
     66: "not one digest file among the inputs (an empty or wrong folder); also under `--quiet`, so "
     "a cron job pointed at the wrong folder does not look like success; nothing is created",
-    69: "`verify` or `--collection` without the Anki backend (PyPI `anki`) installed",
+    69: "`verify`, `--collection` or `--sync` without the Anki backend (PyPI `anki`) installed; "
+    "the message says how to add it to this installation",
     70: "a bug in flashdigest outside any one input (one line; `--debug` shows the traceback). "
     "A bug met while reading one input fails that input only (65)",
-    73: "`--out`, a deck in it, the bundle or the collection (missing, not a collection: nothing "
-    "is created) cannot be created or written (an existing file in the way, a read-only or full "
-    "disk), naming the path and the reason. The run stops there; every deck written before stays "
+    73: "`--out`, a deck in it, the bundle, the `--fetch`/`fetch --into` folder or the collection "
+    "(missing, not an Anki collection, made by a newer Anki, or an older one without "
+    "`--upgrade-collection`: nothing is created or changed) cannot be created or written (an "
+    "existing file in the way, a read-only or full disk, a backup that cannot be made), naming "
+    "the path and the reason. The run stops there; every deck written before stays "
     "whole, the state remembers them, and no temporary file is left",
     75: "try again later: another export is writing into the same `--out` (`--wait` queues instead; "
     "`--wait-timeout` bounds the wait) or another fetch holds `--into`; the collection is open in "
     "Anki, or AnkiConnect does not answer (the decks are still written, and the next run "
     "delivers them); `fetch` (and `export --fetch`): some page or the site's index could not be "
-    "fetched, one stderr line each",
+    "fetched in time (`--page-time`, `--max-time`), or the index lists no digest page any more, "
+    "one stderr line each as it happens",
+    77: "permission refused: AnkiConnect refused the request for want of its `apiKey` "
+    "(`--anki-connect-key`), or the sync server refused the login or the kept sync key "
+    "(`flashdigest login` again)",
     78: "the config file is not TOML, sets an option no command has, or a value the option refuses "
     "(one line: file, line, key)",
 }
@@ -65,8 +73,10 @@ EXIT_MEANING: dict[int, str] = {
 #: environment variables read with os.environ (an option's ``envvar`` is described by its help)
 ENV_DOCS: dict[str, str] = {
     "FLASHDIGEST_DEBUG": "`1`: print the traceback of an internal error (as `--debug`)",
-    "XDG_CONFIG_HOME": "the default config file is `$XDG_CONFIG_HOME/flashdigest/config.toml` "
-    "(unset: `~/.config/flashdigest/config.toml`)",
+    "XDG_CONFIG_HOME": "on Linux, the default config file is `$XDG_CONFIG_HOME/flashdigest/config.toml` "
+    "(unset: `~/.config/flashdigest/config.toml`); macOS and Windows use their own config folder",
+    "FLASHDIGEST_FETCH_DELAY": "seconds between two requests of a fetch (default 0.25; the tests "
+    "set it lower)",
     "SOURCE_DATE_EPOCH": "new notes take their modification time from it instead of the clock, so "
     "two exports of the same inputs are byte-identical "
     "([reproducible-builds](https://reproducible-builds.org/specs/source-date-epoch/))",

@@ -7,13 +7,14 @@ import datetime as dt
 import json
 import sys
 import urllib.parse
+from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..errors import FlashdigestError, NoInputError, OutputBusy, OutputError
+from ..errors import FlashdigestError, NoInputError, OutputBusy, OutputError, ParseError
 from ..handoff import HandOff
 from ..inputs import scan_inputs
 from ..lock import output_lock
@@ -31,7 +32,7 @@ from .common import (
     SITE_OPTION,
     as_date,
 )
-from .fetch_cmd import run_fetch
+from .fetch_cmd import fetch_limit_options, limits_of, run_fetch
 from .output import exit_code, fail, say, stop, worst
 
 if TYPE_CHECKING:
@@ -52,10 +53,11 @@ Exit codes: 0 every input exported (or was unchanged); 2 usage error;
 65 some input failed, one stderr line each (the others were still
 exported); 66 no digest found among the inputs; 69 the Anki backend is
 missing (--collection); 70 a bug (--debug shows the traceback); 73 --out,
-a deck, the bundle or the collection cannot be created or written;
-75 another run holds --out (without --wait, or past --wait-timeout),
-the collection is open in Anki, or with --fetch some page could not be
-fetched; 77 AnkiConnect refused the request for want of its apiKey (give it
+a deck, the bundle, the collection or the --fetch folder cannot be
+created or written; 75 another run holds --out (without --wait, or
+past --wait-timeout), the collection is open in Anki, or with --fetch
+some page could not be fetched (in time: --page-time, --max-time);
+77 AnkiConnect refused the request for want of its apiKey (give it
 with --anki-connect-key); 78 the config file is broken (--no-config ignores
 it). With several, the worst of them (in that order: 70 73 78 66 69 77 65 75).
 
@@ -173,6 +175,7 @@ def delivery_options(command: Any) -> Any:
 @SITE_OPTION
 @SINCE_OPTION
 @RECHECK_OPTION
+@fetch_limit_options
 @DEBUG_OPTION
 def export(inputs: tuple[Path, ...], out_dir: Path, **chosen: Any) -> None:
     """Export digests (files or directories of them) to Anki decks.
@@ -192,9 +195,14 @@ def export(inputs: tuple[Path, ...], out_dir: Path, **chosen: Any) -> None:
     fetch_options = _fetch_options(inputs, out_dir, chosen) if chosen["fetch"] else None
     silent = chosen["quiet"] or chosen["as_json"]
     try:
-        with _held_by_command(fetch_options, chosen["wait_timeout"]):
-            fetched = run_fetch(fetch_options, not silent, silent) if fetch_options else None
+        with _held_by_command(fetch_options, chosen["wait_timeout"]) as locked_out:
+            if locked_out is not None:  # a read-only fetch folder: no fetch, its pages still export
+                fail(locked_out)
+            fetching = fetch_options if locked_out is None else None
+            fetched = run_fetch(fetching, not silent, silent) if fetching else None
             report = _run_export(inputs, options, show_progress=not silent)
+            if fetch_options is not None:
+                _recheck_unreadable(fetch_options.into, report.failures)
     except (NoInputError, OutputError, OutputBusy) as error:
         stop(error)
     handed = report.hand_off.failures if report.hand_off else ()
@@ -206,6 +214,7 @@ def export(inputs: tuple[Path, ...], out_dir: Path, **chosen: Any) -> None:
     elif not chosen["quiet"]:
         _print_report(report)
     fetch_codes = [exit_code(failure) for failure in fetched.failures] if fetched else []
+    fetch_codes += [exit_code(locked_out)] if locked_out is not None else []
     sys.exit(worst([exit_code(failure) for failure in [*report.failures, *handed]] + fetch_codes))
 
 
@@ -235,7 +244,23 @@ def _fetch_options(inputs: tuple[Path, ...], out_dir: Path, chosen: dict[str, An
         recheck_all=chosen["recheck_all"],
         wait=chosen["wait"],
         lock=same,
+        **limits_of(chosen),
     )
+
+
+def _recheck_unreadable(into: Path, failures: list[FlashdigestError]) -> None:
+    """Pages of the fetch folder that could not be read are fetched again next run, whatever their age."""
+    from ..fetch import mark_for_recheck
+
+    unreadable = {
+        failure.file
+        for failure in failures
+        if isinstance(failure, ParseError)
+        and failure.file is not None
+        and failure.file.parent.resolve() == into.resolve()
+    }
+    if unreadable:
+        mark_for_recheck(into, unreadable)
 
 
 def _delivery_target(collection: Path | None, url: str | None, key: str | None) -> DeliveryTarget | None:
@@ -250,11 +275,12 @@ def _delivery_target(collection: Path | None, url: str | None, key: str | None) 
 
 
 def _check_fetch_options(fetch: bool) -> None:
-    """--site, --since and --recheck-all given on the command line mean nothing without --fetch."""
+    """--site, --since, --recheck-all and the fetch's limits given on the command line mean nothing
+    without --fetch."""
     context = click.get_current_context()
     given = [
         f"--{name.replace('_', '-')}"
-        for name in ("site", "since", "recheck_all")
+        for name in ("site", "since", "recheck_all", "max_time", "page_time", "max_new_pages")
         if context.get_parameter_source(name) is click.core.ParameterSource.COMMANDLINE
     ]
     if given and not fetch:
@@ -272,11 +298,18 @@ def _check_inputs(inputs: tuple[Path, ...], fetch: bool) -> None:
             raise click.BadParameter(f"Path {str(path)!r} does not exist.", param_hint="'INPUTS...'")
 
 
-def _held_by_command(options: FetchOptions | None, timeout: float) -> contextlib.AbstractContextManager[None]:
-    """The fetch folder's lock when the command holds it over the fetch and the export."""
-    if options is None or options.lock:
-        return contextlib.nullcontext()
-    return output_lock(options.into, options.wait, timeout)
+@contextlib.contextmanager
+def _held_by_command(options: FetchOptions | None, timeout: float) -> Iterator[OutputError | None]:
+    """The fetch folder's lock when the command holds it over the fetch and the export; yields the
+    OutputError when the folder cannot be locked (read-only): the fetch is skipped then."""
+    with contextlib.ExitStack() as stack:
+        refused = None
+        if options is not None and not options.lock:
+            try:
+                stack.enter_context(output_lock(options.into, options.wait, timeout))
+            except OutputError as error:
+                refused = error
+        yield refused
 
 
 def _run_export(inputs: tuple[Path, ...], options: ExportOptions, show_progress: bool) -> ExportReport:

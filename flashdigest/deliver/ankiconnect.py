@@ -20,7 +20,11 @@ The add-on answers each request and closes the connection without saying so (no
 from __future__ import annotations
 
 import base64
+import contextlib
+import json
 import tempfile
+import threading
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -54,11 +58,19 @@ class AnkiConnect:
         if self.target.key is not None:
             body["key"] = self.target.key
         self.calls.append(action)
+        deadline = time.monotonic() + self.target.timeout  # the whole call's, not each read's
         # a connection of its own per call: the add-on closes it after each answer
         http = urllib3.PoolManager(num_pools=1, timeout=self._timeout, retries=False)
         try:
-            response = http.request("POST", self.target.url, json=body, headers={"Connection": "close"})
-        except urllib3.exceptions.HTTPError as exc:
+            response = http.request(
+                "POST", self.target.url, json=body, headers={"Connection": "close"}, preload_content=False
+            )
+            data = _read_by(response, deadline)
+        except TimeoutError:
+            raise CollectionBusy(
+                f"AnkiConnect at {self.target.url} took over {self.target.timeout:g} s to answer {action}"
+            ) from None
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
             raise CollectionBusy(
                 f"AnkiConnect at {self.target.url} does not answer ({type(exc).__name__}): "
                 "is Anki running with AnkiConnect?"
@@ -66,7 +78,7 @@ class AnkiConnect:
         finally:
             http.clear()
         try:
-            reply = response.json()
+            reply = json.loads(data)
         except ValueError:
             reply = None
         if response.status != 200 or not isinstance(reply, dict) or set(reply) != {"result", "error"}:
@@ -83,6 +95,35 @@ class AnkiConnect:
     def error(self, reason: str) -> DeliveryError:
         """A DeliveryError naming this endpoint (a URL is not a file, so it goes in the reason)."""
         return DeliveryError(f"{reason} ({self.target.url})")
+
+
+def _read_by(response: Any, deadline: float) -> bytes:
+    """The whole body of ``response``, or TimeoutError once ``deadline`` passes (a whole answer's
+    deadline, not each read's: a server dripping a byte at a time is cut off too)."""
+    watchdog = threading.Timer(max(0.0, deadline - time.monotonic()), _cut_off, (response,))
+    watchdog.daemon = True
+    watchdog.start()
+    chunks = []
+    try:
+        while chunk := response.read1(65536):
+            chunks.append(chunk)
+            if time.monotonic() >= deadline:
+                break
+    except (urllib3.exceptions.HTTPError, OSError):
+        if time.monotonic() < deadline:
+            raise
+    finally:
+        watchdog.cancel()
+        response.release_conn()
+    if time.monotonic() >= deadline:
+        response.close()
+        raise TimeoutError
+    return b"".join(chunks)
+
+
+def _cut_off(response: Any) -> None:
+    with contextlib.suppress(Exception):
+        response.shutdown()
 
 
 def deliver_to_anki_connect(
