@@ -14,6 +14,7 @@ from .export_cmd import export
 from .fetch_cmd import fetch
 from .other_cmds import inspect_command, verify
 from .output import Main, stop
+from .sync_cmds import login, logout
 
 __all__ = ["main"]
 
@@ -47,5 +48,5 @@ def main(ctx: click.Context, debug: bool, config_path: Path | None) -> None:
         stop(error)
 
 
-for command in (export, fetch, verify, inspect_command):
+for command in (export, fetch, verify, inspect_command, login, logout):
     main.add_command(command)

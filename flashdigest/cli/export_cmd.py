@@ -43,6 +43,7 @@ Examples:
   flashdigest export ~/digests --json | jq .    # a report for scripts
   flashdigest export --fetch ~/digests --out ~/decks -q    # cron: fetch the site's new pages first
   flashdigest export ~/digests --collection ~/.local/share/Anki2/User\\ 1/collection.anki2
+  flashdigest export --fetch ~/digests --out ~/decks --sync -q    # cron: onto the phone
 
 \b
 Exit codes: 0 every input exported (or was unchanged); 2 usage error;
@@ -51,8 +52,11 @@ exported); 66 no digest found among the inputs; 69 the Anki backend is
 missing (--collection); 70 a bug (--debug shows the traceback); 73 --out,
 a deck, the bundle or the collection cannot be created or written;
 75 another export holds --out (without --wait, or past --wait-timeout),
-the collection is open in Anki, or with --fetch some page could not be
-fetched. With several, the worst of them (in that order: 70 73 78 66 69 65 75).
+the collection is open in Anki, with --sync the server could not be reached
+or only a full sync would do, or with --fetch some page could not be
+fetched; 77 with --sync: not logged in or the sync key was refused
+(run `flashdigest login`). With several, the worst of them (in that order:
+70 73 78 66 69 77 65 75).
 
 \b
 Size limits (file bytes, field length, nesting...) are raised with
@@ -79,6 +83,12 @@ def delivery_options(command: Any) -> Any:
                 help=f"Then put the notes into a running Anki by AnkiConnect [{DEFAULT_ANKI_CONNECT_URL}].",
             ),
             click.option("--anki-connect-key", metavar="KEY", help="AnkiConnect's apiKey, if you set one."),
+            click.option(
+                "--sync",
+                is_flag=True,
+                help="Then sync, deliver into --collection (or flashdigest's own collection), sync again"
+                " with the account of `flashdigest login`.",
+            ),
             click.option(
                 "--bundle",
                 type=click.Path(dir_okay=False, path_type=Path),
@@ -173,6 +183,8 @@ def export(inputs: tuple[Path, ...], out_dir: Path, **chosen: Any) -> None:
 
 def _export_options(out_dir: Path, chosen: dict[str, Any]) -> ExportOptions:
     target = _delivery_target(chosen["collection"], chosen["anki_connect"], chosen["anki_connect_key"])
+    if chosen["sync"]:
+        target = _sync_target(chosen["collection"], chosen["anki_connect"], chosen)
     return ExportOptions(
         out_dir=out_dir,
         parse=ParseOptions(format=chosen["fmt"], lang=chosen["lang"]),
@@ -207,6 +219,19 @@ def _delivery_target(collection: Path | None, url: str | None, key: str | None) 
     if collection is not None:
         return CollectionTarget(collection)
     return AnkiConnectTarget(url, key) if url is not None else None
+
+
+def _sync_target(collection: Path | None, url: str | None, chosen: dict[str, Any]) -> DeliveryTarget:
+    from ..deliver.account import load_account
+    from ..deliver.sync import sync_target
+
+    if url is not None:
+        raise click.UsageError("--sync syncs a collection: give --collection or none, not --anki-connect")
+    try:
+        account = load_account()
+    except FlashdigestError as error:
+        stop(error)
+    return sync_target(account, collection, chosen["wait_timeout"] if chosen["wait"] else 0.0)
 
 
 def _check_fetch_options(fetch: bool) -> None:

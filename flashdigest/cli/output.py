@@ -23,6 +23,8 @@ from ..errors import (
     InternalError,
     NoInputError,
     OutputError,
+    SyncAuthError,
+    SyncUnavailable,
 )
 from ..lock import OutputBusy
 
@@ -34,6 +36,7 @@ EXIT_UNAVAILABLE = 69  # EX_UNAVAILABLE: the Anki backend for `verify` is not in
 EXIT_SOFTWARE = 70  # EX_SOFTWARE: a bug in flashdigest (one line; --debug shows the traceback)
 EXIT_CANTCREAT = 73  # EX_CANTCREAT: the output directory or a deck cannot be created or written
 EXIT_TEMPFAIL = 75  # EX_TEMPFAIL: another export holds the output directory
+EXIT_NOPERM = 77  # EX_NOPERM: the Anki account refused the login or the stored sync key
 EXIT_CONFIG = 78  # EX_CONFIG: the config file cannot be read or sets an option no command has
 #: what each failure exits with, the first class that matches (one place; pypa/build's way)
 EXIT_FOR: tuple[tuple[type[FlashdigestError], int], ...] = (
@@ -42,6 +45,8 @@ EXIT_FOR: tuple[tuple[type[FlashdigestError], int], ...] = (
     (OutputBusy, EXIT_TEMPFAIL),
     (ConfigError, EXIT_CONFIG),
     (CollectionBusy, EXIT_TEMPFAIL),
+    (SyncUnavailable, EXIT_TEMPFAIL),
+    (SyncAuthError, EXIT_NOPERM),
     (CollectionUnavailable, EXIT_CANTCREAT),
     (BackendMissing, EXIT_UNAVAILABLE),
     (FetchError, EXIT_TEMPFAIL),
@@ -54,6 +59,7 @@ SEVERITY = (
     EXIT_CONFIG,
     EXIT_NOINPUT,
     EXIT_UNAVAILABLE,
+    EXIT_NOPERM,
     EXIT_DATAERR,
     EXIT_TEMPFAIL,
 )

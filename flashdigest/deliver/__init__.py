@@ -27,6 +27,7 @@ from .types import (
     CollectionTarget,
     DeliveryReport,
     DeliveryTarget,
+    SyncTarget,
 )
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "CollectionTarget",
     "DeliveryReport",
     "DeliveryTarget",
+    "SyncTarget",
     "deliver_decks",
 ]
 
@@ -49,6 +51,10 @@ def deliver_decks(decks: Sequence[Path], target: DeliveryTarget) -> DeliveryRepo
         from .collection import deliver_to_collection
 
         return deliver_to_collection(contents, target)
+    if isinstance(target, SyncTarget):
+        from .sync import deliver_with_sync
+
+        return deliver_with_sync(contents, target)
     from .ankiconnect import deliver_to_anki_connect
 
     return deliver_to_anki_connect(contents, target)
