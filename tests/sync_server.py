@@ -3,10 +3,12 @@ second collection that syncs the same account as AnkiDroid would."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -121,3 +123,61 @@ def phone_sync(col: Any, server: SyncServer, upload: bool = False) -> int:
 def new_phone(folder: Path) -> Any:
     folder.mkdir(parents=True, exist_ok=True)
     return Collection(str(folder / "collection.anki2"))
+
+
+class StallingProxy:
+    """A TCP relay to the server that stops relaying a connection for good at the first request
+    holding ``stall_on`` (b"": at once), as a server that stops answering does; ``stalled`` is
+    set then. ``release()`` makes later connections relay normally."""
+
+    def __init__(self, port: int, stall_on: bytes) -> None:
+        self.target = port
+        self.stall_on: bytes | None = stall_on
+        self.stalled = threading.Event()
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port: int = self.listener.getsockname()[1]
+        self.sockets: list[socket.socket] = [self.listener]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.port}/"
+
+    def release(self) -> None:
+        self.stall_on = None
+
+    def close(self) -> None:
+        for sock in self.sockets:
+            with contextlib.suppress(OSError):
+                sock.close()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(("127.0.0.1", self.target))
+            self.sockets += [client, upstream]
+            threading.Thread(target=self._relay, args=(client, upstream, True), daemon=True).start()
+            threading.Thread(target=self._relay, args=(upstream, client, False), daemon=True).start()
+
+    def _relay(self, source: socket.socket, sink: socket.socket, watch: bool) -> None:
+        with contextlib.suppress(OSError):
+            while data := source.recv(65536):
+                stall_on = self.stall_on
+                if watch and stall_on is not None and stall_on in data:
+                    self.stalled.set()
+                    return  # nothing more either way on this connection; it stays open
+                sink.sendall(data)
+        with contextlib.suppress(OSError):
+            sink.shutdown(socket.SHUT_WR)
+
+
+@contextmanager
+def stalling_proxy(server: SyncServer, stall_on: bytes) -> Iterator[StallingProxy]:
+    proxy = StallingProxy(server.port, stall_on)
+    try:
+        yield proxy
+    finally:
+        proxy.close()

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from flashdigest.cli import main
 from flashdigest.deliver.account import account_path, load_account
 from tests.conftest import SAMPLES
-from tests.deliver_helpers import NOTES, annotate_in, assert_kept_in, correct_source, sample_source
+from tests.deliver_helpers import NOTES, NOW, annotate_in, assert_kept_in, correct_source, sample_source
 from tests.sync_server import FULL, PASSWORD, USER, SyncServer, new_phone, phone_sync, running_server
 
 #: the sample page with flowcharts: its deck ships two SVGs
@@ -135,8 +135,9 @@ def test_the_phone_gets_notes_and_flowcharts_from_one_run_and_keeps_its_own(
 
 
 def test_the_phones_work_survives_a_correction(
-    server: SyncServer, phone: Any, data_home: Path, tmp_path: Path
+    server: SyncServer, phone: Any, data_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(NOW))  # the decks' notes are older than any edit
     assert login(server)[0] == 0
     source = sample_source(tmp_path)
     assert export_sync(source, tmp_path / "out")[0] == 0

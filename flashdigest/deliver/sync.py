@@ -165,7 +165,6 @@ def _make_own_collection(target: SyncTarget) -> None:
     """Make flashdigest's own collection: the account's collection, downloaded into a new folder
     that is moved into place only when whole (a run killed here leaves nothing behind)."""
     from anki.collection import Collection
-    from anki.sync import SyncOutput
 
     folder = target.collection.parent
     folder.parent.mkdir(parents=True, exist_ok=True)
@@ -174,14 +173,8 @@ def _make_own_collection(target: SyncTarget) -> None:
     partial = Path(tempfile.mkdtemp(prefix=".partial-", dir=folder.parent))
     try:
         col = Collection(str(partial / target.collection.name))
-        try:
-            auth = target.account.auth()
-            try:
-                out = col.sync_collection(auth, sync_media=False)
-            except Exception as error:  # the backend's own error types
-                raise sync_error(error, target.collection) from None
-            if out.required == SyncOutput.FULL_DOWNLOAD:
-                _full_download(col, auth, target.collection)
+        try:  # the account's collection, even an empty one: later syncs are then normal ones
+            _full_download(col, target.account.auth(), target.collection)
         finally:
             col.close()
         (partial / GENERATION_FILE).write_text(target.generation + "\n", encoding="utf-8")
