@@ -30,14 +30,17 @@ class SyncAccount:
 
     username: str
     hkey: str
-    #: the server's address; None is AnkiWeb
+    #: the server's address as the user gave it; None is AnkiWeb
     endpoint: str | None = None
+    #: where the server last said to sync (AnkiWeb moves accounts between its hosts)
+    sync_endpoint: str | None = None
 
     def auth(self) -> Any:
         """The backend's ``SyncAuth`` for this account."""
         from anki.sync import SyncAuth
 
-        return SyncAuth(hkey=self.hkey, endpoint=self.endpoint, io_timeout_secs=IO_TIMEOUT_SECS)
+        where = self.sync_endpoint or self.endpoint
+        return SyncAuth(hkey=self.hkey, endpoint=where, io_timeout_secs=IO_TIMEOUT_SECS)
 
     def own_collection(self) -> Path:
         """flashdigest's own collection of this account (made by the first ``export --sync``)."""
@@ -69,6 +72,8 @@ def login(username: str, password: str, endpoint: str | None) -> SyncAccount:
         raise BackendMissing("the Anki backend is not installed: pip install 'flashdigest[anki]'") from None
     import tempfile
 
+    if endpoint is not None and not endpoint.endswith("/"):
+        endpoint += "/"  # the backend adds its paths to the URL's folder
     with tempfile.TemporaryDirectory(prefix="flashdigest-login-") as folder:
         col = Collection(str(Path(folder) / "login.anki2"))
         try:
@@ -77,7 +82,7 @@ def login(username: str, password: str, endpoint: str | None) -> SyncAccount:
             raise sync_error(error, endpoint or "AnkiWeb", login=True) from None
         finally:
             col.close()
-    return SyncAccount(username, auth.hkey, endpoint)
+    return SyncAccount(username, auth.hkey, endpoint, auth.endpoint or None)
 
 
 def sync_error(error: BaseException, where: Path | str, login: bool = False) -> FlashdigestError:
@@ -97,7 +102,12 @@ def sync_error(error: BaseException, where: Path | str, login: bool = False) -> 
 def save_account(account: SyncAccount) -> Path:
     """Write the account file (mode 0600, replaced whole); the path written."""
     path = account_path()
-    data = {"username": account.username, "hkey": account.hkey, "endpoint": account.endpoint}
+    data = {
+        "username": account.username,
+        "hkey": account.hkey,
+        "endpoint": account.endpoint,
+        "sync_endpoint": account.sync_endpoint,
+    }
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     temporary = path.with_name(f".{ACCOUNT_FILE}.{os.getpid()}.tmp")
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -114,16 +124,16 @@ def load_account() -> SyncAccount:
     path = account_path()
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        endpoint = data.get("endpoint")
+        endpoints = (data.get("endpoint"), data.get("sync_endpoint"))
         if not isinstance(data["username"], str) or not isinstance(data["hkey"], str):
             raise ValueError("not a user name and a key")
-        if endpoint is not None and not isinstance(endpoint, str):
-            raise ValueError("the endpoint is not a string")
+        if not all(endpoint is None or isinstance(endpoint, str) for endpoint in endpoints):
+            raise ValueError("an endpoint is not a string")
     except FileNotFoundError:
         raise SyncAuthError("not logged in to an Anki account: run `flashdigest login` first", path) from None
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise SyncAuthError(f"cannot read the login ({error}); run `flashdigest login` again", path) from None
-    return SyncAccount(data["username"], data["hkey"], endpoint)
+    return SyncAccount(data["username"], data["hkey"], *endpoints)
 
 
 def remove_account() -> Path | None:

@@ -10,6 +10,8 @@ local collection has nothing the server lacks; otherwise :class:`SyncUnavailable
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import hashlib
 import os
 import secrets
@@ -24,7 +26,7 @@ from typing import Any
 import filelock
 
 from ..errors import CollectionUnavailable, SyncUnavailable
-from .account import SyncAccount, data_dir, sync_error
+from .account import SyncAccount, data_dir, save_account, sync_error
 from .collection import deliver_to_collection, open_collection
 from .package import PackageContent
 from .types import CollectionTarget, DeliveryReport, SyncTarget
@@ -97,6 +99,8 @@ def sync_collection(col: Any, target: SyncTarget) -> None:
         out = col.sync_collection(auth, sync_media=False)
     except Exception as error:  # the backend's own error types
         raise sync_error(error, target.collection) from None
+    if out.new_endpoint:
+        _moved(target.account, out.new_endpoint)
     required = out.required
     empty_here = required == SyncOutput.FULL_DOWNLOAD and _has_nothing(col)
     if empty_here or (required == SyncOutput.FULL_SYNC and not _local_changes(col)):
@@ -104,6 +108,12 @@ def sync_collection(col: Any, target: SyncTarget) -> None:
     elif required not in (SyncOutput.NO_CHANGES, SyncOutput.NORMAL_SYNC):
         raise _full_sync_refused(target, required == SyncOutput.FULL_UPLOAD)
     sync_media(col, auth, target.collection)
+
+
+def _moved(account: SyncAccount, endpoint: str) -> None:
+    """Keep the host the server sent the account to (AnkiWeb's way of moving an account)."""
+    with contextlib.suppress(OSError):  # this run's syncs went through; the next may redo this
+        save_account(dataclasses.replace(account, sync_endpoint=endpoint))
 
 
 def _has_nothing(col: Any) -> bool:
