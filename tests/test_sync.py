@@ -211,3 +211,39 @@ def test_a_full_upload_is_never_made(server: SyncServer, data_home: Path, tmp_pa
         assert phone_sync(empty, server) == SyncOutput.NO_CHANGES and empty.note_count() == 0
     finally:
         empty.close()
+
+
+def test_sync_with_the_learners_own_collection(
+    server: SyncServer, phone: Any, data_home: Path, tmp_path: Path
+) -> None:
+    """--collection with --sync: Anki desktop's profile (synced with the account before) is the
+    collection delivered into and synced; no own collection is made."""
+    desktop = new_phone(tmp_path / "desktop")
+    try:
+        assert phone_sync(desktop, server) in FULL  # a new device's first sync downloads
+    finally:
+        desktop.close()
+    assert login(server)[0] == 0
+    path = tmp_path / "desktop" / "collection.anki2"
+    code, stdout, err = export_sync(sample_source(tmp_path), tmp_path / "out", "--collection", str(path))
+    assert code == 0, err
+    assert "13 notes added" in stdout
+    assert not list((data_home / "flashdigest").glob("collection-*"))
+    assert phone_sync(phone, server) not in FULL
+    assert phone.note_count() == 1 + NOTES
+
+
+def test_starting_over_makes_a_new_own_collection_that_gets_every_deck(
+    server: SyncServer, phone: Any, data_home: Path, tmp_path: Path
+) -> None:
+    assert login(server)[0] == 0
+    source = sample_source(tmp_path)
+    assert export_sync(source, tmp_path / "out")[0] == 0
+    own = load_account().own_collection()
+    shutil.rmtree(own.parent)
+    code, stdout, err = export_sync(source, tmp_path / "out")  # no input changed
+    assert code == 0, err
+    assert "0 notes added, 0 updated, 13 unchanged" in stdout  # the account had them already
+    assert own.exists()
+    code, stdout, _ = export_sync(source, tmp_path / "out")
+    assert code == 0 and "delivered 0 deck(s)" in stdout  # that collection had them already
