@@ -22,6 +22,8 @@ from ..errors import BackendMissing, FlashdigestError, SyncAuthError, SyncUnavai
 ACCOUNT_FILE = "sync-account.json"
 #: seconds one request to the sync server may stay silent before the sync gives up
 IO_TIMEOUT_SECS = 60
+#: the bidirectional isolates Anki's messages wrap their values in, dropped from one-line errors
+_ISOLATES = {0x2068: None, 0x2069: None}
 
 
 @dataclass(frozen=True)
@@ -79,19 +81,22 @@ def login(username: str, password: str, endpoint: str | None) -> SyncAccount:
         try:
             auth = col.sync_login(username, password, endpoint)
         except Exception as error:  # the backend's own error types
-            raise sync_error(error, endpoint or "AnkiWeb", login=True) from None
+            raise sync_error(error, None, login=endpoint or "AnkiWeb") from None
         finally:
             col.close()
     return SyncAccount(username, auth.hkey, endpoint, auth.endpoint or None)
 
 
-def sync_error(error: BaseException, where: Path | str, login: bool = False) -> FlashdigestError:
-    """The backend's failure of a login or a sync as one of flashdigest's errors."""
+def sync_error(error: BaseException, where: Path | None, login: str | None = None) -> FlashdigestError:
+    """The backend's failure of a sync (``where``: the collection) or of a login to the server
+    ``login`` as one of flashdigest's errors."""
     from anki.errors import NetworkError, SyncError, SyncErrorKind
 
-    reason = " ".join(str(error).split())
+    reason = " ".join(str(error).translate(_ISOLATES).split())
+    if login is not None:
+        reason = f"{login}: {reason}"
     if isinstance(error, SyncError) and error.kind == SyncErrorKind.AUTH:
-        if login:
+        if login is not None:
             return SyncAuthError(f"the server refused the user name or password: {reason}", where)
         return SyncAuthError(f"the server refused the sync key ({reason}); run `flashdigest login`", where)
     if isinstance(error, NetworkError):
