@@ -247,3 +247,56 @@ def test_starting_over_makes_a_new_own_collection_that_gets_every_deck(
     assert own.exists()
     code, stdout, _ = export_sync(source, tmp_path / "out")
     assert code == 0 and "delivered 0 deck(s)" in stdout  # that collection had them already
+
+
+def force_full_upload_from(phone: Any, server: SyncServer) -> None:
+    """The learner adds a field to a note type on the phone (a schema change: only a full sync
+    can carry it) and chooses "upload" there."""
+    basic = phone.models.by_name("Basic")
+    phone.models.add_field(basic, phone.models.new_field("Phone's own field"))
+    phone.models.update_dict(basic)
+    assert phone_sync(phone, server, upload=True) in FULL
+
+
+def test_after_the_phone_uploaded_the_own_collection_downloads_again(
+    server: SyncServer, phone: Any, data_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(NOW))
+    assert login(server)[0] == 0
+    source = sample_source(tmp_path)
+    assert export_sync(source, tmp_path / "out")[0] == 0
+    phone_sync(phone, server)
+    force_full_upload_from(phone, server)
+    correct_source(source)
+    code, stdout, err = export_sync(source, tmp_path / "out")
+    assert code == 0, err  # the own collection had nothing the server lacked: downloaded again
+    assert "2 updated" in stdout
+    assert phone_sync(phone, server) not in FULL
+    assert phone.find_notes('"Results:*outdoing heuristic eviction*"')
+
+
+def test_a_full_sync_that_would_lose_local_changes_is_refused(
+    server: SyncServer, phone: Any, data_home: Path, tmp_path: Path
+) -> None:
+    assert login(server)[0] == 0
+    source = sample_source(tmp_path)
+    assert export_sync(source, tmp_path / "out")[0] == 0
+    own = load_account().own_collection()
+    col: Any = Collection(str(own))
+    try:  # a change the server has not had
+        note = col.new_note(col.models.by_name("Basic"))
+        note["Front"] = "only in the own collection"
+        col.add_note(note, 1)
+    finally:
+        col.close()
+    force_full_upload_from(phone, server)
+    correct_source(source)
+    code, _, err = export_sync(source, tmp_path / "out")
+    assert code == 75 and "not syncing" in err and f"remove {own.parent}" in err, err
+    assert len(err.splitlines()) == 1
+    col = Collection(str(own))
+    try:
+        assert col.find_notes('"Front:only in the own collection"')
+        assert not col.find_notes('"Results:*outdoing heuristic eviction*"')  # not delivered either
+    finally:
+        col.close()
