@@ -300,3 +300,11 @@ def test_a_full_sync_that_would_lose_local_changes_is_refused(
         assert not col.find_notes('"Results:*outdoing heuristic eviction*"')  # not delivered either
     finally:
         col.close()
+
+
+def test_login_prompts_for_the_password_without_password_stdin(server: SyncServer, data_home: Path) -> None:
+    code, stdout, err = run("login", "--endpoint", server.endpoint, "--username", USER, stdin=PASSWORD + "\n")
+    assert code == 0, err
+    assert PASSWORD not in stdout and load_account().username == USER
+    assert run("logout")[0] == 0
+    assert run("logout")[1] == "not logged in\n"
