@@ -61,7 +61,11 @@ def deliver_with_sync(contents: Sequence[PackageContent], target: SyncTarget) ->
     """Sync, deliver ``contents`` into the collection, sync again (see the module's docstring)."""
     with _sync_lock(target):
         if target.own and not target.collection.exists():
-            _make_own_collection(target)
+            try:
+                _make_own_collection(target)
+            except OSError as error:
+                reason = f"cannot make flashdigest's own collection: {error.strerror or error}"
+                raise CollectionUnavailable(reason, target.collection.parent) from None
         with open_collection(target.collection) as col:
             sync_collection(col, target)
         report = deliver_to_collection(contents, CollectionTarget(target.collection))
@@ -83,7 +87,8 @@ def _sync_lock(target: SyncTarget) -> Iterator[None]:
         raise SyncUnavailable("another flashdigest run is syncing this collection; try again later",
                               target.collection) from None  # fmt: skip
     except OSError as error:
-        raise SyncUnavailable(f"cannot lock the collection for the sync: {error}", path) from None
+        reason = f"cannot lock the collection for the sync: {error.strerror or error}"
+        raise CollectionUnavailable(reason, path) from None
     try:
         yield
     finally:
