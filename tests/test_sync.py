@@ -19,6 +19,8 @@ from tests.conftest import SAMPLES
 from tests.deliver_helpers import NOTES, NOW, annotate_in, assert_kept_in, correct_source, sample_source
 from tests.sync_server import FULL, PASSWORD, USER, SyncServer, new_phone, phone_sync, running_server
 
+#: a hung server or client fails the test instead of holding CI
+pytestmark = pytest.mark.timeout(300)
 #: the sample page with flowcharts: its deck ships two SVGs
 FLOWCHART_PAGE = "2026-05-06.html"
 

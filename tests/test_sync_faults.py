@@ -28,6 +28,8 @@ from tests.sync_server import (
 )
 from tests.test_sync import export_sync, flowchart_source, run, svgs_in
 
+#: a hung server or client fails the test instead of holding CI
+pytestmark = pytest.mark.timeout(300)
 #: seconds a test waits for a run to reach the stalled request
 REACH_SECONDS = 120.0
 
