@@ -310,3 +310,22 @@ def test_login_prompts_for_the_password_without_password_stdin(server: SyncServe
     assert PASSWORD not in stdout and load_account().username == USER
     assert run("logout")[0] == 0
     assert run("logout")[1] == "not logged in\n"
+
+
+def test_a_full_sync_of_the_learners_collection_is_left_to_anki(
+    server: SyncServer, phone: Any, data_home: Path, tmp_path: Path
+) -> None:
+    """A collection given with --collection that only a full sync joins with the account (here:
+    one synced with it before the phone's full upload) is never replaced: 75, nothing changed."""
+    desktop = new_phone(tmp_path / "desktop")
+    try:
+        phone_sync(desktop, server)
+    finally:
+        desktop.close()
+    force_full_upload_from(phone, server)
+    assert login(server)[0] == 0
+    path = tmp_path / "desktop" / "collection.anki2"
+    before = path.read_bytes()
+    code, _, err = export_sync(sample_source(tmp_path), tmp_path / "out", "--collection", str(path))
+    assert code == 75 and "open the collection in Anki desktop" in err and len(err.splitlines()) == 1, err
+    assert path.read_bytes() == before

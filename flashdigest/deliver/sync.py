@@ -108,7 +108,10 @@ def sync_collection(col: Any, target: SyncTarget) -> None:
         _moved(target.account, out.new_endpoint)
     required = out.required
     empty_here = required == SyncOutput.FULL_DOWNLOAD and _has_nothing(col)
-    if empty_here or (required == SyncOutput.FULL_SYNC and not _local_changes(col)):
+    # the own collection only ever syncs with this account: with nothing unsent, the account's
+    # copy holds all of it; a collection given may hold another account's work, Anki decides
+    behind = required == SyncOutput.FULL_SYNC and target.own and not _local_changes(col)
+    if empty_here or behind:
         _full_download(col, auth, target.collection)
     elif required not in (SyncOutput.NO_CHANGES, SyncOutput.NORMAL_SYNC):
         raise _full_sync_refused(target, required == SyncOutput.FULL_UPLOAD)
