@@ -329,3 +329,21 @@ def test_a_full_sync_of_the_learners_collection_is_left_to_anki(
     code, _, err = export_sync(sample_source(tmp_path), tmp_path / "out", "--collection", str(path))
     assert code == 75 and "open the collection in Anki desktop" in err and len(err.splitlines()) == 1, err
     assert path.read_bytes() == before
+
+
+def test_notes_a_phones_full_upload_wiped_from_the_account_are_delivered_again(
+    server: SyncServer, phone: Any, data_home: Path, tmp_path: Path
+) -> None:
+    assert login(server)[0] == 0
+    source = sample_source(tmp_path)
+    assert export_sync(source.parent, tmp_path / "out")[0] == 0
+    force_full_upload_from(phone, server)  # the phone never synced the notes: the account loses them
+    shutil.copy(SAMPLES / FLOWCHART_PAGE, source.parent / FLOWCHART_PAGE)  # the next day's digest
+    code, stdout, err = export_sync(source.parent, tmp_path / "out")
+    assert code == 0, err  # the own collection downloaded the account again, then got the new deck
+    code, stdout, err = export_sync(source.parent, tmp_path / "out")  # nothing changed
+    assert code == 0, err
+    assert f"{NOTES} notes added" in stdout  # what the account lost comes back
+    phone_sync(phone, server)
+    assert phone.find_notes('"Results:*beating heuristic eviction*"')
+    assert len(svgs_in(phone)) == 2

@@ -113,9 +113,21 @@ def sync_collection(col: Any, target: SyncTarget) -> None:
     behind = required == SyncOutput.FULL_SYNC and target.own and not _local_changes(col)
     if empty_here or behind:
         _full_download(col, auth, target.collection)
+        if target.own:  # what the account lost (a phone's upload) is delivered again next run
+            _new_generation(target.collection.parent)
     elif required not in (SyncOutput.NO_CHANGES, SyncOutput.NORMAL_SYNC):
         raise _full_sync_refused(target, required == SyncOutput.FULL_UPLOAD)
     sync_media(col, auth, target.collection)
+
+
+def _new_generation(folder: Path) -> None:
+    path = folder / GENERATION_FILE
+    temporary = path.with_name(f".{GENERATION_FILE}.tmp")
+    try:
+        temporary.write_text(secrets.token_hex(8) + "\n", encoding="utf-8")
+        os.replace(temporary, path)
+    except OSError as error:
+        raise CollectionUnavailable(f"cannot write: {error.strerror or error}", path) from None
 
 
 def _moved(account: SyncAccount, endpoint: str) -> None:
