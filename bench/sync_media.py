@@ -19,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.conftest import SAMPLES
-from tests.sync_server import PASSWORD, USER, new_phone, phone_sync, running_server
+from tests.sync.server import PASSWORD, USER, new_phone, phone_sync, running_server
 
 
 def main() -> None:

@@ -1,13 +1,9 @@
 """`export --sync` when the sync is cut: a server that stops answering, a run killed (SIGKILL)
-in the middle of a sync, two runs at once. Nothing is lost and the next run completes."""
+in the middle of a sync, two runs at once. Nothing is lost and the next run completes it."""
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,55 +13,27 @@ from anki.collection import Collection
 from flashdigest.deliver import account
 from flashdigest.deliver.account import load_account
 from tests.deliver_helpers import NOTES, sample_source
-from tests.sync_server import (
-    PASSWORD,
-    USER,
+from tests.sync.helpers import (
+    export_sync,
+    flowchart_source,
+    login_at,
+    notes_of_phone,
+    start_export,
+    svgs_in_deck,
+)
+from tests.sync.server import (
     SyncServer,
     new_phone,
     phone_sync,
-    running_server,
     stalling_proxy,
 )
-from tests.test_sync import export_sync, flowchart_source, run, svgs_in
 
 #: a hung server or client fails the test instead of holding CI
 pytestmark = pytest.mark.timeout(300)
+
+
 #: seconds a test waits for a run to reach the stalled request
 REACH_SECONDS = 120.0
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[SyncServer]:
-    with running_server(tmp_path / "server") as started:
-        yield started
-
-
-@pytest.fixture
-def data_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    home = tmp_path / "data"
-    monkeypatch.setenv("XDG_DATA_HOME", str(home))
-    return home
-
-
-def login_at(endpoint: str) -> None:
-    args = ("login", "--endpoint", endpoint, "--username", USER, "--password-stdin")
-    code, _, err = run(*args, stdin=PASSWORD + "\n")
-    assert code == 0, err
-
-
-def start_export(source: Path, out: Path, data_home: Path) -> subprocess.Popen[bytes]:
-    env = dict(os.environ, XDG_DATA_HOME=str(data_home))
-    command = [sys.executable, "-m", "flashdigest", "export", str(source), "--out", str(out), "--sync", "-q"]
-    return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-
-
-def notes_of_phone(tmp_path: Path, server: SyncServer) -> tuple[int, set[str]]:
-    phone = new_phone(tmp_path / "phone")
-    try:
-        phone_sync(phone, server)
-        return phone.note_count(), svgs_in(phone)
-    finally:
-        phone.close()
 
 
 def test_a_server_that_stops_answering_exits_75(
@@ -118,17 +86,6 @@ def test_a_run_killed_during_a_sync_loses_nothing_and_the_next_completes(
     assert added > 0
     assert not list(own.parent.parent.glob(".partial-*"))
     assert notes_of_phone(tmp_path, server) == (1 + added, svgs_in_deck(tmp_path / "out"))
-
-
-def svgs_in_deck(out: Path) -> set[str]:
-    import json
-    import zipfile
-
-    names: set[str] = set()
-    for deck in out.glob("*.apkg"):
-        with zipfile.ZipFile(deck) as archive:
-            names |= set(json.loads(archive.read("media")).values())
-    return names
 
 
 def test_two_runs_into_one_folder_the_second_exits_75(
