@@ -67,11 +67,12 @@ def deliver_with_sync(contents: Sequence[PackageContent], target: SyncTarget) ->
                 reason = f"cannot make flashdigest's own collection: {error.strerror or error}"
                 raise CollectionUnavailable(reason, target.collection.parent) from None
         with open_collection(target.collection) as col:
-            sync_collection(col, target)
+            said = sync_collection(col, target)
         report = deliver_to_collection(contents, CollectionTarget(target.collection))
         with open_collection(target.collection) as col:
-            sync_collection(col, target)
-    return report
+            said += sync_collection(col, target)
+    messages = tuple(f"the sync server says: {message}" for message in dict.fromkeys(said))
+    return dataclasses.replace(report, notices=report.notices + messages)
 
 
 @contextmanager
@@ -95,8 +96,9 @@ def _sync_lock(target: SyncTarget) -> Iterator[None]:
         lock.release()
 
 
-def sync_collection(col: Any, target: SyncTarget) -> None:
-    """One sync of the open ``col`` with the account, collection then media."""
+def sync_collection(col: Any, target: SyncTarget) -> list[str]:
+    """One sync of the open ``col`` with the account, collection then media; what the server
+    said to the learner (AnkiWeb's messages), if anything."""
     from anki.sync import SyncOutput
 
     auth = target.account.auth()
@@ -104,7 +106,8 @@ def sync_collection(col: Any, target: SyncTarget) -> None:
         out = col.sync_collection(auth, sync_media=False)
     except Exception as error:  # the backend's own error types
         raise sync_error(error, target.collection) from None
-    if out.new_endpoint:
+    if out.new_endpoint:  # the rest of this sync and the next ones go there
+        auth.endpoint = out.new_endpoint
         _moved(target.account, out.new_endpoint)
     required = out.required
     empty_here = required == SyncOutput.FULL_DOWNLOAD and _has_nothing(col)
@@ -118,6 +121,7 @@ def sync_collection(col: Any, target: SyncTarget) -> None:
     elif required not in (SyncOutput.NO_CHANGES, SyncOutput.NORMAL_SYNC):
         raise _full_sync_refused(target, required == SyncOutput.FULL_UPLOAD)
     sync_media(col, auth, target.collection)
+    return [" ".join(out.server_message.split())] if out.server_message.strip() else []
 
 
 def _new_generation(folder: Path) -> None:
