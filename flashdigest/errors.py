@@ -129,3 +129,14 @@ class SvgRejected(FlashdigestError):
 
 class PastDeadline(FetchError):
     """A page took longer than it may (its own deadline or the run's): cut off, nothing saved."""
+
+
+class SyncUnavailable(DeliveryError):
+    """The sync with the Anki account could not be made now (the server is down or timed out,
+    another run syncs the same collection, or only a full sync would do): nothing was lost on
+    either side; the next run syncs what was held back (the CLI exits 75, EX_TEMPFAIL)."""
+
+
+class SyncAuthError(DeliveryError):
+    """The account refused the credentials or the stored sync key, or no login was made: the
+    CLI exits 77 (EX_NOPERM); ``flashdigest login`` makes a new key."""

@@ -39,8 +39,12 @@ class HandOffResult:
 
 def target_key(target: DeliveryTarget) -> str:
     """How the state names a delivery target."""
-    from .deliver import CollectionTarget
+    from .deliver import CollectionTarget, SyncTarget
 
+    if isinstance(target, SyncTarget):
+        from .deliver.sync import state_key
+
+        return state_key(target)
     if isinstance(target, CollectionTarget):
         return f"collection:{target.path.expanduser().resolve()}"
     return f"anki-connect:{target.url}"

@@ -75,6 +75,9 @@ ENV_DOCS: dict[str, str] = {
     "FLASHDIGEST_DEBUG": "`1`: print the traceback of an internal error (as `--debug`)",
     "XDG_CONFIG_HOME": "on Linux, the default config file is `$XDG_CONFIG_HOME/flashdigest/config.toml` "
     "(unset: `~/.config/flashdigest/config.toml`); macOS and Windows use their own config folder",
+    "XDG_DATA_HOME": "on Linux, `flashdigest login` keeps the sync key, and `--sync` its own "
+    "collection, in `$XDG_DATA_HOME/flashdigest/` (unset: `~/.local/share/flashdigest/`); macOS and "
+    "Windows use their own data folder",
     "FLASHDIGEST_FETCH_DELAY": "seconds between two requests of a fetch (default 0.25; the tests "
     "set it lower)",
     "SOURCE_DATE_EPOCH": "new notes take their modification time from it instead of the clock, so "

@@ -15,6 +15,7 @@ from .export_cmd import export
 from .fetch_cmd import fetch
 from .other_cmds import inspect_command, verify
 from .output import Main, stop
+from .sync_cmds import login, logout
 
 __all__ = ["main"]
 
@@ -72,5 +73,5 @@ def _asks_for_help(ctx: click.Context) -> bool:
     return bool(ctx.meta.get("flashdigest.help"))
 
 
-for command in (export, fetch, verify, inspect_command):
+for command in (export, fetch, verify, inspect_command, login, logout):
     main.add_command(command)

@@ -47,6 +47,7 @@ Examples:
   flashdigest export ~/digests --json | jq .    # a report for scripts
   flashdigest export --fetch ~/digests --out ~/decks -q    # cron: fetch the site's new pages first
   flashdigest export ~/digests --collection ~/.local/share/Anki2/User\\ 1/collection.anki2
+  flashdigest export --fetch ~/digests --out ~/decks --sync -q    # cron: onto the phone
 
 \b
 Exit codes: 0 every input exported (or was unchanged); 2 usage error;
@@ -55,11 +56,14 @@ exported); 66 no digest found among the inputs; 69 the Anki backend is
 missing (--collection); 70 a bug (--debug shows the traceback); 73 --out,
 a deck, the bundle, the collection or the --fetch folder cannot be
 created or written; 75 another run holds --out (without --wait, or
-past --wait-timeout), the collection is open in Anki, or with --fetch
+past --wait-timeout), the collection is open in Anki, with --sync the
+server could not be reached or only a full sync would do, or with --fetch
 some page could not be fetched (in time: --page-time, --max-time);
-77 AnkiConnect refused the request for want of its apiKey (give it
-with --anki-connect-key); 78 the config file is broken (--no-config ignores
-it). With several, the worst of them (in that order: 70 73 78 66 69 77 65 75).
+77 AnkiConnect refused the request for want of its apiKey (give it with
+--anki-connect-key), or with --sync not logged in or the sync key was
+refused (run `flashdigest login`); 78 the config file is broken
+(--no-config ignores it). With several, the worst of them (in that order:
+70 73 78 66 69 77 65 75).
 
 \b
 Size limits (file bytes, field length, nesting...) are raised with
@@ -113,6 +117,12 @@ def delivery_options(command: Any) -> Any:
                 "--upgrade-collection/--no-upgrade-collection",
                 default=False,
                 help="Let --collection upgrade an older Anki's collection (that Anki cannot open it then).",
+            ),
+            click.option(
+                "--sync/--no-sync",
+                default=False,
+                help="Then sync, deliver into --collection (or flashdigest's own collection), sync again"
+                " with the account of `flashdigest login`.",
             ),
             click.option(
                 "--bundle",
@@ -221,6 +231,8 @@ def export(inputs: tuple[Path, ...], out_dir: Path, **chosen: Any) -> None:
 def _export_options(out_dir: Path, chosen: dict[str, Any]) -> ExportOptions:
     url = chosen["anki_connect_url"] or (DEFAULT_ANKI_CONNECT_URL if chosen["anki_connect"] else None)
     target = _delivery_target(chosen["collection"], url, chosen["anki_connect_key"])
+    if chosen["sync"]:
+        target = _sync_target(chosen["collection"], url, chosen)
     return ExportOptions(
         out_dir=out_dir,
         parse=ParseOptions(format=chosen["fmt"], lang=chosen["lang"]),
@@ -272,6 +284,19 @@ def _delivery_target(collection: Path | None, url: str | None, key: str | None) 
         upgrade = bool(click.get_current_context().params.get("upgrade_collection"))
         return CollectionTarget(collection, upgrade=upgrade)
     return AnkiConnectTarget(url, key) if url is not None else None
+
+
+def _sync_target(collection: Path | None, url: str | None, chosen: dict[str, Any]) -> DeliveryTarget:
+    from ..deliver.account import load_account
+    from ..deliver.sync import sync_target
+
+    if url is not None:
+        raise click.UsageError("--sync syncs a collection: give --collection or none, not --anki-connect")
+    try:
+        account = load_account()
+    except FlashdigestError as error:
+        stop(error)
+    return sync_target(account, collection, chosen["wait_timeout"] if chosen["wait"] else 0.0)
 
 
 def _check_fetch_options(fetch: bool) -> None:

@@ -25,6 +25,8 @@ from ..errors import (
     NoInputError,
     OutputBusy,
     OutputError,
+    SyncAuthError,
+    SyncUnavailable,
     VerifyError,
 )
 
@@ -36,7 +38,7 @@ EXIT_UNAVAILABLE = 69  # EX_UNAVAILABLE: the Anki backend for `verify` is not in
 EXIT_SOFTWARE = 70  # EX_SOFTWARE: a bug in flashdigest (one line; --debug shows the traceback)
 EXIT_CANTCREAT = 73  # EX_CANTCREAT: the output directory or a deck cannot be created or written
 EXIT_TEMPFAIL = 75  # EX_TEMPFAIL: another export holds the output directory
-EXIT_NOPERM = 77  # EX_NOPERM: AnkiConnect refused the request for want of its apiKey
+EXIT_NOPERM = 77  # EX_NOPERM: AnkiConnect's apiKey, or the Anki account's login or sync key, refused
 EXIT_CONFIG = 78  # EX_CONFIG: the config file cannot be read or sets an option no command has
 #: what each failure exits with, the first class that matches (one place; pypa/build's way)
 EXIT_FOR: tuple[tuple[type[FlashdigestError], int], ...] = (
@@ -46,6 +48,8 @@ EXIT_FOR: tuple[tuple[type[FlashdigestError], int], ...] = (
     (ConfigError, EXIT_CONFIG),
     (CollectionBusy, EXIT_TEMPFAIL),
     (AnkiConnectKeyRefused, EXIT_NOPERM),
+    (SyncUnavailable, EXIT_TEMPFAIL),
+    (SyncAuthError, EXIT_NOPERM),
     (CollectionUnavailable, EXIT_CANTCREAT),
     (BackendMissing, EXIT_UNAVAILABLE),
     (VerifyError, EXIT_DATAERR),

@@ -28,6 +28,7 @@ from .types import (
     CollectionTarget,
     DeliveryReport,
     DeliveryTarget,
+    SyncTarget,
 )
 
 __all__ = [
@@ -37,6 +38,7 @@ __all__ = [
     "DeliveryReport",
     "DeliveryTarget",
     "Memory",
+    "SyncTarget",
     "deliver_decks",
 ]
 
@@ -54,6 +56,10 @@ def deliver_decks(
         from .collection import deliver_to_collection
 
         return deliver_to_collection(contents, target, memory)
+    if isinstance(target, SyncTarget):
+        from .sync import deliver_with_sync
+
+        return deliver_with_sync(contents, target, memory)
     from .ankiconnect import deliver_to_anki_connect
 
     return deliver_to_anki_connect(contents, target, memory)

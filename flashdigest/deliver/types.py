@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..options import DEFAULT_ANKI_CONNECT_URL
+from .account import SyncAccount
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,21 @@ class AnkiConnectTarget:
     timeout: float = 120.0
 
 
-DeliveryTarget = CollectionTarget | AnkiConnectTarget
+@dataclass(frozen=True)
+class SyncTarget:
+    """A collection synced with ``account`` before and after the delivery."""
+
+    account: SyncAccount
+    collection: Path
+    #: flashdigest's own collection of the account: made by a full download when missing
+    own: bool = False
+    #: which making of the own collection this is (a new one gets every deck again)
+    generation: str = ""
+    #: seconds to wait for another run syncing the same collection (0: exit 75 at once)
+    wait: float = 0.0
+
+
+DeliveryTarget = CollectionTarget | AnkiConnectTarget | SyncTarget
 
 
 @dataclass(frozen=True)
