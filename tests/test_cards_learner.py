@@ -17,7 +17,7 @@ import genanki
 import pytest
 
 from flashdigest.cards import DeckBuild, DeckOptions, build_deck, deck_id_for, mcq_model, paper_model
-from flashdigest.cards.figures import MAX_FIGURES_PER_POINT, cloze_sentences, figure_spans
+from flashdigest.cards.figures import figure_spans
 from flashdigest.cards.mcq import stored_order
 from flashdigest.cards.wording import paper_language, short_name
 from flashdigest.export import deck_path, read_previous, stamp_deck, write_deck
@@ -51,22 +51,6 @@ def figures(text: str) -> list[str]:
 )
 def test_what_counts_as_a_figure(text: str, expected: list[str]) -> None:
     assert figures(text) == expected
-
-
-def test_figures_are_capped_per_point_and_blanked_one_per_card() -> None:
-    point = "We test 1, 2 and 3 tasks. It adds 4 more. Table 2 adds 5 again."
-    found = cloze_sentences(point)
-    assert sum(len(s.figures) for s in found) == MAX_FIGURES_PER_POINT == 4
-    assert [s.index for s in found] == [0, 1]
-    digest = Digest(
-        dt.date(2025, 1, 1), (Paper(1, "X: y", points={PointKind.RESULTS: point}),), Path("x"), "yaml"
-    )
-    clozes = [n for n in build_deck(digest).notes if n.model.name == CLOZE]
-    assert [n.fields[0] for n in clozes] == [
-        "We test {{c1::1}}, {{c2::2}} and {{c3::3}} tasks.",
-        "It adds {{c1::4}} more.",
-    ]
-    assert [len(n.cards) for n in clozes] == [3, 1]
 
 
 def test_braces_in_a_point_never_make_a_cloze() -> None:

@@ -211,13 +211,13 @@ def test_verify_command_reports_notes_and_cards(tmp_path: Path) -> None:
     export([sample_copy(tmp_path)], tmp_path / "out", now=1_700_000_000)
     result = CliRunner().invoke(main, ["verify", str(tmp_path / "out" / "2026-01-15.apkg")])
     assert result.exit_code == 0
-    assert "Paper Digests::2026-01-15: 13 notes, 28 cards" in result.stdout
+    assert "Paper Digests::2026-01-15: 13 notes, 21 cards" in result.stdout
     broken = tmp_path / "broken.apkg"
     broken.write_bytes(b"PK\x03\x04 not really a zip")
     result = CliRunner().invoke(main, ["verify", str(broken), str(tmp_path / "out" / "2026-01-15.apkg")])
     assert result.exit_code == 65
     assert result.stderr.startswith(f"flashdigest: error: {broken}: Anki refused the package")
-    assert "Paper Digests::2026-01-15: 13 notes, 28 cards" in result.stdout  # the good deck still checked
+    assert "Paper Digests::2026-01-15: 13 notes, 21 cards" in result.stdout  # the good deck still checked
 
 
 def write_corpus(folder: Path, count: int, marker: str) -> None:

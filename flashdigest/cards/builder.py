@@ -228,7 +228,7 @@ def _cloze_notes(context: _PaperContext) -> Iterator[StableNote]:
     """A cloze note per sentence of a point that holds figures (one card per figure)."""
     paper = context.paper
     for kind in PointKind:
-        for sentence in cloze_sentences(paper.points.get(kind, "")):
+        for sentence in cloze_sentences(paper.points.get(kind, ""), paper.title):
             fields = [
                 cloze_field(sentence),
                 field_text(paper.title),
@@ -239,7 +239,10 @@ def _cloze_notes(context: _PaperContext) -> Iterator[StableNote]:
                 context.lang,
                 "",
             ]
-            guid = genanki.guid_for(paper.identity, f"cloze:{kind.field_name}:{sentence.index}")
+            # a Chinese sentence's figures are not the English one's: its own GUID, so that
+            # switching --lang never moves a card's reviews to another question
+            role = f"cloze:{kind.field_name}:{sentence.index}" + (":zh" if context.lang == "zh" else "")
+            guid = genanki.guid_for(paper.identity, role)
             yield StableNote(model=cloze_model(), fields=fields, tags=list(context.tags), guid=guid)
 
 

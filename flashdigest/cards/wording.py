@@ -10,20 +10,15 @@ from __future__ import annotations
 import re
 
 from ..model import Paper, PointKind
+from ..parse.points import ZH_LABELS
 
 LANGUAGES = ("en", "zh")
 #: longest short name, in characters: the longest front ("Previous Research and New Ideas ·
 #: YYYY-MM-DD" and "What is new in NAME over earlier work?") then stays under 110 characters
 SHORT_NAME_MAX = 44
 
-#: the point labels in Chinese, as the bilingual pages label them
-_ZH_LABELS = {
-    PointKind.TOPIC: "主题与领域",
-    PointKind.PRIOR_WORK: "已有研究与新思路",
-    PointKind.PROBLEM: "问题",
-    PointKind.METHODS: "方法",
-    PointKind.RESULTS: "结果与评估",
-}
+#: the point labels in Chinese: the parser's vocabulary, as the bilingual pages label them
+_ZH_LABELS = ZH_LABELS
 _TEXT_FLOWCHART = {"en": "Flowchart (text)", "zh": "流程图（文字）"}
 
 _CJK_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]")

@@ -45,6 +45,14 @@ _LABELS: dict[str, PointKind] = {
     "结果与评估": PointKind.RESULTS,
     "结果和评估": PointKind.RESULTS,
 }
+#: the point labels as the bilingual pages write them on their Chinese side (the cards use these too)
+ZH_LABELS: dict[PointKind, str] = {
+    PointKind.TOPIC: "主题与领域",
+    PointKind.PRIOR_WORK: "先前研究与新思路",
+    PointKind.PROBLEM: "问题",
+    PointKind.METHODS: "方法",
+    PointKind.RESULTS: "结果与评估",
+}
 #: a point's head: number, then a label ending in a colon and/or closed bold, then the text
 _HEAD_RE = re.compile(
     r"^\s*(?:(?P<number>[1-9])\s*[.)、]\s*)?"
