@@ -26,7 +26,8 @@ sys.path.insert(0, str(ROOT))
 from flashdigest.cards import build_deck  # noqa: E402
 from flashdigest.errors import FlashdigestError  # noqa: E402
 from flashdigest.inputs import find_inputs  # noqa: E402
-from flashdigest.inspect import GIVEAWAY_RATIO  # noqa: E402
+from flashdigest.model import GIVEAWAY_RATIO  # noqa: E402
+from flashdigest.options import DeckOptions  # noqa: E402
 from flashdigest.parse import ParseOptions, read_digests  # noqa: E402
 
 _CLOZE_RE = re.compile(r"\{\{c(\d+)::(.*?)\}\}")
@@ -70,6 +71,7 @@ def _giveaway_mcq(note: Any) -> bool:
 
 def report(paths: list[Path], options: ParseOptions, cards: str | None) -> dict[str, Any]:
     new_per_deck: list[int] = []
+    all_cards: list[int] = []
     kinds: Counter[str] = Counter()
     giveaways = 0
     siblings = 0
@@ -79,8 +81,9 @@ def report(paths: list[Path], options: ParseOptions, cards: str | None) -> dict[
         except FlashdigestError:
             continue
         for digest in digests:
-            build = build_deck(digest, **({"cards": cards} if cards else {}))  # type: ignore[arg-type]
+            build = build_deck(digest, DeckOptions(cards=tuple(cards.split(","))) if cards else None)
             shown = 0
+            all_cards.append(sum(len(note.cards) for note in build.notes))
             for note in build.notes:
                 live = [card for card in note.cards if not _suspended(card)]
                 shown += len(live)
@@ -96,6 +99,8 @@ def report(paths: list[Path], options: ParseOptions, cards: str | None) -> dict[
         "new_per_deck": new_per_deck,
         "median_new": statistics.median(new_per_deck) if new_per_deck else 0,
         "max_new": max(new_per_deck, default=0),
+        "cards_per_deck_with_suspended": all_cards,
+        "median_cards_with_suspended": statistics.median(all_cards) if all_cards else 0,
         "clozes_by_kind": dict(sorted(kinds.items())),
         "cloze_siblings_shown": siblings,
         "giveaway_mcqs_shown": giveaways,
@@ -106,7 +111,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("inputs", nargs="*", type=Path)
     parser.add_argument("--lang", default="en")
-    parser.add_argument("--cards", default=None, help="the export's --cards (newer builders only)")
+    parser.add_argument("--cards", default=None, help="the export's --cards")
     args = parser.parse_args()
     inputs = args.inputs or [ROOT.parent / "shared" / "digests", ROOT / "samples"]
     for key, value in report(inputs, ParseOptions(lang=args.lang), args.cards).items():

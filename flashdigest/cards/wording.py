@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import re
 
-from ..model import Paper, PointKind
-from ..parse.points import ZH_LABELS
+from ..model import ZH_LABELS, Paper, PointKind
 
 LANGUAGES = ("en", "zh")
 #: longest short name, in characters: the longest front ("Previous Research and New Ideas ·

@@ -107,7 +107,8 @@ def stamp_deck(build: DeckBuild, previous: PreviousDeck | None, now: int) -> Dec
     for note in build.notes:
         content = note_hash(note.model.model_id, "\x1f".join(note.fields), " ".join(note.tags))
         note_mods[note.guid] = _newer(old_notes.get(note.guid), content, now)
-        hashes.append(f"{note.guid}:{content}:{note_mods[note.guid]}")
+        suspended = sorted(getattr(note, "suspended", ()))  # the daily budget's choice is in the file too
+        hashes.append(f"{note.guid}:{content}:{note_mods[note.guid]}:{suspended}")
     notetype_mods: dict[int, int] = {}
     for model in {note.model.model_id: note.model for note in build.notes}.values():
         content = notetype_hash(model.to_json(0, build.deck_id))
