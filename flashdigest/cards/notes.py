@@ -26,16 +26,21 @@ class _PlacedCard(genanki.Card):  # type: ignore[misc]
 class StableNote(genanki.Note):  # type: ignore[misc]
     """A genanki note whose note and card ids come from its GUID, not from the clock, whose
     modification time is its own (``mod``, set by the exporter) rather than the package's, and
-    whose cards are due at ``due + ord``, so that a digest's new cards come in order; the cards
-    whose ord is in ``suspended`` are left out of the day's budget (queue -1)."""
+    whose cards are due at ``due`` onwards (the chosen ones first, then by ord), so that a
+    digest's new cards come in order; the cards whose ord is in ``suspended`` are left out of the
+    day's budget (queue -1)."""
 
     mod: int | None = None
     suspended: frozenset[int] = frozenset()
 
     @property
     def cards(self) -> list[genanki.Card]:
-        cards = sorted(super().cards, key=lambda card: card.ord)
-        return [_PlacedCard(card.ord, self.due + card.ord, card.ord in self.suspended) for card in cards]
+        # the chosen cards first: an import that drops suspension still shows them first
+        cards = sorted(super().cards, key=lambda card: (card.ord in self.suspended, card.ord))
+        return [
+            _PlacedCard(card.ord, self.due + place, card.ord in self.suspended)
+            for place, card in enumerate(cards)
+        ]
 
     def write_to_db(self, cursor: object, timestamp: float, deck_id: int, id_gen: object) -> None:
         stamp = timestamp if self.mod is None else self.mod
