@@ -19,7 +19,8 @@ import pytest
 from flashdigest.cards import DeckBuild, DeckOptions, build_deck, deck_id_for, mcq_model, paper_model
 from flashdigest.cards.figures import figure_spans
 from flashdigest.cards.mcq import stored_order
-from flashdigest.cards.wording import paper_language, short_name
+from flashdigest.cards.notetypes import PAPER_FIELDS
+from flashdigest.cards.wording import paper_language, paper_short_name, short_name
 from flashdigest.export import deck_path, read_previous, stamp_deck, write_deck
 from flashdigest.inspect import giveaway_notices
 from flashdigest.model import Digest, Paper, PointKind, Question
@@ -27,6 +28,8 @@ from flashdigest.parse import ParseOptions, read_digests
 from tests.anki_helpers import CLOZE, MCQ, PAPER, family, import_deck, imported_notes
 from tests.browser_helpers import demo_digest, rendered_cards
 from tests.test_export_anki import read_collection
+
+PAPER_SHORT_NAME = PAPER_FIELDS.index("ShortName")
 
 
 def figures(text: str) -> list[str]:
@@ -191,3 +194,26 @@ def test_without_methods_the_flowchart_goes_to_the_first_card_present(
         card.template for card in rendered_cards(collection) if '<div class="fd-figure">' in card.answer
     ]
     assert with_chart == ["5. Results and Evaluation"]
+
+
+def test_a_phrase_title_gives_way_to_the_name_the_paper_goes_by(shared_digests: Path) -> None:
+    names = {}
+    for digest in read_digests(shared_digests / "summaries-sample.jsonl"):
+        for paper in digest.papers:
+            names[short_name(paper.title)] = paper_short_name(paper)
+    assert names["Predictive Data Selection"] == "PRESELECT"  # "proposes a new method, PRESELECT"
+    assert names["Unleashing Vecset Diffusion Model for Fast…"] == "FlashVDM"  # not VDM, the prior model
+    assert names["Survey on Evaluation of LLM-based Agents"] == "Survey on Evaluation of LLM-based Agents"
+    assert names["QueST"] == "QueST" and names["Glyph"] == "Glyph"  # a name stays
+    # issue 19's example: the cards' cue is the one the questions use
+    luffy = Paper(
+        1,
+        "Learning to Reason under Off-Policy Guidance",
+        points={PointKind.PRIOR_WORK: "It introduces LUFFY, which mixes off-policy traces into RL."},
+        questions=(Question(1, "What does LUFFY add to zero-RL training?", ("a", "b", "c"), 0),),
+    )
+    assert paper_short_name(luffy) == "LUFFY"
+    digest = Digest(dt.date(2025, 1, 1), (luffy,), Path("x"), "yaml")
+    assert {
+        note.fields[PAPER_SHORT_NAME] for note in build_deck(digest).notes if note.model is paper_model()
+    } == {"LUFFY"}

@@ -20,7 +20,7 @@ from .mcq import choices_field, option_key, option_letter, stating_point
 from .notes import StableNote, stable_int
 from .notetypes import cloze_model, mcq_model, paper_model
 from .selection import CardChoice, Item, apply_budget
-from .wording import paper_language, point_label, short_name, text_flowchart_summary
+from .wording import paper_language, paper_short_name, point_label, text_flowchart_summary
 
 __all__ = [
     "DECK_ROOT",
@@ -126,7 +126,7 @@ def build_deck(digest: Digest, options: DeckOptions | None = None) -> DeckBuild:
             continue
         seen.add(paper.identity)
         tags = clean_tags((*_own_tags(paper, digest.date), *options.extra_tags))
-        context = _PaperContext(paper, digest.date, short_name(paper.title), paper_language(paper), tags)
+        context = _PaperContext(paper, digest.date, paper_short_name(paper), paper_language(paper), tags)
         unanswered += sum(question.answer is None for question in paper.questions)
         _collect_paper(context, digest.source, collected, len(seen) - 1)
     if unanswered:
