@@ -145,6 +145,8 @@ def test_an_unknown_kind_is_a_usage_error_and_a_config_error(
         main, ["export", str(SAMPLES), "--out", str(tmp_path), "--cards", "quiz,bogus"]
     )
     assert result.exit_code == 2 and "bogus: choose from topic" in result.stderr
+    result = CliRunner().invoke(main, ["export", str(SAMPLES), "--out", str(tmp_path), "--cards", "all,quiz"])
+    assert result.exit_code == 2 and "best and all stand alone" in result.stderr
     path = tmp_path / "config.toml"
     path.write_text('[export]\ncards = "nope"\n')
     monkeypatch.setenv("FLASHDIGEST_CONFIG", str(path))

@@ -20,11 +20,12 @@ from flashdigest.cards import DeckBuild, DeckOptions, build_deck, deck_id_for, m
 from flashdigest.cards.figures import figure_spans
 from flashdigest.cards.mcq import stored_order
 from flashdigest.cards.notetypes import PAPER_FIELDS
-from flashdigest.cards.wording import paper_language, paper_short_name, short_name
+from flashdigest.cards.wording import paper_language, paper_short_name, point_label, short_name
 from flashdigest.export import deck_path, read_previous, stamp_deck, write_deck
 from flashdigest.inspect import giveaway_notices
 from flashdigest.model import Digest, Paper, PointKind, Question
 from flashdigest.parse import ParseOptions, read_digests
+from flashdigest.parse.points import label_kind
 from tests.anki_helpers import CLOZE, MCQ, PAPER, family, import_deck, imported_notes
 from tests.browser_helpers import demo_digest, rendered_cards
 from tests.test_export_anki import read_collection
@@ -217,3 +218,17 @@ def test_a_phrase_title_gives_way_to_the_name_the_paper_goes_by(shared_digests: 
     assert {
         note.fields[PAPER_SHORT_NAME] for note in build_deck(digest).notes if note.model is paper_model()
     } == {"LUFFY"}
+
+
+def test_chinese_labels_are_the_pages_own_for_parser_and_cards(shared_digests: Path) -> None:
+    page = (shared_digests / "html" / "2026-04-10.html").read_text(encoding="utf-8")
+    assert "先前研究与新思路" in page and "已有研究与新思路" not in page
+    assert point_label(PointKind.PRIOR_WORK, "zh") == "先前研究与新思路"
+    assert label_kind("💡 先前研究与新思路") is PointKind.PRIOR_WORK
+    templates = "".join(t["qfmt"] + t["afmt"] for t in paper_model().templates)
+    assert "先前研究与新思路" in templates and "已有研究" not in templates
+    (digest,) = read_digests(shared_digests / "html" / "2026-04-10.html", ParseOptions(lang="zh"))
+    points = [
+        n.fields[5] for n in build_deck(digest, DeckOptions(cards=("all",))).notes if n.model.name == CLOZE
+    ]
+    assert points and set(points) <= {point_label(kind, "zh") for kind in PointKind}

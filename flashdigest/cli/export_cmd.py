@@ -91,6 +91,8 @@ class CardKinds(click.ParamType[tuple[str, ...]]):
         unknown = [kind for kind in kinds if kind not in CARD_CHOICES]
         if unknown or not kinds:
             self.fail(f"{', '.join(unknown) or 'nothing'}: choose from {', '.join(CARD_CHOICES)}", param, ctx)
+        if len(kinds) > 1 and {"best", "all"} & set(kinds):
+            self.fail(f"{','.join(kinds)}: best and all stand alone, not with other kinds", param, ctx)
         return kinds
 
 
