@@ -152,3 +152,17 @@ def test_an_unknown_kind_is_a_usage_error_and_a_config_error(
     monkeypatch.setenv("FLASHDIGEST_CONFIG", str(path))
     result = CliRunner().invoke(main, ["export", str(SAMPLES), "--out", str(tmp_path)])
     assert result.exit_code == 78 and str(path) in result.stderr and "nope" in result.stderr
+
+
+def test_the_best_question_is_one_whose_answer_a_point_states(shared_digests: Path) -> None:
+    from flashdigest.cards.mcq import stating_point
+
+    (digest,) = read_digests(shared_digests / "html" / "2025-04-14.html")
+    seaweed = digest.papers[0]
+    hours = next(q for q in seaweed.questions if "GPU hours" in q.text)
+    assert stating_point(seaweed, hours) is PointKind.RESULTS  # 665,000, 27.7 and 1,000 are in Results
+    stated = [q.number for q in seaweed.questions if stating_point(seaweed, q)]
+    (line,) = [line for line in build_deck(digest).choice.lines if line.startswith("paper 1:")]
+    assert f"Q{stated[0]}" in line.split("; ")[0]  # the first stated question is the one shown
+    unrelated = Question(9, "Which colour?", ("Mauve", "Teal", "Ochre"), 0)
+    assert stating_point(seaweed, unrelated) is None
