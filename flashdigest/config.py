@@ -1,9 +1,10 @@
 """The config file: long options of the commands, read with :mod:`tomllib`.
 
-``$XDG_CONFIG_HOME/flashdigest/config.toml`` (default ``~/.config/flashdigest/config.toml``), or
-the file named by ``--config`` or ``FLASHDIGEST_CONFIG``. Top-level keys apply to every command
-that has that option; a table named after a command (``[export]``, ``[fetch]``...) applies to that
-command only and wins over the top level. Keys are long option names, with ``-`` or ``_``::
+``config.toml`` in the platform's config folder (``$XDG_CONFIG_HOME/flashdigest``, by default
+``~/.config/flashdigest``, on Linux), or the file named by ``--config`` or ``FLASHDIGEST_CONFIG``.
+Top-level keys apply to every command that has that option; a table named after a command
+(``[export]``, ``[fetch]``...) applies to that command only and wins over the top level. Keys are
+long option names, with ``-`` or ``_``::
 
     out = "~/decks"
     deck_root = "AI Papers"
@@ -24,14 +25,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import FlashdigestError
+from .errors import ConfigError
 
 #: a config file larger than this is refused (a real one is a few hundred bytes)
 MAX_CONFIG_BYTES = 1024 * 1024
-
-
-class ConfigError(FlashdigestError):
-    """The config file cannot be read or holds something no command takes: the CLI exits 78."""
 
 
 @dataclass(frozen=True)
@@ -64,19 +61,18 @@ class Config:
         return ConfigError(reason, self.path, line)
 
 
-def default_config_path() -> Path:
-    """Where the config file is looked for when none is named."""
+def default_config_path(config_dir: Path) -> Path:
+    """Where the config file is looked for when none is named: ``FLASHDIGEST_CONFIG``, else
+    ``config.toml`` in the platform's config folder (the CLI passes it)."""
     named = os.environ.get("FLASHDIGEST_CONFIG")
     if named:
         return Path(named).expanduser()
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(base).expanduser() / "flashdigest" / "config.toml"
+    return config_dir / "config.toml"
 
 
-def load_config(path: Path | None, commands: set[str], required: bool = False) -> Config:
-    """Read the config file at ``path`` (the default place when None); an empty Config when
-    there is none (a named file must exist when ``required``). ConfigError when it cannot be read."""
-    path = path or default_config_path()
+def load_config(path: Path, commands: set[str], required: bool = False) -> Config:
+    """Read the config file at ``path``; an empty Config when there is none (a named file must
+    exist when ``required``). ConfigError when it cannot be read."""
     try:
         size = path.stat().st_size
         if size > MAX_CONFIG_BYTES:

@@ -95,3 +95,23 @@ class BackendMissing(DeliveryError):
 
 class FetchError(FlashdigestError):
     """A page or the index of the digest site could not be fetched (``file``: where it would go)."""
+
+
+class SiteUnreachable(FetchError):
+    """No answer at all (connection refused, reset, timed out) after every attempt."""
+
+
+class OutputBusy(FlashdigestError):
+    """Another flashdigest run is writing into the same output directory: the CLI exits 75."""
+
+
+class ConfigError(FlashdigestError):
+    """The config file cannot be read or holds something no command takes: the CLI exits 78."""
+
+
+class VerifyError(FlashdigestError):
+    """Anki's importer refused a deck (``flashdigest verify``)."""
+
+
+class SvgRejected(FlashdigestError):
+    """An SVG that cannot be made safe (none found, too large); its paper keeps its text instead."""

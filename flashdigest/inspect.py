@@ -18,7 +18,7 @@ from pathlib import Path
 import yaml
 
 from .errors import FlashdigestError, InternalError, LineErrors
-from .inputs import find_inputs
+from .inputs import InputScan, scan_inputs
 from .model import Digest, Paper, PointKind, Question
 from .options import DEFAULT_MAX_CARDS
 from .parse import ParseOptions, read_digests
@@ -27,8 +27,12 @@ SCHEMA_PATH = Path(__file__).resolve().parent / "schema" / "digest.schema.json"
 
 
 def inspect_inputs(paths: Iterable[Path], options: ParseOptions) -> Iterator[Digest | FlashdigestError]:
-    """Each digest read from ``paths``, or the error that stopped a file (one per bad line)."""
-    scan = find_inputs(paths)
+    """Each digest read from ``paths``, or the error that stopped a file (one per bad line);
+    NoInputError at once when there is no digest file among them."""
+    return _read_inputs(scan_inputs(paths), options)
+
+
+def _read_inputs(scan: InputScan, options: ParseOptions) -> Iterator[Digest | FlashdigestError]:
     yield from scan.errors
     for path in scan.files:
         try:

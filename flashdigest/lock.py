@@ -12,13 +12,9 @@ from pathlib import Path
 
 import filelock
 
-from .errors import FlashdigestError, OutputError
+from .errors import OutputBusy, OutputError
 
 LOCK_NAME = ".flashdigest.lock"
-
-
-class OutputBusy(FlashdigestError):
-    """Another flashdigest export is writing into the same output directory."""
 
 
 @contextmanager
@@ -32,7 +28,7 @@ def output_lock(out_dir: Path, wait: bool, timeout: float = 900.0) -> Iterator[N
     except filelock.Timeout:
         waited = f"waited {timeout:g} s; " if wait else ""
         raise OutputBusy(
-            f"another flashdigest export is writing here; {waited}try again later"
+            f"another flashdigest run (export or fetch) is writing here; {waited}try again later"
             + ("" if wait else " or pass --wait"),
             out_dir,
         ) from None

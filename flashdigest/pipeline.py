@@ -18,13 +18,13 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import FlashdigestError, InternalError, LineErrors, NoInputError, OutputError
+from .errors import FlashdigestError, InternalError, LineErrors, OutputError
 from .handoff import HandOff, HandOffResult, hand_off
-from .inputs import InputScan, find_inputs
+from .inputs import InputScan, scan_inputs
 from .limits import LIMIT_PROBLEMS
 from .lock import output_lock
 from .model import Digest
-from .options import SUPPORTED_SUFFIXES, DeckOptions, ParseOptions, answer_key_path
+from .options import DeckOptions, ParseOptions, answer_key_path
 from .state import ExportState, file_sha256, remove_temporary_files, sha256_hex
 
 if TYPE_CHECKING:
@@ -95,15 +95,6 @@ def run_clock(options: ExportOptions) -> int:
         return int(options.now)
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     return int(epoch) if epoch.isdigit() else int(time.time())
-
-
-def scan_inputs(paths: Iterable[Path]) -> InputScan:
-    """The inputs below ``paths``; NoInputError when there is not one digest file among them."""
-    scan = find_inputs(paths)
-    if not scan.files and not scan.errors:
-        named = ", ".join(str(path) for path in paths) or "nothing"
-        raise NoInputError(f"no digest found in {named} (looked for {' '.join(SUPPORTED_SUFFIXES)})")
-    return scan
 
 
 def export_inputs(

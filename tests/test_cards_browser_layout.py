@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from tests.browser_fixtures import Demo, Phone
 
 pytest_plugins = ("tests.browser_fixtures",)
+pytestmark = pytest.mark.browser
 
 WRONG = DEMO_OPTIONS[0]
 

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from tests.browser_fixtures import Demo, Phone
 
 pytest_plugins = ("tests.browser_fixtures",)
+pytestmark = pytest.mark.browser
 
 MAX_FRONT = 110  # visible characters on a paper card's front
 

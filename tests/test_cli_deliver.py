@@ -58,6 +58,8 @@ def test_a_collection_held_open_exits_75_and_the_next_run_delivers(tmp_path: Pat
         assert holder.stdin is not None
         holder.stdin.close()
         holder.wait(timeout=60)
+        assert holder.stdout is not None
+        holder.stdout.close()
     assert code == 75
     assert err.splitlines() == [
         f"flashdigest: error: {path}: the collection is open in another program (close Anki)"
@@ -83,9 +85,9 @@ def test_a_missing_collection_exits_73_and_creates_nothing(tmp_path: Path) -> No
 
 def test_anki_connect_that_does_not_answer_exits_75(tmp_path: Path) -> None:
     source = sample_source(tmp_path)
-    code, _stdout, err = run(
-        "export", str(source), "--out", str(tmp_path / "out"), "--anki-connect", "http://127.0.0.1:9", "-q"
-    )
+    url = "http://127.0.0.1:9"
+    out = str(tmp_path / "out")
+    code, _stdout, err = run("export", str(source), "--out", out, "--anki-connect-url", url, "-q")
     assert code == 75
     assert len(err.splitlines()) == 1 and "127.0.0.1:9" in err
 

@@ -90,9 +90,9 @@ def test_a_named_config_that_is_missing_exits_78(home: Path) -> None:
     assert err.splitlines() == [f"flashdigest: error: {home / 'nope.toml'}: config file not found"]
 
 
-def test_the_readme_config_example_is_taken_as_written(home: Path) -> None:
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
-    example = readme.split("### The config file", 1)[1].split("```toml\n", 1)[1].split("```", 1)[0]
+def test_the_documented_config_example_is_taken_as_written(home: Path) -> None:
+    page = (Path(__file__).resolve().parent.parent / "docs" / "cron.md").read_text(encoding="utf-8")
+    example = page.split("\n## The config file", 1)[1].split("```toml\n", 1)[1].split("```", 1)[0]
     write_config(home, example)
     from flashdigest.cli import main as group
     from flashdigest.cli.config_map import config_defaults

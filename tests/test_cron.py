@@ -242,6 +242,7 @@ def run_export(folder: Path, out: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
+@pytest.mark.kill
 @pytest.mark.parametrize("fraction", [0.3, 0.45, 0.55, 0.62, 0.7, 0.78, 0.86, 0.95])
 def test_sigkill_leaves_every_deck_old_or_new_and_whole(
     tmp_path: Path, fraction: float, collection: Any
@@ -272,6 +273,7 @@ def test_sigkill_leaves_every_deck_old_or_new_and_whole(
     assert all(b"OLD-MARKER" not in zipfile.ZipFile(d).read("collection.anki2") for d in out.glob("*.apkg"))
 
 
+@pytest.mark.kill
 def test_lock_of_a_killed_run_is_released(tmp_path: Path) -> None:
     out = tmp_path / "out"
     holder = subprocess.Popen(
@@ -289,7 +291,7 @@ def test_lock_of_a_killed_run_is_released(tmp_path: Path) -> None:
     busy = CliRunner().invoke(main, ["export", str(sample_copy(tmp_path)), "--out", str(out)])
     assert busy.exit_code == 75
     holder.kill()
-    holder.wait()
+    holder.communicate()  # closes its pipes
     after = CliRunner().invoke(main, ["export", str(tmp_path / "in"), "--out", str(out), "-q"])
     assert after.exit_code == 0 and (out / "2026-01-15.apkg").is_file()
 

@@ -148,6 +148,8 @@ def test_a_collection_open_elsewhere_is_busy_and_delivery_works_once_closed(tmp_
         assert holder.stdin is not None
         holder.stdin.close()
         assert holder.wait(timeout=60) == 0
+        assert holder.stdout is not None
+        holder.stdout.close()
     assert not (tmp_path / "profile" / "backups").exists()
     report = deliver_decks(decks, CollectionTarget(path))
     assert report.added == NOTES

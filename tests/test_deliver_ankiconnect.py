@@ -30,6 +30,8 @@ from tests.deliver_helpers import (
     sample_source,
 )
 
+pytestmark = pytest.mark.network
+
 
 @pytest.fixture
 def anki(tmp_path: Path) -> Iterator[AnkiConnectServer]:

@@ -277,7 +277,8 @@ def test_wait_gives_up_after_its_timeout(tmp_path: Path) -> None:
         code, _out, err = run("export", str(source), "--out", str(out), "--wait", "--wait-timeout", "0.3")
     assert code == 75
     assert err.splitlines() == [
-        f"flashdigest: {out}: another flashdigest export is writing here; waited 0.3 s; try again later"
+        f"flashdigest: {out}: another flashdigest run (export or fetch) is writing here; "
+        "waited 0.3 s; try again later"
     ]
     assert not list(out.glob("*.apkg"))
 

@@ -69,7 +69,7 @@ def test_hand_written_sample_exports_every_answer_form(tmp_path: Path, collectio
     (doc,) = documents(sample)
     result = CliRunner().invoke(main, ["export", str(sample), "--out", str(tmp_path), "--cards", "all"])
     assert result.exit_code == 0, result.stderr
-    assert "1 of 4 questions left out" in result.stdout
+    assert "1 of 4 questions left out" in result.stderr
     import_deck(collection, tmp_path / f"{doc['date']}.apkg")
     notes = imported_notes(collection)
     expected = {}

@@ -101,6 +101,7 @@ def test_a_state_that_cannot_be_used_costs_one_rebuild_with_a_notice(
     assert len(again.unchanged) == len(original)
 
 
+@pytest.mark.kill
 def test_a_killed_cold_run_keeps_its_finished_decks(tmp_path: Path) -> None:
     total = 200
     sources = digests(tmp_path / "in", total)

@@ -10,12 +10,13 @@ from pathlib import Path
 
 import genanki
 
+from ..errors import SvgRejected
 from ..model import Digest, Paper, PointKind, Question
 from ..options import DECK_ROOT, DeckOptions
 from .budget import BEST_QUESTION_RANK, HEADLINE_RANK, OTHER_RANK, POINT_CARD_KIND, POINT_RANK, budget_for
 from .fields import field_text, math_delimiters, safe_link
 from .figures import cloze_field, cloze_sentences
-from .flowchart import SvgRejected, flowchart_image
+from .flowchart import flowchart_image
 from .mcq import choices_field, option_key, option_letter, stating_point
 from .notes import StableNote, stable_int
 from .notetypes import cloze_model, mcq_model, paper_model

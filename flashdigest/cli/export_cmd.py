@@ -6,15 +6,17 @@ import contextlib
 import datetime as dt
 import json
 import sys
+import urllib.parse
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..errors import FlashdigestError, NoInputError, OutputError
+from ..errors import FlashdigestError, NoInputError, OutputBusy, OutputError
 from ..handoff import HandOff
-from ..lock import OutputBusy, output_lock
+from ..inputs import scan_inputs
+from ..lock import output_lock
 from ..options import (
     CARD_CHOICES,
     CARD_KINDS,
@@ -24,15 +26,9 @@ from ..options import (
     DeckOptions,
     ParseOptions,
 )
-from ..pipeline import (
-    DEFAULT_WAIT_SECONDS,
-    DeckResult,
-    ExportOptions,
-    ExportReport,
-    export_inputs,
-    scan_inputs,
-)
+from ..pipeline import DEFAULT_WAIT_SECONDS, DeckResult, ExportOptions, ExportReport, export_inputs
 from .common import (
+    DEBUG_OPTION,
     FORMAT_OPTION,
     JSON_OPTION,
     LANG_OPTION,
@@ -65,9 +61,10 @@ Exit codes: 0 every input exported (or was unchanged); 2 usage error;
 exported); 66 no digest found among the inputs; 69 the Anki backend is
 missing (--collection); 70 a bug (--debug shows the traceback); 73 --out,
 a deck, the bundle or the collection cannot be created or written;
-75 another export holds --out (without --wait, or past --wait-timeout),
+75 another run holds --out (without --wait, or past --wait-timeout),
 the collection is open in Anki, or with --fetch some page could not be
-fetched. With several, the worst of them (in that order: 70 73 78 66 69 65 75).
+fetched; 78 the config file is broken (--no-config ignores it). With
+several, the worst of them (in that order: 70 73 78 66 69 65 75).
 
 \b
 Size limits (file bytes, field length, nesting...) are raised with
@@ -96,8 +93,23 @@ class CardKinds(click.ParamType[tuple[str, ...]]):
         return kinds
 
 
+def check_url(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    """An http(s) address with a host and a valid port, or a usage error in one line."""
+    if value is None:
+        return None
+    try:
+        parts = urllib.parse.urlsplit(value)
+        valid = parts.scheme in ("http", "https") and bool(parts.hostname) and parts.port != 0
+    except ValueError as error:  # a port that is not a number, or out of range
+        raise click.BadParameter(f"{value!r} is not a URL: {error}") from None
+    if not valid:
+        example = DEFAULT_ANKI_CONNECT_URL
+        raise click.BadParameter(f"{value!r} is not an http(s) URL with a host, e.g. {example}")
+    return value
+
+
 def delivery_options(command: Any) -> Any:
-    """--collection, --anki-connect [URL], --anki-connect-key and --bundle."""
+    """--collection, --anki-connect, --anki-connect-url, --anki-connect-key and --bundle."""
     for option in reversed(
         [
             click.option(
@@ -106,12 +118,15 @@ def delivery_options(command: Any) -> Any:
                 help="Then put the notes into this Anki collection.anki2 (Anki closed), keeping your work.",
             ),
             click.option(
-                "--anki-connect",
-                metavar="[URL]",
-                is_flag=False,
-                flag_value=DEFAULT_ANKI_CONNECT_URL,
-                default=None,
-                help=f"Then put the notes into a running Anki by AnkiConnect [{DEFAULT_ANKI_CONNECT_URL}].",
+                "--anki-connect/--no-anki-connect",
+                default=False,
+                help="Then put the notes into a running Anki by AnkiConnect (at --anki-connect-url).",
+            ),
+            click.option(
+                "--anki-connect-url",
+                metavar="URL",
+                callback=check_url,
+                help=f"Where AnkiConnect listens (implies --anki-connect) [{DEFAULT_ANKI_CONNECT_URL}].",
             ),
             click.option("--anki-connect-key", metavar="KEY", help="AnkiConnect's apiKey, if you set one."),
             click.option(
@@ -140,7 +155,9 @@ def delivery_options(command: Any) -> Any:
 @QUIET_OPTION
 @JSON_OPTION
 @click.option(
-    "--wait", is_flag=True, help="Wait for another export into --out to finish instead of exiting 75."
+    "--wait/--no-wait",
+    default=False,
+    help="Wait for another export into --out to finish instead of exiting 75.",
 )
 @click.option(
     "--wait-timeout",
@@ -182,11 +199,14 @@ def delivery_options(command: Any) -> Any:
 )
 @delivery_options
 @click.option(
-    "--fetch", is_flag=True, help="First fetch the site's new pages into the first INPUT (a folder)."
+    "--fetch/--no-fetch",
+    default=False,
+    help="First fetch the site's new pages into the first INPUT (a folder).",
 )
 @SITE_OPTION
 @SINCE_OPTION
 @RECHECK_OPTION
+@DEBUG_OPTION
 def export(inputs: tuple[Path, ...], out_dir: Path, **chosen: Any) -> None:
     """Export digests (files or directories of them) to Anki decks.
 
@@ -223,7 +243,8 @@ def export(inputs: tuple[Path, ...], out_dir: Path, **chosen: Any) -> None:
 
 
 def _export_options(out_dir: Path, chosen: dict[str, Any]) -> ExportOptions:
-    target = _delivery_target(chosen["collection"], chosen["anki_connect"], chosen["anki_connect_key"])
+    url = chosen["anki_connect_url"] or (DEFAULT_ANKI_CONNECT_URL if chosen["anki_connect"] else None)
+    target = _delivery_target(chosen["collection"], url, chosen["anki_connect_key"])
     return ExportOptions(
         out_dir=out_dir,
         parse=ParseOptions(format=chosen["fmt"], lang=chosen["lang"]),
@@ -259,7 +280,7 @@ def _delivery_target(collection: Path | None, url: str | None, key: str | None) 
     from ..deliver import AnkiConnectTarget, CollectionTarget  # only when delivering
 
     if collection is not None and url is not None:
-        raise click.UsageError("give --collection or --anki-connect, not both")
+        raise click.UsageError("give --collection or --anki-connect(-url), not both")
     if collection is not None:
         return CollectionTarget(collection)
     return AnkiConnectTarget(url, key) if url is not None else None
@@ -305,7 +326,7 @@ def _run_export(inputs: tuple[Path, ...], options: ExportOptions, show_progress:
 
 def _print_report(report: ExportReport) -> None:
     for notice in report.notices:
-        say(f"notice: {notice}")
+        say(f"notice: {notice}", err=True)
     for deck in report.written:
         notes = f"{deck.paper_notes} paper + {deck.cloze_notes} cloze + {deck.mcq_notes} MCQ notes"
         say(f"wrote {deck.path}: {notes}; {_budget_line(deck)}")
@@ -315,7 +336,7 @@ def _print_report(report: ExportReport) -> None:
     if handed and handed.delivery:
         delivery = handed.delivery
         for notice in delivery.notices:
-            say(f"notice: {notice}")
+            say(f"notice: {notice}", err=True)
         say(
             f"delivered {len(delivery.decks)} deck(s): {delivery.added} notes added, "
             f"{delivery.updated} updated, {delivery.unchanged} unchanged"

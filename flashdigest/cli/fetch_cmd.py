@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..errors import FetchError
-from ..lock import OutputBusy
+from ..errors import FetchError, OutputBusy
 from .common import (
+    DEBUG_OPTION,
     JSON_OPTION,
     PROGRESS_FROM,
     QUIET_OPTION,
@@ -22,7 +22,7 @@ from .common import (
     SITE_OPTION,
     as_date,
 )
-from .output import EXIT_OK, EXIT_TEMPFAIL, fail, say, stop
+from .output import exit_code, fail, say, stop, worst
 
 if TYPE_CHECKING:
     from ..fetch import FetchOptions, FetchReport, PageResult
@@ -41,7 +41,8 @@ index lists are re-checked (conditional requests), or all with --recheck-all.
 \b
 Exit codes: 0 every page saved or unchanged; 75 some page (or the index)
 could not be fetched, one stderr line each (try again later), or another
-fetch is writing into --into (without --wait); 2 usage error.
+fetch is writing into --into (without --wait); 78 the config file is
+broken (--no-config ignores it); 2 usage error.
 """
 
 
@@ -59,8 +60,11 @@ fetch is writing into --into (without --wait); 2 usage error.
 @QUIET_OPTION
 @JSON_OPTION
 @click.option(
-    "--wait", is_flag=True, help="Wait for another fetch into --into to finish instead of exiting 75."
+    "--wait/--no-wait",
+    default=False,
+    help="Wait for another fetch into --into to finish instead of exiting 75.",
 )
+@DEBUG_OPTION
 def fetch(
     into: Path,
     site: str,
@@ -84,7 +88,7 @@ def fetch(
         stop(busy)
     if as_json:
         click.echo(json.dumps(report.as_data(), indent=2))
-    sys.exit(EXIT_TEMPFAIL if report.failures else EXIT_OK)
+    sys.exit(worst([exit_code(failure) for failure in report.failures]))
 
 
 def run_fetch(options: FetchOptions, show_progress: bool, quiet: bool) -> FetchReport:
@@ -109,5 +113,5 @@ def run_fetch(options: FetchOptions, show_progress: bool, quiet: bool) -> FetchR
     for failure in report.failures:
         fail(failure)
     for line in [] if quiet else report.lines():
-        say(line)
+        say(line, err=line.startswith("notice:"))
     return report

@@ -13,18 +13,19 @@ from typing import Any, NoReturn
 
 import click
 
-from ..config import ConfigError
 from ..errors import (
     BackendMissing,
     CollectionBusy,
     CollectionUnavailable,
+    ConfigError,
     FetchError,
     FlashdigestError,
     InternalError,
     NoInputError,
+    OutputBusy,
     OutputError,
+    VerifyError,
 )
-from ..lock import OutputBusy
 
 EXIT_OK = 0
 EXIT_USAGE = 2
@@ -44,6 +45,7 @@ EXIT_FOR: tuple[tuple[type[FlashdigestError], int], ...] = (
     (CollectionBusy, EXIT_TEMPFAIL),
     (CollectionUnavailable, EXIT_CANTCREAT),
     (BackendMissing, EXIT_UNAVAILABLE),
+    (VerifyError, EXIT_DATAERR),
     (FetchError, EXIT_TEMPFAIL),
     (FlashdigestError, EXIT_DATAERR),
 )
@@ -111,6 +113,14 @@ def stop(error: FlashdigestError) -> NoReturn:
 
 class Main(click.Group):
     """The command group: a bug anywhere gives one line and exit 70 (with --debug, the traceback)."""
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        """Also notes whether the command's help is asked for (a broken config must not hide it)."""
+        words = args[1 : args.index("--")] if "--" in args else args[1:]
+        ctx.meta["flashdigest.help"] = any(word in ctx.help_option_names for word in words)
+        return super().resolve_command(ctx, args)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:

@@ -16,6 +16,7 @@ from typing import Any
 
 from ..errors import BackendMissing, CollectionBusy, CollectionUnavailable, DeliveryError
 from ..export.bundle import write_bundle
+from ..hints import anki_install_hint
 from .package import PackageContent, latest_notes, split_tags
 from .plan import CollectionNote, DeliveryPlan, make_plan
 from .types import CollectionTarget, DeliveryReport
@@ -53,7 +54,7 @@ def open_collection(path: Path) -> Iterator[Any]:
         from anki.collection import Collection
         from anki.errors import BackendError
     except ImportError:
-        raise BackendMissing("the Anki backend is not installed: pip install 'flashdigest[anki]'") from None
+        raise BackendMissing(f"the Anki backend is not installed: {anki_install_hint()}") from None
     try:
         col = Collection(str(path))
     except BackendError as error:

@@ -18,7 +18,7 @@ from .package import PackageNote
 
 #: the fields that belong to the learner: never written to an existing note
 LEARNER_FIELDS = frozenset({"Extra"})
-#: tag namespaces only flashdigest gives (README, "The decks"): a stale one may be removed
+#: tag namespaces only flashdigest gives (docs/cards.md): a stale one may be removed
 OWN_TAG_PREFIXES = ("digest::", "arxiv::")
 
 _MEDIA_RE = re.compile(r"""src=["']([^"'<>]+)["']""")

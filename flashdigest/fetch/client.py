@@ -22,7 +22,7 @@ from urllib3.exceptions import HTTPError, MaxRetryError, NewConnectionError, Pro
 from urllib3.util.retry import Retry
 
 from .. import __version__
-from ..errors import FetchError
+from ..errors import FetchError, SiteUnreachable
 from ..limits import env_name
 from .memory import TEMP_SUFFIX, Validators
 
@@ -53,10 +53,6 @@ class Download:
     url: str
     validators: Validators
     temp: Path | None = None
-
-
-class SiteUnreachable(FetchError):
-    """No answer at all (connection refused, reset, timed out) after every attempt."""
 
 
 class CappedRetry(Retry):

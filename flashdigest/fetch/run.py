@@ -10,9 +10,9 @@ from pathlib import Path
 
 import urllib3
 
-from ..errors import FetchError
-from ..lock import OutputBusy, output_lock
-from .client import SiteUnreachable, download, make_pool
+from ..errors import FetchError, OutputBusy, SiteUnreachable
+from ..lock import output_lock
+from .client import download, make_pool
 from .index import PageLink, index_url, page_links
 from .memory import TEMP_SUFFIX, FetchMemory, Validators
 from .report import FetchOptions, FetchReport, Outcome, PageResult
