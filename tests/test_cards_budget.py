@@ -78,6 +78,8 @@ def test_suspended_cards_stay_suspended_in_the_real_backend_when_scheduling_is_i
     assert sum(card.queue == 0 for card in cards) == build.choice.shown == 15
     suspended = [card for card in cards if card.queue == -1]
     assert len(suspended) == 6 and {family(c.note_type()["name"]) for c in suspended} == {PAPER}
+    assert len({card.due for card in cards}) == len(cards)  # every card its own place
+    assert max(c.due for c in cards if c.queue == 0) < min(c.due for c in suspended)  # chosen first
 
 
 def test_cards_and_max_cards_choose_kinds_and_limits(shared_digests: Path) -> None:

@@ -105,8 +105,15 @@ class _Collected:
     def add(self, note: StableNote, slots: int) -> None:
         """Add ``note``, its cards due at the next ``slots`` places of the new-card queue."""
         note.due = self.position
-        self.position += slots
+        self.position += slots - len(note.suspended)
         self.notes.append(note)
+
+    def place_waiting_cards(self) -> None:
+        """The suspended cards' places: after every chosen card of the deck, in note order."""
+        for note in self.notes:
+            if note.suspended:
+                note.late = self.position
+                self.position += len(note.suspended)
 
 
 def build_deck(digest: Digest, options: DeckOptions | None = None) -> DeckBuild:
@@ -133,6 +140,7 @@ def build_deck(digest: Digest, options: DeckOptions | None = None) -> DeckBuild:
     if unanswered:
         collected.notices.append(_unanswered_notice(digest, unanswered))
     choice = apply_budget(collected.items, budget_for(options), collected.add)
+    collected.place_waiting_cards()
     return DeckBuild(
         digest.date,
         deck_name_for(digest.date, options.deck_root),

@@ -26,20 +26,23 @@ class _PlacedCard(genanki.Card):  # type: ignore[misc]
 class StableNote(genanki.Note):  # type: ignore[misc]
     """A genanki note whose note and card ids come from its GUID, not from the clock, whose
     modification time is its own (``mod``, set by the exporter) rather than the package's, and
-    whose cards are due at ``due`` onwards (the chosen ones first, then by ord), so that a
-    digest's new cards come in order; the cards whose ord is in ``suspended`` are left out of the
-    day's budget (queue -1)."""
+    whose cards are due at ``due`` onwards in ord order, so that a digest's new cards come in
+    order. The cards whose ord is in ``suspended`` are left out of the day's budget (queue -1) and
+    due at ``late`` onwards (after every chosen card of the deck: an import that drops the
+    suspension still shows the chosen cards first)."""
 
     mod: int | None = None
     suspended: frozenset[int] = frozenset()
+    late: int | None = None
 
     @property
     def cards(self) -> list[genanki.Card]:
-        # the chosen cards first: an import that drops suspension still shows them first
-        cards = sorted(super().cards, key=lambda card: (card.ord in self.suspended, card.ord))
-        return [
-            _PlacedCard(card.ord, self.due + place, card.ord in self.suspended)
-            for place, card in enumerate(cards)
+        cards = sorted(super().cards, key=lambda card: card.ord)
+        chosen = [card for card in cards if card.ord not in self.suspended]
+        waiting = [card for card in cards if card.ord in self.suspended]
+        late = self.due + len(chosen) if self.late is None else self.late
+        return [_PlacedCard(card.ord, self.due + place, False) for place, card in enumerate(chosen)] + [
+            _PlacedCard(card.ord, late + place, True) for place, card in enumerate(waiting)
         ]
 
     def write_to_db(self, cursor: object, timestamp: float, deck_id: int, id_gen: object) -> None:
