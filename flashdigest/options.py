@@ -23,13 +23,27 @@ DEFAULT_SITE = "https://xinzhang-ops.github.io/daily_paper/"
 DECK_ROOT = "Paper Digests"
 
 
+#: the kinds of cards `--cards` chooses from: a paper's point cards by point, its figure clozes,
+#: its multiple-choice questions
+CARD_KINDS = ("topic", "prior", "problem", "methods", "results", "figures", "quiz")
+#: what `--cards` accepts: the kinds, ``best`` (the default: by worth, within the budget) and
+#: ``all`` (every card, as before the daily budget)
+CARD_CHOICES = (*CARD_KINDS, "best", "all")
+#: cards shown as new per digest, at most, unless `--max-cards` says otherwise
+DEFAULT_MAX_CARDS = 20
+
+
 @dataclass(frozen=True)
 class DeckOptions:
     """How a digest's deck is named and tagged: decks are ``deck_root::YYYY-MM-DD``, and every
-    note gets ``extra_tags`` after flashdigest's own (spaces become ``_``; Anki splits tags on them)."""
+    note gets ``extra_tags`` after flashdigest's own (spaces become ``_``; Anki splits tags on them).
+    ``cards`` (of :data:`CARD_CHOICES`; empty = ``best``) and ``max_cards`` (None = the default,
+    0 = no limit) choose the cards shown as new (see flashdigest/cards/budget.py)."""
 
     deck_root: str = DECK_ROOT
     extra_tags: tuple[str, ...] = ()
+    cards: tuple[str, ...] = ()
+    max_cards: int | None = None
 
 
 @dataclass(frozen=True)

@@ -65,6 +65,13 @@ class DeckResult:
     paper_notes: int
     mcq_notes: int
     cloze_notes: int = 0
+    #: the daily budget (flashdigest/cards/budget.py): cards shown as new, paper cards suspended,
+    #: cloze and MCQ notes left out, and of the questions left out, the give-aways
+    new_cards: int = 0
+    suspended_cards: int = 0
+    clozes_left_out: int = 0
+    questions_left_out: int = 0
+    giveaways_left_out: int = 0
 
 
 @dataclass
@@ -190,7 +197,16 @@ def input_fingerprint(path: Path, options: ExportOptions) -> str:
 def _settings(options: ExportOptions) -> str:
     """The settings an input's decks depend on besides its bytes: format, language, names, tags."""
     deck = options.deck
-    return repr((options.parse.format, options.parse.lang, deck.deck_root, deck.extra_tags))
+    return repr(
+        (
+            options.parse.format,
+            options.parse.lang,
+            deck.deck_root,
+            deck.extra_tags,
+            deck.cards,
+            deck.max_cards,
+        )
+    )
 
 
 def _export_input(path: Path, run: _Run, state: ExportState) -> None:
@@ -289,4 +305,17 @@ def _result(build: DeckBuild, path: Path) -> DeckResult:
 
     mcq = sum(note.model is mcq_model() for note in build.notes)
     cloze = sum(note.model is cloze_model() for note in build.notes)
-    return DeckResult(build.date, path, build.source, len(build.notes) - mcq - cloze, mcq, cloze)
+    choice = build.choice
+    return DeckResult(
+        build.date,
+        path,
+        build.source,
+        len(build.notes) - mcq - cloze,
+        mcq,
+        cloze,
+        choice.shown,
+        choice.suspended,
+        choice.clozes_left_out,
+        choice.questions_left_out,
+        choice.giveaways_left_out,
+    )

@@ -37,8 +37,9 @@ def test_export_delivers_into_the_collection_once(tmp_path: Path) -> None:
     out = str(tmp_path / "out")
     code, stdout, err = run("export", str(source), "--out", out, "--collection", str(path))
     assert code == 0, err
-    assert "delivered 1 deck(s): 13 notes added, 0 updated, 0 unchanged" in stdout
-    assert notes_in(path) == 13
+    # the daily budget's notes: 2 paper, 2 cloze, 2 MCQ
+    assert "delivered 1 deck(s): 6 notes added, 0 updated, 0 unchanged" in stdout
+    assert notes_in(path) == 6
     code, stdout, err = run("export", str(source), "--out", out, "--collection", str(path), "--json")
     assert code == 0, err
     assert json.loads(stdout)["delivery"]["decks"] == []  # delivered already: nothing to do
@@ -67,8 +68,8 @@ def test_a_collection_held_open_exits_75_and_the_next_run_delivers(tmp_path: Pat
     assert (out / "2026-01-15.apkg").is_file()  # the decks are still written
     code, stdout, err = run("export", str(source), "--out", str(out), "--collection", str(path))
     assert code == 0, err
-    assert "1 unchanged" in stdout and "13 notes added" in stdout  # no input changed, still delivered
-    assert notes_in(path) == 13
+    assert "1 unchanged" in stdout and "6 notes added" in stdout  # no input changed, still delivered
+    assert notes_in(path) == 6
 
 
 def test_a_missing_collection_exits_73_and_creates_nothing(tmp_path: Path) -> None:
@@ -140,7 +141,7 @@ def test_bundle_holds_every_deck_of_the_run(tmp_path: Path) -> None:
     col_path = new_collection(tmp_path / "profile")
     col = Collection(str(col_path))
     try:
-        assert import_deck(col, bundle).new == 13
+        assert import_deck(col, bundle).new == 6  # the daily budget's notes
         again = import_deck(col, tmp_path / "out" / "2026-01-15.apkg")
         assert (again.new, again.updated) == (0, 0)
     finally:

@@ -28,7 +28,7 @@ from flashdigest.parse import ParseOptions, read_digests
 from flashdigest.parse.html import parse_html
 from flashdigest.parse.source import decode_source
 from flashdigest.pipeline import ExportOptions, export_inputs
-from tests.anki_helpers import by_type, import_deck, imported_notes, without_cloze
+from tests.anki_helpers import FULL_SET, by_type, import_deck, imported_notes, without_cloze
 from tests.conftest import DATA, SAMPLES
 from tests.golden import assert_matches_golden
 
@@ -53,7 +53,7 @@ def parse_page(markup: str, name: str = "2025-01-02.html", lang: str = "en") -> 
 
 def export(paths: list[Path], out: Path, lang: str = "en") -> list[Path]:
     report = export_inputs(
-        paths, ExportOptions(out_dir=out, parse=ParseOptions(lang=lang), now=1_700_000_000)
+        paths, ExportOptions(out_dir=out, parse=ParseOptions(lang=lang), now=1_700_000_000, deck=FULL_SET)
     )
     assert not report.failures, report.failures
     return [deck.path for deck in report.written]
@@ -179,7 +179,7 @@ def test_directory_with_text_and_page_of_one_date_exports_one_deck_from_the_page
     folder.mkdir()
     shutil.copy(shared_digests / "000_0e9ee186ca297bc0.txt", folder / "2025-04-14.txt")
     shutil.copy(shared_digests / "html" / "2025-04-14.html", folder / "2025-04-14.html")
-    code, out, err = run("export", str(folder), "--out", str(tmp_path / "decks"))
+    code, out, err = run("export", str(folder), "--out", str(tmp_path / "decks"), "--cards", "all")
     assert code == 0, err
     assert [p.name for p in (tmp_path / "decks").glob("*.apkg")] == ["2025-04-14.apkg"]
     assert re.search(r"2025-04-14\.txt: 2025-04-14: .*2025-04-14\.html.* richer", err), out + err
@@ -202,7 +202,7 @@ def test_bilingual_page_in_chinese_and_fallback_of_an_english_only_page(
 ) -> None:
     code, _out, err = run(
         "export", str(SAMPLES / "2026-05-06.html"), str(SAMPLES / "2025-05-02.html"), "--lang", "zh",
-        "--out", str(tmp_path),
+        "--out", str(tmp_path), "--cards", "all",
     )  # fmt: skip
     assert code == 0, err
     assert f"{SAMPLES / '2025-05-02.html'}: the page has no 'zh' text; exported its 'en' text instead" in err
@@ -243,7 +243,7 @@ def test_swallowed_points_go_each_to_its_own_field() -> None:
 
 
 def test_broken_page_exports_what_a_browser_shows(tmp_path: Path, collection: Any) -> None:
-    code, _out, err = run("export", str(BROKEN), "--out", str(tmp_path))
+    code, _out, err = run("export", str(BROKEN), "--out", str(tmp_path), "--cards", "all")
     assert code == 0
     assert "2025-09-09: 2 of 5 questions left out" in err
     import_deck(collection, tmp_path / "2025-09-09.apkg")

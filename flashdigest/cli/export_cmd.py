@@ -18,8 +18,16 @@ from ..errors import FlashdigestError, NoInputError, OutputBusy, OutputError, Pa
 from ..handoff import HandOff
 from ..inputs import scan_inputs
 from ..lock import output_lock
-from ..options import DECK_ROOT, DEFAULT_ANKI_CONNECT_URL, DeckOptions, ParseOptions
-from ..pipeline import DEFAULT_WAIT_SECONDS, ExportOptions, ExportReport, export_inputs
+from ..options import (
+    CARD_CHOICES,
+    CARD_KINDS,
+    DECK_ROOT,
+    DEFAULT_ANKI_CONNECT_URL,
+    DEFAULT_MAX_CARDS,
+    DeckOptions,
+    ParseOptions,
+)
+from ..pipeline import DEFAULT_WAIT_SECONDS, DeckResult, ExportOptions, ExportReport, export_inputs
 from .common import (
     DEBUG_OPTION,
     FORMAT_OPTION,
@@ -70,6 +78,26 @@ Size limits (file bytes, field length, nesting...) are raised with
 FLASHDIGEST_MAX_* environment variables, e.g. FLASHDIGEST_MAX_FIELD_CHARS=50000;
 the README lists them.
 """
+
+
+class CardKinds(click.ParamType[tuple[str, ...]]):
+    """``--cards``: comma-separated names of :data:`~flashdigest.options.CARD_CHOICES` -> a tuple."""
+
+    name = "kinds"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> tuple[str, ...]:
+        if isinstance(value, tuple):
+            return value
+        names = value if isinstance(value, list) else str(value).split(",")
+        kinds = tuple(dict.fromkeys(str(name).strip().lower() for name in names if str(name).strip()))
+        unknown = [kind for kind in kinds if kind not in CARD_CHOICES]
+        if unknown or not kinds:
+            self.fail(f"{', '.join(unknown) or 'nothing'}: choose from {', '.join(CARD_CHOICES)}", param, ctx)
+        if len(kinds) > 1 and {"best", "all"} & set(kinds):
+            self.fail(f"{','.join(kinds)}: best and all stand alone, not with other kinds", param, ctx)
+        return kinds
 
 
 def check_url(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
@@ -176,6 +204,22 @@ def delivery_options(command: Any) -> Any:
     metavar="TAG",
     help="Also give every note this tag (repeatable; spaces become _).",
 )
+@click.option(
+    "--cards",
+    type=CardKinds(),
+    default="best",
+    show_default=True,
+    metavar="KINDS",
+    help="Cards shown as new, comma-separated: best (by worth, within --max-cards), all (every card), "
+    f"or kinds: {', '.join(CARD_KINDS)}. The paper cards left out are suspended in the deck.",
+)
+@click.option(
+    "--max-cards",
+    type=click.IntRange(min=0),
+    default=None,
+    metavar="N",
+    help=f"At most N cards shown as new per digest [{DEFAULT_MAX_CARDS}; --cards all or 0: no limit].",
+)
 @delivery_options
 @click.option(
     "--fetch/--no-fetch",
@@ -239,7 +283,12 @@ def _export_options(out_dir: Path, chosen: dict[str, Any]) -> ExportOptions:
         wait=chosen["wait"],
         wait_timeout=chosen["wait_timeout"],
         hand_off=HandOff(chosen["bundle"], target, bool(chosen.get("restore_deleted"))),
-        deck=DeckOptions(deck_root=chosen["deck_root"], extra_tags=tuple(chosen["tags"])),
+        deck=DeckOptions(
+            deck_root=chosen["deck_root"],
+            extra_tags=tuple(chosen["tags"]),
+            cards=tuple(chosen["cards"]),
+            max_cards=chosen["max_cards"],
+        ),
     )
 
 
@@ -350,7 +399,7 @@ def _print_report(report: ExportReport) -> None:
         say(f"notice: {notice}", err=True)
     for deck in report.written:
         notes = f"{deck.paper_notes} paper + {deck.cloze_notes} cloze + {deck.mcq_notes} MCQ notes"
-        say(f"wrote {deck.path}: {notes}")
+        say(f"wrote {deck.path}: {notes}; {_budget_line(deck)}")
     handed = report.hand_off
     if handed and handed.bundle:
         say(f"bundled {len(report.decks())} deck(s) into {handed.bundle}")
@@ -365,6 +414,16 @@ def _print_report(report: ExportReport) -> None:
     click.echo(
         f"{len(report.written)} written, {len(report.unchanged)} unchanged, {len(report.failures)} failed"
     )
+
+
+def _budget_line(deck: DeckResult) -> str:
+    """What the daily budget chose and left out, in words."""
+    line = f"{deck.new_cards} cards new, {deck.suspended_cards} suspended"
+    left = [f"{deck.clozes_left_out} figure clozes"] if deck.clozes_left_out else []
+    if deck.questions_left_out:
+        giveaways = f" ({deck.giveaways_left_out} give-aways)" if deck.giveaways_left_out else ""
+        left.append(f"{deck.questions_left_out} questions{giveaways}")
+    return line + (f", left out {' and '.join(left)} (--cards all)" if left else "")
 
 
 def _report_as_data(report: ExportReport) -> dict[str, Any]:

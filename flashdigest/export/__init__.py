@@ -25,6 +25,7 @@ from typing import Any, BinaryIO
 import genanki
 
 from ..cards import DeckBuild
+from ..cards.preset import deck_preset
 from ..errors import OutputError
 from ..state import TEMP_PREFIX, sha256_hex
 from .notetype_times import notetype_mod
@@ -108,13 +109,15 @@ def stamp_deck(build: DeckBuild, previous: PreviousDeck | None, now: int) -> Dec
     for note in build.notes:
         content = note_hash(note.model.model_id, "\x1f".join(note.fields), " ".join(note.tags))
         note_mods[note.guid] = _newer(old_notes.get(note.guid), content, now)
-        hashes.append(f"{note.guid}:{content}:{note_mods[note.guid]}")
+        suspended = sorted(getattr(note, "suspended", ()))  # the daily budget's choice is in the file too
+        hashes.append(f"{note.guid}:{content}:{note_mods[note.guid]}:{suspended}")
     notetype_mods: dict[int, int] = {}
     for model in {note.model.model_id: note.model for note in build.notes}.values():
         content = notetype_hash(model.to_json(0, build.deck_id))
         notetype_mods[model.model_id] = notetype_mod(model.model_id, content)
         hashes.append(f"{model.model_id}:{content}:{notetype_mods[model.model_id]}")
     hashes.extend(f"{media.name}:{sha256_hex(media.data)}" for media in build.media)
+    hashes.append("preset:" + json.dumps(deck_preset(build.choice.shown), sort_keys=True))
     return DeckStamps(note_mods, notetype_mods, sha256_hex(*sorted(hashes)))
 
 
@@ -154,10 +157,24 @@ def _collection_bytes(build: DeckBuild, stamps: DeckStamps) -> bytes:
         for key, model in models.items():
             model["mod"] = stamps.notetype_mods.get(int(key), model["mod"])
         cursor.execute("UPDATE col SET models = ?", (json.dumps(models, sort_keys=True),))
+        _add_preset(cursor, build)
         connection.commit()
         return connection.serialize()
     finally:
         connection.close()
+
+
+def _add_preset(cursor: sqlite3.Cursor, build: DeckBuild) -> None:
+    """The deck's own deck-options preset (flashdigest/cards/preset.py), beside Anki's default one."""
+    preset = deck_preset(build.choice.shown)
+    (dconf_json, decks_json) = cursor.execute("SELECT dconf, decks FROM col").fetchone()
+    dconf, decks = json.loads(dconf_json), json.loads(decks_json)
+    dconf[str(preset["id"])] = preset
+    decks[str(build.deck_id)]["conf"] = preset["id"]
+    cursor.execute(
+        "UPDATE col SET dconf = ?, decks = ?",
+        (json.dumps(dconf, sort_keys=True), json.dumps(decks, sort_keys=True)),
+    )
 
 
 def _zip_entry(name: str) -> zipfile.ZipInfo:
