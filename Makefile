@@ -10,7 +10,7 @@ PIP    := $(BIN)/python -m pip --disable-pip-version-check
 LOCKED := $(PIP) install --quiet --require-hashes --no-deps
 SELF   := $(PIP) install --quiet --no-deps --no-build-isolation -e .
 
-.PHONY: decks test lint lock bench clean screenshots fuzz sdist
+.PHONY: decks test coverage lint lock bench clean screenshots fuzz sdist docs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,12 +28,24 @@ $(VENV)/.installed-test: requirements-dev.txt pyproject.toml | $(BIN)/python
 decks: $(VENV)/.installed
 	$(BIN)/flashdigest export samples --out decks
 
+# the suite in parallel on every core (pytest-xdist); PYTEST_ARGS="-n 0" runs it serially,
+# PYTEST_ARGS='-m "not browser and not anki_desktop"' skips the slow families (markers: pyproject.toml)
+PYTEST_ARGS ?= -n auto
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# the suite with coverage of flashdigest/ (subprocesses included); fails under the floor in pyproject.toml
+coverage: $(VENV)/.installed-test
+	$(BIN)/python -m pytest -n auto --cov --cov-report=term $(PYTEST_ARGS)
 
 # docs/screenshots/*.png: the demo deck's cards at phone width, light and night (needs /usr/bin/chromium)
 screenshots: $(VENV)/.installed-test
 	$(BIN)/python -m tests.make_screenshots docs/screenshots
+
+# docs/reference.md's generated parts (each command's --help, exit codes, config keys, limits,
+# environment variables) written anew from the code; tests/test_docs.py checks they are current
+docs: $(VENV)/.installed-test
+	$(BIN)/python -m tests.make_reference docs/reference.md
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check flashdigest tests bench fuzz

@@ -1,9 +1,10 @@
 """The config file: long options of the commands, read with :mod:`tomllib`.
 
-``$XDG_CONFIG_HOME/flashdigest/config.toml`` (default ``~/.config/flashdigest/config.toml``), or
-the file named by ``--config`` or ``FLASHDIGEST_CONFIG``. Top-level keys apply to every command
-that has that option; a table named after a command (``[export]``, ``[fetch]``...) applies to that
-command only and wins over the top level. Keys are long option names, with ``-`` or ``_``::
+``config.toml`` in the platform's config folder (``$XDG_CONFIG_HOME/flashdigest``, by default
+``~/.config/flashdigest``, on Linux), or the file named by ``--config`` or ``FLASHDIGEST_CONFIG``.
+Top-level keys apply to every command that has that option; a table named after a command
+(``[export]``, ``[fetch]``...) applies to that command only and wins over the top level. Keys are
+long option names, with ``-`` or ``_``::
 
     out = "~/decks"
     deck_root = "AI Papers"
@@ -19,19 +20,16 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import FlashdigestError
+from .errors import ConfigError
 
 #: a config file larger than this is refused (a real one is a few hundred bytes)
 MAX_CONFIG_BYTES = 1024 * 1024
-
-
-class ConfigError(FlashdigestError):
-    """The config file cannot be read or holds something no command takes: the CLI exits 78."""
 
 
 @dataclass(frozen=True)
@@ -64,24 +62,20 @@ class Config:
         return ConfigError(reason, self.path, line)
 
 
-def default_config_path() -> Path:
-    """Where the config file is looked for when none is named."""
+def default_config_path(config_dir: Path) -> Path:
+    """Where the config file is looked for when none is named: ``FLASHDIGEST_CONFIG``, else
+    ``config.toml`` in the platform's config folder (the CLI passes it)."""
     named = os.environ.get("FLASHDIGEST_CONFIG")
     if named:
         return Path(named).expanduser()
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(base).expanduser() / "flashdigest" / "config.toml"
+    return config_dir / "config.toml"
 
 
-def load_config(path: Path | None, commands: set[str], required: bool = False) -> Config:
-    """Read the config file at ``path`` (the default place when None); an empty Config when
-    there is none (a named file must exist when ``required``). ConfigError when it cannot be read."""
-    path = path or default_config_path()
+def load_config(path: Path, commands: set[str], required: bool = False) -> Config:
+    """Read the config file at ``path``; an empty Config when there is none (a named file must
+    exist when ``required``). ConfigError when it cannot be read."""
     try:
-        size = path.stat().st_size
-        if size > MAX_CONFIG_BYTES:
-            raise ConfigError(f"config file is {size} bytes, over the {MAX_CONFIG_BYTES} it may be", path)
-        text = path.read_text(encoding="utf-8")
+        text = _read_text(path)
     except FileNotFoundError:
         if required:
             raise ConfigError("config file not found", path) from None
@@ -94,6 +88,8 @@ def load_config(path: Path | None, commands: set[str], required: bool = False) -
         where = re.search(r"\(at line (\d+), column \d+\)", str(exc))
         reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
         raise ConfigError(f"not valid TOML: {reason}", path, int(where.group(1)) if where else None) from None
+    except RecursionError:
+        raise ConfigError("not valid TOML: arrays or tables nest too deep", path) from None
     common = {_key(k): v for k, v in data.items() if not (isinstance(v, dict) and k in commands)}
     tables = {k: {_key(kk): vv for kk, vv in v.items()} for k, v in data.items() if k in commands}
     for name, value in common.items():
@@ -106,3 +102,17 @@ def load_config(path: Path | None, commands: set[str], required: bool = False) -
 
 def _key(name: str) -> str:
     return name.replace("-", "_")
+
+
+def _read_text(path: Path) -> str:
+    """The file's text: a regular file only (a FIFO or a device is refused at once, without
+    waiting or reading), and at most MAX_CONFIG_BYTES by the bytes actually read."""
+    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+    if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+        os.close(descriptor)
+        raise ConfigError("config file is not a regular file", path)
+    with os.fdopen(descriptor, "rb") as handle:
+        data = handle.read(MAX_CONFIG_BYTES + 1)
+    if len(data) > MAX_CONFIG_BYTES:
+        raise ConfigError(f"config file is over the {MAX_CONFIG_BYTES} bytes it may be", path)
+    return data.decode("utf-8")

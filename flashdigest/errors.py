@@ -97,9 +97,19 @@ class CollectionBusy(DeliveryError):
     nothing was changed; try again later (the CLI exits 75, EX_TEMPFAIL)."""
 
 
+class AnkiConnectKeyRefused(DeliveryError):
+    """AnkiConnect refused the request for want of its ``apiKey`` (none given, or another): nothing
+    was changed; the CLI exits 77 (EX_NOPERM) and names ``--anki-connect-key``."""
+
+
 class CollectionUnavailable(DeliveryError):
     """The collection path is missing, not a collection, or cannot be read and written: nothing
     was created or changed (the CLI exits 73, EX_CANTCREAT)."""
+
+
+class CollectionDamaged(DeliveryError):
+    """The collection file is damaged (SQLite reports it malformed): nothing was changed; Anki's
+    Tools > Check Database repairs it (the CLI exits 65, EX_DATAERR)."""
 
 
 class BackendMissing(DeliveryError):
@@ -108,3 +118,38 @@ class BackendMissing(DeliveryError):
 
 class FetchError(FlashdigestError):
     """A page or the index of the digest site could not be fetched (``file``: where it would go)."""
+
+
+class SiteUnreachable(FetchError):
+    """No answer at all (connection refused, reset, timed out) after every attempt."""
+
+
+class OutputBusy(FlashdigestError):
+    """Another flashdigest run is writing into the same output directory: the CLI exits 75."""
+
+
+class ConfigError(FlashdigestError):
+    """The config file cannot be read or holds something no command takes: the CLI exits 78."""
+
+
+class VerifyError(FlashdigestError):
+    """Anki's importer refused a deck (``flashdigest verify``)."""
+
+
+class SvgRejected(FlashdigestError):
+    """An SVG that cannot be made safe (none found, too large); its paper keeps its text instead."""
+
+
+class PastDeadline(FetchError):
+    """A page took longer than it may (its own deadline or the run's): cut off, nothing saved."""
+
+
+class SyncUnavailable(DeliveryError):
+    """The sync with the Anki account could not be made now (the server is down or timed out,
+    another run syncs the same collection, or only a full sync would do): nothing was lost on
+    either side; the next run syncs what was held back (the CLI exits 75, EX_TEMPFAIL)."""
+
+
+class SyncAuthError(DeliveryError):
+    """The account refused the credentials or the stored sync key, or no login was made: the
+    CLI exits 77 (EX_NOPERM); ``flashdigest login`` makes a new key."""

@@ -25,6 +25,8 @@ class HandOff:
 
     bundle: Path | None = None
     target: DeliveryTarget | None = None
+    #: deliver again the notes the learner deleted from the target after an earlier delivery
+    restore_deleted: bool = False
 
 
 @dataclass(frozen=True)
@@ -37,8 +39,12 @@ class HandOffResult:
 
 def target_key(target: DeliveryTarget) -> str:
     """How the state names a delivery target."""
-    from .deliver import CollectionTarget
+    from .deliver import CollectionTarget, SyncTarget
 
+    if isinstance(target, SyncTarget):
+        from .deliver.sync import state_key
+
+        return state_key(target)
     if isinstance(target, CollectionTarget):
         return f"collection:{target.path.expanduser().resolve()}"
     return f"anki-connect:{target.url}"
@@ -60,13 +66,18 @@ def hand_off(decks: list[Path], plan: HandOff, state: ExportState) -> HandOffRes
             failures.append(OutputError(f"cannot write the bundle: {error.strerror or error}", plan.bundle))
     delivery = None
     if plan.target is not None:
-        from .deliver import deliver_decks
+        from .deliver import Memory, deliver_decks
 
         key = target_key(plan.target)
-        pending = state.undelivered(key, [deck.stem for deck in decks])
+        dates = [deck.stem for deck in decks]
+        pending = state.undelivered(key, dates)
+        if plan.restore_deleted:  # every deck again: its deleted notes are brought back
+            pending = [date for date in dates if date in state.decks]
+        memory = Memory(state.notes_delivered(key), plan.restore_deleted)
         try:
-            delivery = deliver_decks([deck for deck in decks if deck.stem in pending], plan.target)
+            delivery = deliver_decks([deck for deck in decks if deck.stem in pending], plan.target, memory)
             state.record_delivered(key, pending)
+            state.remember_notes(key, delivery.present)
         except DeliveryError as error:
             failures.append(error)
     return HandOffResult(bundle, delivery, tuple(failures))

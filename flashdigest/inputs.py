@@ -12,8 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import FlashdigestError
-from .options import is_candidate_input
+from .errors import FlashdigestError, NoInputError
+from .options import SUPPORTED_SUFFIXES, is_candidate_input
 
 
 @dataclass
@@ -65,3 +65,13 @@ def _walk(top: Path, scan: InputScan) -> list[Path]:
             if is_candidate_input(path) and path.is_file():
                 found.append(path)
     return sorted(found)
+
+
+def scan_inputs(paths: Iterable[Path]) -> InputScan:
+    """The inputs below ``paths``; NoInputError when there is not one digest file among them."""
+    paths = list(paths)
+    scan = find_inputs(paths)
+    if not scan.files and not scan.errors:
+        named = ", ".join(str(path) for path in paths) or "nothing"
+        raise NoInputError(f"no digest found in {named} (looked for {' '.join(SUPPORTED_SUFFIXES)})")
+    return scan

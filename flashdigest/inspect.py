@@ -18,16 +18,21 @@ from pathlib import Path
 import yaml
 
 from .errors import FlashdigestError, InternalError, LineErrors
-from .inputs import find_inputs
+from .inputs import InputScan, scan_inputs
 from .model import Digest, Paper, PointKind, Question
+from .options import DEFAULT_MAX_CARDS
 from .parse import ParseOptions, read_digests
 
 SCHEMA_PATH = Path(__file__).resolve().parent / "schema" / "digest.schema.json"
 
 
 def inspect_inputs(paths: Iterable[Path], options: ParseOptions) -> Iterator[Digest | FlashdigestError]:
-    """Each digest read from ``paths``, or the error that stopped a file (one per bad line)."""
-    scan = find_inputs(paths)
+    """Each digest read from ``paths``, or the error that stopped a file (one per bad line);
+    NoInputError at once when there is no digest file among them."""
+    return _read_inputs(scan_inputs(paths), options)
+
+
+def _read_inputs(scan: InputScan, options: ParseOptions) -> Iterator[Digest | FlashdigestError]:
     yield from scan.errors
     for path in scan.files:
         try:
@@ -41,24 +46,18 @@ def inspect_inputs(paths: Iterable[Path], options: ParseOptions) -> Iterator[Dig
             yield InternalError.from_exception(error, path, traceback.format_exc())
 
 
-#: a correct option at least this many times as long as every other one gives itself away
-GIVEAWAY_RATIO = 1.5
-
-
 def giveaway_notices(digest: Digest) -> list[str]:
-    """One notice per question whose correct option is much longer than every other option (a
-    learner can pick it without knowing the answer; reword the options in the YAML)."""
+    """One notice per question whose correct option is much longer than every other option
+    (:attr:`Question.gives_itself_away`: a learner can pick it without knowing the answer; reword
+    the options in the YAML). ``export`` does not ship such a question as multiple choice."""
     notices = []
     for paper in digest.papers:
         for question in paper.questions:
-            if question.answer is None or len(question.options) < 2:
-                continue
-            right = len(question.options[question.answer])
-            longest_other = max(len(o) for i, o in enumerate(question.options) if i != question.answer)
-            if right >= GIVEAWAY_RATIO * longest_other:
+            ratio = question.giveaway_ratio
+            if ratio is not None and question.gives_itself_away:
                 notices.append(
                     f"{digest.source}: paper {paper.number} Q{question.number}: the correct option is "
-                    f"{right / max(longest_other, 1):.1f}x as long as any other, which gives it away"
+                    f"{ratio:.1f}x as long as any other, which gives it away"
                 )
     return notices
 
@@ -96,6 +95,16 @@ def question_data(question: Question) -> dict[str, object]:
     return {"question": question.text, "options": list(question.options), "answer": answer}
 
 
+def card_choice(digest: Digest) -> list[str]:
+    """What ``export``'s default daily budget does with each paper's cards: shown as new,
+    suspended, left out (flashdigest/cards/budget.py)."""
+    from .cards import build_deck
+
+    choice = build_deck(digest).choice
+    head = f"{choice.shown} new (at most {DEFAULT_MAX_CARDS}), {choice.suspended} suspended"
+    return [head, *choice.lines] if choice.lines else []
+
+
 def yaml_preamble() -> str:
     """The comment lines that start inspect's YAML output: where editors find the schema."""
     return (
@@ -108,6 +117,7 @@ def digest_yaml(digest: Digest) -> str:
     """One YAML document (``---`` first) for ``digest``, its source and notices as comments."""
     comments = [_comment(f"from {digest.source} ({digest.format})")]
     comments += [_comment(f"notice: {notice}") for notice in digest.notices]
+    comments += [_comment(f"cards: {line}") for line in card_choice(digest)]
     body = yaml.dump(
         digest_data(digest), Dumper=_DigestDumper, sort_keys=False, allow_unicode=True, width=1_000_000
     )

@@ -24,13 +24,13 @@ MIB = 1024 * 1024
 
 
 def _limit(default: int, what: str, unit: str) -> Any:
-    """A field of :class:`Limits`: its default, and its row of the README's table."""
+    """A field of :class:`Limits`: its default, and its row of the limits table in docs/reference.md."""
     return field(default=default, metadata={"what": what, "unit": unit})
 
 
 @dataclass(frozen=True)
 class Limits:
-    """Every limit, meaning the same in every format that has what it bounds (the README's table
+    """Every limit, meaning the same in every format that has what it bounds (docs/reference.md's table
     is :func:`limits_table`, and a test keeps it so)."""
 
     #: a digest file read whole (text, HTML, YAML) over this many bytes is refused unread
@@ -101,7 +101,7 @@ def _positive_int(raw: str) -> int | None:
 
 
 def limits_table() -> str:
-    """The README's table of limits (defaults and variables), one row per limit."""
+    """The limits table of docs/reference.md (defaults and variables), one row per limit."""
     rows = ["| limit | default | variable |", "| --- | --- | --- |"]
     for spec in fields(Limits):
         value = spec.default

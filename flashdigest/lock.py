@@ -13,15 +13,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from .errors import FlashdigestError, OutputError
+from .errors import OutputBusy, OutputError
+
+__all__ = ["LOCK_NAME", "OutputBusy", "output_lock"]
 
 LOCK_NAME = ".flashdigest.lock"
 #: how often a waiting run tries the lock again
 POLL_SECONDS = 0.05
-
-
-class OutputBusy(FlashdigestError):
-    """Another flashdigest export is writing into the same output directory."""
 
 
 _Release = Callable[[], None]
@@ -55,7 +53,7 @@ def output_lock(out_dir: Path, wait: bool, timeout: float = 900.0) -> Iterator[N
     except _Timeout:
         waited = f"waited {timeout:g} s; " if wait else ""
         raise OutputBusy(
-            f"another flashdigest export is writing here; {waited}try again later"
+            f"another flashdigest run (export or fetch) is writing here; {waited}try again later"
             + ("" if wait else " or pass --wait"),
             out_dir,
         ) from None

@@ -55,6 +55,19 @@ class PointKind(enum.Enum):
         return None
 
 
+#: the point labels as the bilingual pages write them on their Chinese side: the parser reads
+#: them (parse/points.py) and the cards show them (cards/wording.py)
+ZH_LABELS: dict[PointKind, str] = {
+    PointKind.TOPIC: "主题与领域",
+    PointKind.PRIOR_WORK: "先前研究与新思路",
+    PointKind.PROBLEM: "问题",
+    PointKind.METHODS: "方法",
+    PointKind.RESULTS: "结果与评估",
+}
+#: a correct option at least this many times as long as every other one gives itself away
+GIVEAWAY_RATIO = 1.5
+
+
 def _normalise_label(label: str) -> str:
     return re.sub(r"[^a-z]+", " ", label.lower()).strip()
 
@@ -71,6 +84,23 @@ class Question:
     @property
     def answer_text(self) -> str | None:
         return None if self.answer is None else self.options[self.answer]
+
+    @property
+    def giveaway_ratio(self) -> float | None:
+        """How many times as long as every other option the correct one is; None when unknown."""
+        if self.answer is None or len(self.options) < 2:
+            return None
+        right = len(self.options[self.answer])
+        longest_other = max(len(o) for i, o in enumerate(self.options) if i != self.answer)
+        return right / max(longest_other, 1)
+
+    @property
+    def gives_itself_away(self) -> bool:
+        """Whether the correct option is at least :data:`GIVEAWAY_RATIO` times as long as every
+        other one (a learner picks it without knowing the answer): inspect's notice and the
+        card builder's rule."""
+        ratio = self.giveaway_ratio
+        return ratio is not None and ratio >= GIVEAWAY_RATIO
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,12 @@ SUPPORTED_SUFFIXES = (".txt", ".text", ".html", ".htm", ".jsonl", ".yaml", ".yml
 ANSWER_KEY_SUFFIX = ".answers.yaml"
 #: where AnkiConnect listens by default (`export --anki-connect` without a URL)
 DEFAULT_ANKI_CONNECT_URL = "http://127.0.0.1:8765"
+#: seconds a whole fetch run may take (index and pages); the pages left wait for the next run
+MAX_TIME = 1800.0
+#: seconds one page may take in all (headers, body, retries and their waits)
+PAGE_TIME = 120.0
+#: pages not saved yet that one run fetches; the others wait for the next run
+MAX_NEW_PAGES = 300
 #: the digest site `fetch` reads by default (its index.html links every page)
 DEFAULT_SITE = "https://xinzhang-ops.github.io/daily_paper/"
 
@@ -26,13 +32,27 @@ DEFAULT_WAIT_SECONDS = 900.0
 DECK_ROOT = "Paper Digests"
 
 
+#: the kinds of cards `--cards` chooses from: a paper's point cards by point, its figure clozes,
+#: its multiple-choice questions
+CARD_KINDS = ("topic", "prior", "problem", "methods", "results", "figures", "quiz")
+#: what `--cards` accepts: the kinds, ``best`` (the default: by worth, within the budget) and
+#: ``all`` (every card, as before the daily budget)
+CARD_CHOICES = (*CARD_KINDS, "best", "all")
+#: cards shown as new per digest, at most, unless `--max-cards` says otherwise
+DEFAULT_MAX_CARDS = 20
+
+
 @dataclass(frozen=True)
 class DeckOptions:
     """How a digest's deck is named and tagged: decks are ``deck_root::YYYY-MM-DD``, and every
-    note gets ``extra_tags`` after flashdigest's own (spaces become ``_``; Anki splits tags on them)."""
+    note gets ``extra_tags`` after flashdigest's own (spaces become ``_``; Anki splits tags on them).
+    ``cards`` (of :data:`CARD_CHOICES`; empty = ``best``) and ``max_cards`` (None = the default,
+    0 = no limit) choose the cards shown as new (see flashdigest/cards/budget.py)."""
 
     deck_root: str = DECK_ROOT
     extra_tags: tuple[str, ...] = ()
+    cards: tuple[str, ...] = ()
+    max_cards: int | None = None
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,13 @@ class DeckResult:
     paper_notes: int
     mcq_notes: int
     cloze_notes: int = 0
+    #: the daily budget (flashdigest/cards/budget.py): cards shown as new, paper cards suspended,
+    #: cloze and MCQ notes left out, and of the questions left out, the give-aways
+    new_cards: int = 0
+    suspended_cards: int = 0
+    clozes_left_out: int = 0
+    questions_left_out: int = 0
+    giveaways_left_out: int = 0
 
 
 @dataclass

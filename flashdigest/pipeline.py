@@ -21,13 +21,13 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import FlashdigestError, InternalError, LineErrors, NoInputError, OutputError
+from .errors import FlashdigestError, InternalError, LineErrors, OutputError
 from .handoff import HandOff, hand_off
-from .inputs import InputScan, find_inputs
+from .inputs import InputScan, scan_inputs
 from .limits import LIMIT_PROBLEMS
 from .lock import output_lock
 from .model import Digest
-from .options import SUPPORTED_SUFFIXES
+from .options import DEFAULT_WAIT_SECONDS
 from .outcome import DeckResult, ExportOptions, ExportReport, run_clock
 from .pool import ordered_map, usable_cores
 from .stamps import input_fingerprint, input_stamp
@@ -36,24 +36,23 @@ from .state import ExportState, remove_temporary_files
 if TYPE_CHECKING:
     from .export.job import JobOptions, PreparedDeck, PreparedInput
 
-__all__ = ["DeckResult", "ExportOptions", "ExportReport", "export_inputs", "run_clock", "scan_inputs"]
+__all__ = [
+    "DEFAULT_WAIT_SECONDS",
+    "DeckResult",
+    "ExportOptions",
+    "ExportReport",
+    "export_inputs",
+    "run_clock",
+    "scan_inputs",
+]
 
-# The parsers, the card builder and genanki are imported when an input has changed, not before:
+# The parsers, the card builder and the exporter are imported when an input has changed, not before:
 # a cron run over unchanged inputs then costs little more than Python's start-up.
 
 #: changed inputs from which a run spreads over the cores (below, a pool costs more than it saves)
 PARALLEL_FROM = 4
 #: how often, at most, the state is saved while a run goes on (a killed run keeps what it wrote)
 SAVE_EVERY_SECONDS = 1.0
-
-
-def scan_inputs(paths: Iterable[Path]) -> InputScan:
-    """The inputs below ``paths``; NoInputError when there is not one digest file among them."""
-    scan = find_inputs(paths)
-    if not scan.files and not scan.errors:
-        named = ", ".join(str(path) for path in paths) or "nothing"
-        raise NoInputError(f"no digest found in {named} (looked for {' '.join(SUPPORTED_SUFFIXES)})")
-    return scan
 
 
 def export_inputs(
@@ -198,8 +197,12 @@ def _export_input(path: Path, run: _Run, state: ExportState, prepared: PreparedI
             report.unchanged.extend(run.options.out_dir / f"{date}.apkg" for date in unchanged)
             return
         decks = _decks_of(path, prepared, run, state)
-        dates = [date for deck in decks if (date := _apply(deck, run, state))]
-        state.record_input(path, stamp, fingerprint(), dates)
+        given = [_apply(deck, run, state) for deck in decks]
+        dates = [date for date in given if date is not None]
+        if given and len(dates) == len(given):
+            state.record_input(path, stamp, fingerprint(), dates)
+        else:  # a digest gave no deck (skipped, or empty): read again next run, never counted as done
+            state.forget_input(path)
     except OutputError:
         raise
     except LineErrors as error:  # the file's other lines were exported
@@ -290,9 +293,7 @@ def _apply(deck: PreparedDeck, run: _Run, state: ExportState) -> str | None:
             report.notices.append(
                 f"{deck.source}: {date}: richer than {previous.source}; this one gives the deck"
             )
-        report.written.append(
-            DeckResult(deck.date, deck.path, deck.source, deck.paper_notes, deck.mcq_notes, deck.cloze_notes)
-        )
+        report.written.append(DeckResult(deck.date, deck.path, deck.source, *deck.counts))
         run.written_dates.add(deck.date)
     try:
         state.record_deck(date, deck.source, deck.richness, deck.content_hash)

@@ -50,4 +50,13 @@ def input_fingerprint(path: Path, options: ExportOptions) -> str:
 def _settings(options: ExportOptions) -> str:
     """The settings an input's decks depend on besides its bytes: format, language, names, tags."""
     deck = options.deck
-    return repr((options.parse.format, options.parse.lang, deck.deck_root, deck.extra_tags))
+    return repr(
+        (
+            options.parse.format,
+            options.parse.lang,
+            deck.deck_root,
+            deck.extra_tags,
+            deck.cards,
+            deck.max_cards,
+        )
+    )

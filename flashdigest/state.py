@@ -35,11 +35,14 @@ MAX_STATE_BYTES = 64 * 1024 * 1024
 
 
 def remove_temporary_files(out_dir: Path) -> int:
-    """Delete what an interrupted run left behind in ``out_dir``; how many files."""
+    """Delete what an interrupted run left behind in ``out_dir`` (and its state folder); how many."""
     removed = 0
-    for leftover in out_dir.glob(f"{TEMP_PREFIX}*.tmp"):
-        leftover.unlink(missing_ok=True)
-        removed += 1
+    state_dir = out_dir / STATE_DIR
+    folders = [out_dir, state_dir] if state_dir.is_dir() and not state_dir.is_symlink() else [out_dir]
+    for folder in folders:
+        for leftover in folder.glob(f"{TEMP_PREFIX}*.tmp"):
+            leftover.unlink(missing_ok=True)
+            removed += 1
     return removed
 
 
@@ -121,6 +124,9 @@ class ExportState:
     #: per delivery target and date ("TARGET|YYYY-MM-DD"), the content of the deck last delivered
     #: there: a deck not delivered (Anki was open) is delivered by the next run, changed or not
     delivered: dict[str, str] = field(default_factory=dict)
+    #: per delivery target, the GUIDs of every note delivered there: one missing from the
+    #: collection later was deleted by the learner, and is not delivered again
+    delivered_notes: dict[str, tuple[str, ...]] = field(default_factory=dict)
     #: per date, the hash of the digest (and settings) that gave its deck: a date of a changed
     #: archive whose digest is the same is not built again
     digests: dict[str, str] = field(default_factory=dict)
@@ -139,6 +145,8 @@ class ExportState:
         wrong shape: an empty state (every input is read again, unchanged decks are still not
         written again) and a notice saying why."""
         path = out_dir / STATE_DIR / "index.json"
+        if path.parent.is_symlink() or (path.parent.exists() and not path.parent.is_dir()):
+            return cls(out_dir), _lost(path.parent, "is not a folder of its own (replaced by one)")
         try:
             size = path.stat().st_size
         except FileNotFoundError:
@@ -157,9 +165,19 @@ class ExportState:
             digests = dict(data.get("digests", {}))
             if not all(isinstance(v, str) for v in [*delivered.values(), *digests.values()]):
                 raise ValueError("delivered, digests: not tables of hashes")
+            notes = _guid_lists(data.get("delivered_notes", {}))
         except (OSError, ValueError, TypeError, KeyError, RecursionError, MemoryError) as exc:
             return cls(out_dir), _lost(path, f"cannot be read ({type(exc).__name__})")
-        return cls(out_dir, inputs, decks, delivered, digests), None
+        state = cls(out_dir, inputs, decks, delivered, notes, digests)
+        state.prune()
+        return state, None
+
+    def prune(self) -> None:
+        """Forget the inputs that no longer exist (their decks stay: they are the learner's)."""
+        gone = [key for key in self.inputs if not os.path.lexists(key)]
+        for key in gone:
+            del self.inputs[key]
+        self.dirty = self.dirty or bool(gone)
 
     def save(self, durable: bool = True) -> None:
         """Write the index if it changed, through a temporary file and a rename."""
@@ -170,9 +188,10 @@ class ExportState:
             "inputs": {key: asdict(record) for key, record in sorted(self.inputs.items())},
             "decks": {key: asdict(record) for key, record in sorted(self.decks.items())},
             "delivered": dict(sorted(self.delivered.items())),
+            "delivered_notes": {key: list(guids) for key, guids in sorted(self.delivered_notes.items())},
             "digests": dict(sorted(self.digests.items())),
         }
-        _write_json(self.path, data, self.out_dir, durable)
+        _write_json(self.path, data, durable)
         self.dirty = False
 
     # -- the decisions ----------------------------------------------------------------------------
@@ -266,9 +285,32 @@ class ExportState:
             self.delivered[f"{target}|{date}"] = self.decks[date].content
             self.dirty = True
 
+    def notes_delivered(self, target: str) -> frozenset[str]:
+        """The GUIDs of the notes delivered to ``target`` so far."""
+        return frozenset(self.delivered_notes.get(target, ()))
+
+    def remember_notes(self, target: str, guids: Iterable[str]) -> None:
+        known = self.notes_delivered(target)
+        added = set(guids) - known
+        if added:
+            self.delivered_notes[target] = tuple(sorted(known | added))
+            self.dirty = True
+
     def forget_input(self, source: Path) -> None:
         if self.inputs.pop(_key(source), None) is not None:
             self.dirty = True
+
+
+def _guid_lists(data: Any) -> dict[str, tuple[str, ...]]:
+    """``{target: [guid, ...]}`` from JSON, or ValueError."""
+    if not isinstance(data, dict):
+        raise ValueError("delivered_notes: not a table")
+    lists = {}
+    for key, guids in data.items():
+        if not isinstance(guids, list) or not all(isinstance(guid, str) for guid in guids):
+            raise ValueError("delivered_notes: not lists of GUIDs")
+        lists[str(key)] = tuple(guids)
+    return lists
 
 
 def _key(source: Path) -> str:
@@ -285,12 +327,16 @@ def _lost(path: Path, why: str) -> str:
     return f"{path}: state {why}; inputs are read again (unchanged decks are not rewritten)"
 
 
-def _write_json(path: Path, data: Any, out_dir: Path, durable: bool) -> None:
-    """Write ``data`` to ``path`` through a temporary file in ``out_dir`` and a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+def _write_json(path: Path, data: Any, durable: bool) -> None:
+    """Write ``data`` to ``path`` through a temporary file beside it and a rename (so a state folder
+    on another file system works); a file or a symlink in the state folder's place is replaced."""
+    folder = path.parent
+    if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+        folder.unlink()  # ours by its name: a symlink (to elsewhere) or a stray file
+    folder.mkdir(parents=True, exist_ok=True)
     if path.is_dir() and not path.is_symlink():  # something in the state's own place: replaced
         shutil.rmtree(path)
-    descriptor, temp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".tmp", dir=out_dir)
+    descriptor, temp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".tmp", dir=folder)
     try:
         with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
             handle.write(json.dumps(data, sort_keys=True, separators=(",", ":")))

@@ -13,11 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import FlashdigestError
-
-
-class VerifyError(FlashdigestError):
-    """The backend is missing, or it refused a deck."""
+from .errors import BackendMissing, VerifyError
+from .hints import anki_install_hint
 
 
 @dataclass(frozen=True)
@@ -46,7 +43,7 @@ def throwaway_collection() -> Iterator[Any]:
     try:
         from anki.collection import Collection
     except ImportError:
-        raise VerifyError("the Anki backend is not installed: pip install 'flashdigest[verify]'") from None
+        raise BackendMissing(f"the Anki backend is not installed: {anki_install_hint()}") from None
     with tempfile.TemporaryDirectory(prefix="flashdigest-verify-") as folder:
         collection = Collection(str(Path(folder) / "collection.anki2"))
         try:

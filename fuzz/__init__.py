@@ -1,1 +1,1 @@
-"""Fuzz targets (atheris) for each input format; see fuzz/README.md and `make fuzz`."""
+"""Fuzz targets (atheris) for each input format; see CONTRIBUTING.md and `make fuzz`."""

@@ -15,8 +15,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from flashdigest.cards import build_deck
-from flashdigest.cards.flowchart import SvgRejected, sanitize_svg
-from flashdigest.errors import FlashdigestError
+from flashdigest.cards.flowchart import sanitize_svg
+from flashdigest.errors import FlashdigestError, SvgRejected
 from flashdigest.model import Digest
 from flashdigest.parse.html import parse_html
 from flashdigest.parse.jsonl import parse_jsonl

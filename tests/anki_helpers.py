@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from flashdigest.options import DeckOptions
 from flashdigest.verify import ImportCounts, import_package
 
 
@@ -64,3 +65,7 @@ def by_type(notes: list[ImportedNote], notetype: str) -> list[ImportedNote]:
 def without_cloze(notes: list[ImportedNote]) -> list[ImportedNote]:
     """The paper and MCQ notes: one per paper with points and one per answered question."""
     return [note for note in notes if family(note.notetype) != CLOZE]
+
+
+#: every card of a digest, as before the daily budget: for tests of what export writes of each note
+FULL_SET = DeckOptions(cards=("all",))

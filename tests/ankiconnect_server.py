@@ -26,6 +26,7 @@ from anki.collection import (
     ImportAnkiPackageOptions,
     ImportAnkiPackageRequest,
 )
+from anki.errors import NotFoundError
 
 
 class AnkiConnectServer:
@@ -37,9 +38,9 @@ class AnkiConnectServer:
         self.actions: dict[str, Callable[..., Any]] = {
             name: getattr(self, name)
             for name in (
-                "version", "findCards", "getDecks", "getMediaDirPath", "exportPackage", "retrieveMediaFile",
-                "deleteMediaFile", "storeMediaFile", "importPackage", "updateNoteFields", "addTags",
-                "removeTags",
+                "version", "findCards", "findNotes", "notesInfo", "getDecks", "getMediaDirPath",
+                "exportPackage", "retrieveMediaFile", "deleteMediaFile", "storeMediaFile", "importPackage",
+                "updateNoteFields", "addTags", "removeTags",
             )
         }  # fmt: skip
         self.http = HTTPServer(("127.0.0.1", 0), self._handler())
@@ -92,6 +93,25 @@ class AnkiConnectServer:
 
     def findCards(self, query: str | None = None) -> list[int]:
         return [] if query is None else [int(cid) for cid in self.col.find_cards(query)]
+
+    def findNotes(self, query: str | None = None) -> list[int]:
+        return [] if query is None else [int(nid) for nid in self.col.find_notes(query)]
+
+    def notesInfo(self, notes: list[int]) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = []
+        for nid in notes:
+            try:
+                note = self.col.get_note(nid)
+            except NotFoundError:
+                result.append({})
+                continue
+            model = note.note_type()
+            assert model is not None
+            fields = {f["name"]: {"value": note.fields[f["ord"]], "order": f["ord"]} for f in model["flds"]}
+            cards = self.col.db.list("select id from cards where nid = ? order by ord", nid)
+            info = {"noteId": nid, "tags": note.tags, "fields": fields, "modelName": model["name"]}
+            result.append(info | {"cards": cards})
+        return result
 
     def getDecks(self, cards: list[int]) -> dict[str, list[int]]:
         decks: dict[str, list[int]] = {}

@@ -65,6 +65,15 @@ _PAGE = """<!doctype html>
 <body class="{body_class}"><div id="qa">{content}</div></body></html>
 """
 
+#: the stylesheets the apps put around a card, which cap every image: Anki desktop's reviewer
+#: (ts/reviewer/reviewer.scss) and AnkiDroid's card page (its body has the class "chrome")
+DESKTOP_REVIEWER_CSS = "img { max-width: 100%; max-height: 95vh; }"
+ANKIDROID_CSS = ".chrome img { max-width: 100%; max-height: 90%; }"
+#: the least a tap must enlarge the flowchart by, as drawn
+ZOOM = 2.5
+#: the flowchart as drawn (tests/data/cards/zoom_measure.js), for ``locator.evaluate``
+ZOOM_MEASURE = _card_data("zoom_measure.js")
+
 # Anki's reviewer (ts/reviewer): _updateQA -> setInnerHTML (scripts replaced to run them, in
 # order) -> onupdate (the body's class). Kept as close to it as a test page allows.
 _REVIEWER_SCRIPT = "<script>\n" + _card_data("reviewer.js") + "</script>"
@@ -111,12 +120,16 @@ def _sort_field(card: RenderedCard) -> str:
 
 
 def page_html(content: str, body_class: str, title: str = "card") -> str:
-    return _PAGE.format(title=html.escape(title), body_class=body_class, content=content)
+    """AnkiDroid's card page: its stylesheet, and the class "chrome" on the body."""
+    page = _PAGE.format(title=html.escape(title), body_class=f"{body_class} chrome".strip(), content=content)
+    return page.replace("</head>", f"<style>{ANKIDROID_CSS}</style></head>")
 
 
 def reviewer_html() -> str:
-    """The desktop reviewer's page, empty until ``_fdShowSide`` puts a card side in it."""
-    return page_html("", "", "reviewer").replace("</head>", _REVIEWER_SCRIPT + "</head>")
+    """The desktop reviewer's page (its stylesheet), empty until ``_fdShowSide`` puts a card
+    side in it."""
+    page = _PAGE.format(title="reviewer", body_class="", content="")
+    return page.replace("</head>", f"<style>{DESKTOP_REVIEWER_CSS}</style>{_REVIEWER_SCRIPT}</head>")
 
 
 class CardServer:

@@ -32,3 +32,10 @@ def collection() -> Iterator[Any]:
     """A fresh, empty collection of the real Anki backend."""
     with throwaway_collection() as col:
         yield col
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that uses the browser fixtures is a browser test, whatever its module says."""
+    for item in items:
+        if "browser" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.browser)

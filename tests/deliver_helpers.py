@@ -11,6 +11,7 @@ from typing import Any
 from anki.collection import Collection
 
 from flashdigest.pipeline import ExportOptions, export_inputs
+from tests.anki_helpers import FULL_SET
 from tests.conftest import SAMPLES
 
 DAY = 86_400
@@ -35,7 +36,7 @@ def sample_source(tmp_path: Path) -> Path:
 
 
 def export_decks(source: Path, out: Path, now: float = NOW) -> list[Path]:
-    report = export_inputs([source], ExportOptions(out_dir=out, now=now))
+    report = export_inputs([source], ExportOptions(out_dir=out, now=now, deck=FULL_SET))
     assert not report.failures, report.failures
     return sorted(out.glob("*.apkg"))
 

@@ -3,7 +3,8 @@
 ``Site.pages`` maps a path below the site to the page served there (with its validators, which
 the server honours as a static server does: 304 for a matching ``If-None-Match`` or
 ``If-Modified-Since``); ``Site.script`` queues one-off replies for a path, served before the page;
-``Site.always`` gives a path the same reply every time. Every request is recorded.
+``Site.always`` gives a path the same reply every time. Every request is recorded. A reply can
+drip its body (headers, then a byte at a time) or wait for the test before answering.
 """
 
 from __future__ import annotations
@@ -34,6 +35,12 @@ class Reply:
     drop_after: int | None = None
     #: close the connection without any answer
     hang_up: bool = False
+    #: send the headers, then one byte of ``body`` every this many seconds (until the client goes)
+    drip: float | None = None
+    #: send even the status line and headers a byte every this many seconds (until the client goes)
+    drip_headers: float | None = None
+    #: answer only once this is set (the test reads what the client said meanwhile)
+    gate: threading.Event | None = None
 
 
 @dataclass(frozen=True)
@@ -51,6 +58,8 @@ class Site:
     always: dict[str, Reply] = field(default_factory=dict)
     requests: list[Request] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    #: set when the server stops: dripping replies end
+    stopping: threading.Event = field(default_factory=threading.Event)
 
     def reply_for(self, path: str, headers: dict[str, str]) -> Reply:
         with self.lock:
@@ -97,6 +106,11 @@ def _handler(site: Site) -> type[BaseHTTPRequestHandler]:
         def do_GET(self) -> None:
             headers = {name.lower(): value for name, value in self.headers.items()}
             reply = site.reply_for(self.path, headers)
+            if reply.gate is not None:
+                reply.gate.wait(timeout=30)
+            if reply.drip_headers is not None:
+                self._drip(b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 10_000, reply.drip_headers)
+                return
             if reply.hang_up:
                 self.close_connection = True
                 self.connection.shutdown(socket.SHUT_RDWR)
@@ -106,6 +120,9 @@ def _handler(site: Site) -> type[BaseHTTPRequestHandler]:
                 self.send_header(name, value)
             self.send_header("Content-Length", str(len(reply.body)))
             self.end_headers()
+            if reply.drip is not None:
+                self._drip(reply.body, reply.drip)
+                return
             if reply.drop_after is None:
                 self.wfile.write(reply.body)
                 return
@@ -113,6 +130,19 @@ def _handler(site: Site) -> type[BaseHTTPRequestHandler]:
             self.wfile.flush()
             self.close_connection = True
             self.connection.shutdown(socket.SHUT_RDWR)
+
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            self.do_GET()
+
+        def _drip(self, body: bytes, every: float) -> None:
+            self.wfile.flush()
+            self.close_connection = True
+            for number in range(len(body)):
+                if site.stopping.wait(every):
+                    return
+                self.wfile.write(body[number : number + 1])  # BrokenPipe once the client has gone
+                self.wfile.flush()
 
         def log_message(self, format: str, *args: object) -> None:
             pass
@@ -136,6 +166,7 @@ def serve(site: Site) -> Iterator[Site]:
     try:
         yield site
     finally:
+        site.stopping.set()
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)

@@ -1,4 +1,4 @@
-"""Screenshots of the demo deck's cards at phone width, light and night, for the README.
+"""Screenshots of the demo deck's cards at phone width, light and night, for docs/cards.md.
 
 Run ``make screenshots`` (or ``.venv/bin/python -m tests.make_screenshots [OUT_DIR]``). The cards
 are rendered by the real Anki backend and shown in Debian's headless Chromium exactly as the

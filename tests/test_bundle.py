@@ -15,13 +15,13 @@ import pytest
 from flashdigest.errors import ExportError
 from flashdigest.export.bundle import write_bundle
 from flashdigest.pipeline import ExportOptions, export_inputs
-from tests.anki_helpers import import_deck
+from tests.anki_helpers import FULL_SET, import_deck
 from tests.conftest import SAMPLES
 from tests.deliver_helpers import NOTES, NOW
 
 
 def export_all(inputs: list[Path], out: Path, now: float = NOW) -> list[Path]:
-    report = export_inputs(inputs, ExportOptions(out_dir=out, now=now))
+    report = export_inputs(inputs, ExportOptions(out_dir=out, now=now, deck=FULL_SET))
     assert not report.failures, report.failures
     return sorted(out.glob("*.apkg"))
 

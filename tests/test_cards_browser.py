@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from tests.browser_fixtures import Demo, Phone
 
 pytest_plugins = ("tests.browser_fixtures",)
+pytestmark = pytest.mark.browser
 
 RIGHT = DEMO_OPTIONS[DEMO_ANSWER]
 WRONG = DEMO_OPTIONS[0]

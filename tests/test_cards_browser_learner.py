@@ -19,7 +19,7 @@ import pytest
 from flashdigest.model import PointKind
 from flashdigest.parse import ParseOptions, read_digests
 from flashdigest.pipeline import ExportOptions, export_inputs
-from tests.anki_helpers import CLOZE, MCQ, PAPER, family, import_deck
+from tests.anki_helpers import CLOZE, FULL_SET, MCQ, PAPER, family, import_deck
 from tests.browser_helpers import (
     DESKTOP_NIGHT,
     LIGHT,
@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from tests.browser_fixtures import Demo, Phone
 
 pytest_plugins = ("tests.browser_fixtures",)
+pytestmark = pytest.mark.browser
 
 MAX_FRONT = 110  # visible characters on a paper card's front
 
@@ -43,8 +44,8 @@ def served_page(
     shared: Path, page: str, lang: str, collection: Any, tmp_path: Path, serve: Callable[[], Demo]
 ) -> Demo:
     source = shared / "html" / f"{page}.html"
-    options = ExportOptions(
-        out_dir=tmp_path / f"decks-{lang}", parse=ParseOptions(lang=lang), now=1_746_000_000
+    options = ExportOptions(  # every card of the page (the daily budget is tests/test_cards_budget.py's)
+        out_dir=tmp_path / f"decks-{lang}", parse=ParseOptions(lang=lang), now=1_746_000_000, deck=FULL_SET
     )
     report = export_inputs([source], options)
     assert not report.failures and len(report.written) == 1
@@ -107,9 +108,24 @@ def test_cloze_cards_of_a_real_page_blank_one_figure_each(
         before = phone.page.evaluate(BLANKED_BACK).split("[...]")[0]
         assert not re.search(r"[A-Za-z]-$", before)  # never the digits of a name (Seaweed-7B)
         answers[card.fields["ShortName"]].add(answer)
-    assert {"665,000", "27.7", "1,000"} <= answers["Seaweed-7B"]
-    assert {"7-15%", "1-3B", "7-9B", "10-20%"} <= answers["C3PO"]
-    assert all(len(found) <= 4 * len(PointKind) for found in answers.values())
+    # one card a sentence, its headline figure; the title's own count (Seaweed-7B's 7 billion) is no card
+    assert answers["Seaweed-7B"] == {"665,000"}
+    assert answers["C3PO"] == {"7-15%", "10-20%"}
+    assert all(len(found) <= 3 * len(PointKind) for found in answers.values())
+
+
+def test_a_contrast_is_one_card_with_both_sides_blanked_at_phone_width(
+    shared_digests: Path, collection: Any, tmp_path: Path, serve_collection: Callable[[], Demo], phone: Phone
+) -> None:
+    served = served_page(shared_digests, "2026-08-21", "en", collection, tmp_path, serve_collection)
+    (card,) = [card for card in of_kind(served, CLOZE) if "PSNR" in card.fields["Text"]]
+    phone.desktop(served, card.question, card.body_class())
+    assert [blank.strip() for blank in phone.page.locator(".cloze").all_inner_texts()] == ["[...]", "[...]"]
+    assert "(vs. [...] for ReCamMaster)" in visible_text(phone.page, ".fd-cloze-text")
+    assert phone.page.evaluate("document.scrollingElement.scrollWidth") <= PHONE["width"]
+    phone.desktop(served, card.answer, card.body_class())
+    assert phone.page.locator(".fd-cloze-text .cloze").all_inner_texts() == ["24.33", "21.47"]
+    assert phone.page.evaluate("document.scrollingElement.scrollWidth") <= PHONE["width"]
 
 
 def test_each_paper_shows_its_flowchart_once_and_it_zooms_past_two_and_a_half_widths(

@@ -18,16 +18,20 @@ import pytest
 
 from flashdigest.cards import DeckBuild, DeckOptions, build_deck, deck_id_for, mcq_model, paper_model
 from flashdigest.cards.anki_notes import Model
-from flashdigest.cards.figures import MAX_FIGURES_PER_POINT, cloze_sentences, figure_spans
+from flashdigest.cards.figures import figure_spans
 from flashdigest.cards.mcq import stored_order
-from flashdigest.cards.wording import paper_language, short_name
+from flashdigest.cards.notetypes import PAPER_FIELDS
+from flashdigest.cards.wording import paper_language, paper_short_name, point_label, short_name
 from flashdigest.export import deck_path, read_previous, stamp_deck, write_deck
 from flashdigest.inspect import giveaway_notices
 from flashdigest.model import Digest, Paper, PointKind, Question
 from flashdigest.parse import ParseOptions, read_digests
+from flashdigest.parse.points import label_kind
 from tests.anki_helpers import CLOZE, MCQ, PAPER, family, import_deck, imported_notes
 from tests.browser_helpers import demo_digest, rendered_cards
 from tests.test_export_anki import read_collection
+
+PAPER_SHORT_NAME = PAPER_FIELDS.index("ShortName")
 
 
 def figures(text: str) -> list[str]:
@@ -52,22 +56,6 @@ def figures(text: str) -> list[str]:
 )
 def test_what_counts_as_a_figure(text: str, expected: list[str]) -> None:
     assert figures(text) == expected
-
-
-def test_figures_are_capped_per_point_and_blanked_one_per_card() -> None:
-    point = "We test 1, 2 and 3 tasks. It adds 4 more. Table 2 adds 5 again."
-    found = cloze_sentences(point)
-    assert sum(len(s.figures) for s in found) == MAX_FIGURES_PER_POINT == 4
-    assert [s.index for s in found] == [0, 1]
-    digest = Digest(
-        dt.date(2025, 1, 1), (Paper(1, "X: y", points={PointKind.RESULTS: point}),), Path("x"), "yaml"
-    )
-    clozes = [n for n in build_deck(digest).notes if n.model.name == CLOZE]
-    assert [n.fields[0] for n in clozes] == [
-        "We test {{c1::1}}, {{c2::2}} and {{c3::3}} tasks.",
-        "It adds {{c1::4}} more.",
-    ]
-    assert [len(n.cards) for n in clozes] == [3, 1]
 
 
 def test_braces_in_a_point_never_make_a_cloze() -> None:
@@ -125,7 +113,8 @@ def written_deck(build: DeckBuild, folder: Path, now: int) -> Path:
 def test_new_cards_come_paper_by_paper_content_before_multiple_choice(
     shared_digests: Path, tmp_path: Path, collection: Any
 ) -> None:
-    build = build_deck(next(iter(read_digests(shared_digests / "html" / "2025-04-14.html"))))
+    digest = next(iter(read_digests(shared_digests / "html" / "2025-04-14.html")))
+    build = build_deck(digest, DeckOptions(cards=("all",)))  # the full set: every kind of card
     deck = written_deck(build, tmp_path, now=1_746_000_000)
     import_deck(collection, deck)
     cards = sorted(
@@ -177,7 +166,7 @@ def test_a_new_version_of_one_note_type_leaves_the_others_mod_alone(tmp_path: Pa
     second = stamp_deck(build, read_previous(deck_path(tmp_path, build)), now=2_000)
     mcq_id, paper_id = mcq_model().model_id, paper_model().model_id
     assert second.notetype_mods[mcq_id] == first.notetype_mods[mcq_id]
-    assert second.notetype_mods[paper_id] > first.notetype_mods[paper_id]
+    assert second.notetype_mods[paper_id] != first.notetype_mods[paper_id]  # a version of its own
     write_deck(build, tmp_path, second)
     deck = deck_path(tmp_path, build)
     (models_json,) = read_collection(deck).execute("SELECT models FROM col").fetchone()
@@ -207,3 +196,40 @@ def test_without_methods_the_flowchart_goes_to_the_first_card_present(
         card.template for card in rendered_cards(collection) if '<div class="fd-figure">' in card.answer
     ]
     assert with_chart == ["5. Results and Evaluation"]
+
+
+def test_a_phrase_title_gives_way_to_the_name_the_paper_goes_by(shared_digests: Path) -> None:
+    names = {}
+    for digest in read_digests(shared_digests / "summaries-sample.jsonl"):
+        for paper in digest.papers:
+            names[short_name(paper.title)] = paper_short_name(paper)
+    assert names["Predictive Data Selection"] == "PRESELECT"  # "proposes a new method, PRESELECT"
+    assert names["Unleashing Vecset Diffusion Model for Fast…"] == "FlashVDM"  # not VDM, the prior model
+    assert names["Survey on Evaluation of LLM-based Agents"] == "Survey on Evaluation of LLM-based Agents"
+    assert names["QueST"] == "QueST" and names["Glyph"] == "Glyph"  # a name stays
+    # issue 19's example: the cards' cue is the one the questions use
+    luffy = Paper(
+        1,
+        "Learning to Reason under Off-Policy Guidance",
+        points={PointKind.PRIOR_WORK: "It introduces LUFFY, which mixes off-policy traces into RL."},
+        questions=(Question(1, "What does LUFFY add to zero-RL training?", ("a", "b", "c"), 0),),
+    )
+    assert paper_short_name(luffy) == "LUFFY"
+    digest = Digest(dt.date(2025, 1, 1), (luffy,), Path("x"), "yaml")
+    assert {
+        note.fields[PAPER_SHORT_NAME] for note in build_deck(digest).notes if note.model is paper_model()
+    } == {"LUFFY"}
+
+
+def test_chinese_labels_are_the_pages_own_for_parser_and_cards(shared_digests: Path) -> None:
+    page = (shared_digests / "html" / "2026-04-10.html").read_text(encoding="utf-8")
+    assert "先前研究与新思路" in page and "已有研究与新思路" not in page
+    assert point_label(PointKind.PRIOR_WORK, "zh") == "先前研究与新思路"
+    assert label_kind("💡 先前研究与新思路") is PointKind.PRIOR_WORK
+    templates = "".join(t["qfmt"] + t["afmt"] for t in paper_model().templates)
+    assert "先前研究与新思路" in templates and "已有研究" not in templates
+    (digest,) = read_digests(shared_digests / "html" / "2026-04-10.html", ParseOptions(lang="zh"))
+    points = [
+        n.fields[5] for n in build_deck(digest, DeckOptions(cards=("all",))).notes if n.model.name == CLOZE
+    ]
+    assert points and set(points) <= {point_label(kind, "zh") for kind in PointKind}

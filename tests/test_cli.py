@@ -24,7 +24,7 @@ def test_export_writes_one_deck_per_date(tmp_path: Path) -> None:
     assert code == 0, err
     assert (tmp_path / "2026-01-15.apkg").is_file()
     assert "wrote" in out and out.rstrip().endswith("unchanged, 0 failed")
-    assert err == ""
+    assert all(line.startswith("notice: ") for line in err.splitlines()), err
 
 
 def test_bad_input_fails_alone_with_one_line_and_exit_65(tmp_path: Path) -> None:
@@ -44,9 +44,10 @@ def test_bad_input_fails_alone_with_one_line_and_exit_65(tmp_path: Path) -> None
 def test_unanswered_questions_are_counted_in_one_notice(tmp_path: Path) -> None:
     digest = tmp_path / "d.txt"
     digest.write_text(GOOD + "Q1\n1. Q?\nyes\nno\nQ2\n2. R?\nyes\nno\n")
-    code, out, _ = run("export", str(digest), "--out", str(tmp_path / "out"))
+    code, out, err = run("export", str(digest), "--out", str(tmp_path / "out"))
     assert code == 0
-    notices = [line for line in out.splitlines() if line.startswith("notice:")]
+    assert "notice:" not in out, "notices go to stderr"
+    notices = [line for line in err.splitlines() if line.startswith("notice:")]
     assert notices == [
         f"notice: {digest}: 2025-06-01: 2 of 2 questions left out: no answer known "
         "(text digests carry none; give them in d.answers.yaml)"
@@ -66,9 +67,9 @@ def test_bad_answer_key_fails_its_digest_without_a_deck(tmp_path: Path) -> None:
 def test_day_without_papers_is_a_notice_and_exit_0(tmp_path: Path) -> None:
     digest = tmp_path / "empty-day.txt"
     digest.write_text("2025-06-03 Papers\n")
-    code, out, _ = run("export", str(digest), "--out", str(tmp_path / "out"))
+    code, _out, err = run("export", str(digest), "--out", str(tmp_path / "out"))
     assert code == 0
-    assert "no deck" in out
+    assert "no deck" in err
 
 
 def test_quiet_prints_nothing_on_success(tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ from click.testing import CliRunner
 
 from flashdigest.cli import main
 from tests.anki_helpers import import_deck
+from tests.ankiconnect_server import AnkiConnectServer
 from tests.deliver_helpers import new_collection, sample_source
 from tests.test_deliver import HOLD_OPEN
 
@@ -36,8 +37,9 @@ def test_export_delivers_into_the_collection_once(tmp_path: Path) -> None:
     out = str(tmp_path / "out")
     code, stdout, err = run("export", str(source), "--out", out, "--collection", str(path))
     assert code == 0, err
-    assert "delivered 1 deck(s): 13 notes added, 0 updated, 0 unchanged" in stdout
-    assert notes_in(path) == 13
+    # the daily budget's notes: 2 paper, 2 cloze, 2 MCQ
+    assert "delivered 1 deck(s): 6 notes added, 0 updated, 0 unchanged" in stdout
+    assert notes_in(path) == 6
     code, stdout, err = run("export", str(source), "--out", out, "--collection", str(path), "--json")
     assert code == 0, err
     assert json.loads(stdout)["delivery"]["decks"] == []  # delivered already: nothing to do
@@ -57,15 +59,17 @@ def test_a_collection_held_open_exits_75_and_the_next_run_delivers(tmp_path: Pat
         assert holder.stdin is not None
         holder.stdin.close()
         holder.wait(timeout=60)
+        assert holder.stdout is not None
+        holder.stdout.close()
     assert code == 75
-    assert err.splitlines() == [
-        f"flashdigest: error: {path}: the collection is open in another program (close Anki)"
-    ]
+    assert len(err.splitlines()) == 1
+    busy = "the collection is open in another program (close Anki)"
+    assert err.startswith(f"flashdigest: error: {path}: {busy}")
     assert (out / "2026-01-15.apkg").is_file()  # the decks are still written
     code, stdout, err = run("export", str(source), "--out", str(out), "--collection", str(path))
     assert code == 0, err
-    assert "1 unchanged" in stdout and "13 notes added" in stdout  # no input changed, still delivered
-    assert notes_in(path) == 13
+    assert "1 unchanged" in stdout and "6 notes added" in stdout  # no input changed, still delivered
+    assert notes_in(path) == 6
 
 
 def test_a_missing_collection_exits_73_and_creates_nothing(tmp_path: Path) -> None:
@@ -82,11 +86,42 @@ def test_a_missing_collection_exits_73_and_creates_nothing(tmp_path: Path) -> No
 
 def test_anki_connect_that_does_not_answer_exits_75(tmp_path: Path) -> None:
     source = sample_source(tmp_path)
-    code, _stdout, err = run(
-        "export", str(source), "--out", str(tmp_path / "out"), "--anki-connect", "http://127.0.0.1:9", "-q"
-    )
+    url = "http://127.0.0.1:9"
+    out = str(tmp_path / "out")
+    code, _stdout, err = run("export", str(source), "--out", out, "--anki-connect-url", url, "-q")
     assert code == 75
     assert len(err.splitlines()) == 1 and "127.0.0.1:9" in err
+
+
+def test_an_api_key_refused_exits_77_naming_the_option_and_the_next_run_delivers(tmp_path: Path) -> None:
+    source = sample_source(tmp_path)
+    server = AnkiConnectServer(new_collection(tmp_path / "profile"), key="s3cret")
+    try:
+        out = str(tmp_path / "out")
+        code, _stdout, err = run("export", str(source), "--out", out, "--anki-connect-url", server.url, "-q")
+        assert code == 77
+        assert len(err.splitlines()) == 1
+        assert "--anki-connect-key" in err and "anki-connect-key" in err and server.url in err
+        assert server.col.note_count() == 0
+        code, _stdout, err = run(
+            "export",
+            str(source),
+            "--out",
+            out,
+            "--anki-connect-url",
+            server.url,
+            "--anki-connect-key",
+            "s3cret",
+        )
+        assert (code, err) == (0, "")
+        assert server.col.note_count() > 0
+    finally:
+        server.close()
+
+
+def test_help_lists_exit_code_77() -> None:
+    code, stdout, _err = run("export", "--help")
+    assert code == 0 and "77 AnkiConnect refused" in stdout and "70 73 78 66 69 77 65 75" in stdout
 
 
 def test_collection_and_anki_connect_together_is_a_usage_error(tmp_path: Path) -> None:
@@ -106,7 +141,7 @@ def test_bundle_holds_every_deck_of_the_run(tmp_path: Path) -> None:
     col_path = new_collection(tmp_path / "profile")
     col = Collection(str(col_path))
     try:
-        assert import_deck(col, bundle).new == 13
+        assert import_deck(col, bundle).new == 6  # the daily budget's notes
         again = import_deck(col, tmp_path / "out" / "2026-01-15.apkg")
         assert (again.new, again.updated) == (0, 0)
     finally:

@@ -22,7 +22,7 @@ from flashdigest.cli import main
 from flashdigest.lock import output_lock
 from flashdigest.pipeline import ExportOptions, ExportReport, export_inputs
 from flashdigest.state import STATE_DIR
-from tests.anki_helpers import CLOZE, PAPER, by_type, import_deck, imported_notes
+from tests.anki_helpers import CLOZE, FULL_SET, PAPER, by_type, import_deck, imported_notes
 from tests.conftest import SAMPLES
 from tests.deliver_helpers import sample_source
 
@@ -30,7 +30,7 @@ DAY = 86_400
 
 
 def export(paths: list[Path], out: Path, now: float) -> ExportReport:
-    report = export_inputs(paths, ExportOptions(out_dir=out, now=now))
+    report = export_inputs(paths, ExportOptions(out_dir=out, now=now, deck=FULL_SET))
     assert not report.failures, report.failures
     return report
 
@@ -202,7 +202,14 @@ def test_json_report(tmp_path: Path) -> None:
     assert result.exit_code == 65
     report = json.loads(result.stdout)
     assert [d["date"] for d in report["written"]] == ["2026-01-15"]
-    assert report["written"][0]["mcq_notes"] == 6
+    written = report["written"][0]
+    assert written["mcq_notes"] == 2  # the daily budget: the best question of each paper
+    assert (written["new_cards"], written["suspended_cards"]) == (10, 4)  # 5 a paper; topic, results wait
+    assert (written["clozes_left_out"], written["questions_left_out"], written["giveaways_left_out"]) == (
+        3,
+        4,
+        0,
+    )
     assert report["failed"] == [{"file": str(bad), "line": 1, "reason": report["failed"][0]["reason"]}]
     assert result.stderr.count("\n") == 1
 
@@ -211,13 +218,13 @@ def test_verify_command_reports_notes_and_cards(tmp_path: Path) -> None:
     export([sample_copy(tmp_path)], tmp_path / "out", now=1_700_000_000)
     result = CliRunner().invoke(main, ["verify", str(tmp_path / "out" / "2026-01-15.apkg")])
     assert result.exit_code == 0
-    assert "Paper Digests::2026-01-15: 13 notes, 28 cards" in result.stdout
+    assert "Paper Digests::2026-01-15: 13 notes, 21 cards" in result.stdout
     broken = tmp_path / "broken.apkg"
     broken.write_bytes(b"PK\x03\x04 not really a zip")
     result = CliRunner().invoke(main, ["verify", str(broken), str(tmp_path / "out" / "2026-01-15.apkg")])
     assert result.exit_code == 65
     assert result.stderr.startswith(f"flashdigest: error: {broken}: Anki refused the package")
-    assert "Paper Digests::2026-01-15: 13 notes, 28 cards" in result.stdout  # the good deck still checked
+    assert "Paper Digests::2026-01-15: 13 notes, 21 cards" in result.stdout  # the good deck still checked
 
 
 def write_corpus(folder: Path, count: int, marker: str) -> None:
@@ -235,6 +242,7 @@ def run_export(folder: Path, out: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
+@pytest.mark.kill
 @pytest.mark.parametrize("fraction", [0.3, 0.45, 0.55, 0.62, 0.7, 0.78, 0.86, 0.95])
 def test_sigkill_leaves_every_deck_old_or_new_and_whole(
     tmp_path: Path, fraction: float, collection: Any
@@ -257,13 +265,15 @@ def test_sigkill_leaves_every_deck_old_or_new_and_whole(
             continue
         import_deck(collection, deck)
         notes = [n for n in imported_notes(collection) if n.decks == (f"Paper Digests::{deck.stem}",)]
-        assert len(notes) == 13 and any("NEW-MARKER" in n.fields.get("Results", "") for n in notes), deck
+        # the daily budget's notes: 2 paper, 2 cloze, 2 MCQ
+        assert len(notes) == 6 and any("NEW-MARKER" in n.fields.get("Results", "") for n in notes), deck
     assert len(list(out.glob("*.apkg"))) == 40
     assert run_export(folder, out).wait() == 0
     assert not list(out.glob(".flashdigest-*.tmp"))
     assert all(b"OLD-MARKER" not in zipfile.ZipFile(d).read("collection.anki2") for d in out.glob("*.apkg"))
 
 
+@pytest.mark.kill
 def test_lock_of_a_killed_run_is_released(tmp_path: Path) -> None:
     out = tmp_path / "out"
     holder = subprocess.Popen(
@@ -281,7 +291,7 @@ def test_lock_of_a_killed_run_is_released(tmp_path: Path) -> None:
     busy = CliRunner().invoke(main, ["export", str(sample_copy(tmp_path)), "--out", str(out)])
     assert busy.exit_code == 75
     holder.kill()
-    holder.wait()
+    holder.communicate()  # closes its pipes
     after = CliRunner().invoke(main, ["export", str(tmp_path / "in"), "--out", str(out), "-q"])
     assert after.exit_code == 0 and (out / "2026-01-15.apkg").is_file()
 

@@ -57,7 +57,7 @@ def test_deliver_annotate_correct_deliver_keeps_the_learners_work(tmp_path: Path
     target = CollectionTarget(path)
     first = deliver_decks(decks, target)
     assert (first.added, first.updated, first.unchanged) == (NOTES, 0, 0)
-    assert first.backup is not None and len(list(first.backup.glob("*.colpkg"))) == 1
+    assert first.backup is not None and len(list(first.backup.parent.glob("*.colpkg"))) == 1
     kept = annotate(path)  # the learner's edit makes the note newer than any later export of it
     correct_source(source)
     decks = export_decks(source, tmp_path / "out", now=NOW + DAY)
@@ -148,6 +148,8 @@ def test_a_collection_open_elsewhere_is_busy_and_delivery_works_once_closed(tmp_
         assert holder.stdin is not None
         holder.stdin.close()
         assert holder.wait(timeout=60) == 0
+        assert holder.stdout is not None
+        holder.stdout.close()
     assert not (tmp_path / "profile" / "backups").exists()
     report = deliver_decks(decks, CollectionTarget(path))
     assert report.added == NOTES

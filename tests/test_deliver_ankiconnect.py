@@ -13,7 +13,7 @@ import pytest
 from anki.collection import Collection
 
 from flashdigest.deliver import AnkiConnectTarget, CollectionTarget, deliver_decks
-from flashdigest.errors import CollectionBusy, DeliveryError
+from flashdigest.errors import AnkiConnectKeyRefused, CollectionBusy, DeliveryError
 from flashdigest.pipeline import ExportOptions, export_inputs
 from tests.anki_helpers import import_deck
 from tests.ankiconnect_server import AnkiConnectServer
@@ -29,6 +29,8 @@ from tests.deliver_helpers import (
     new_collection,
     sample_source,
 )
+
+pytestmark = pytest.mark.network
 
 
 @pytest.fixture
@@ -105,9 +107,9 @@ def test_an_ankiconnect_error_is_reported_and_the_api_key_is_sent(tmp_path: Path
     decks = export_decks(sample_source(tmp_path), tmp_path / "out")
     server = AnkiConnectServer(new_collection(tmp_path / "profile"), key="s3cret")
     try:
-        with pytest.raises(DeliveryError) as error:
+        with pytest.raises(AnkiConnectKeyRefused) as error:
             deliver_decks(decks, AnkiConnectTarget(server.url))
-        assert "valid api key must be provided" in error.value.reason
+        assert "--anki-connect-key (config key anki-connect-key)" in error.value.reason
         assert server.col.note_count() == 0
         assert deliver_decks(decks, AnkiConnectTarget(server.url, key="s3cret")).added == NOTES
     finally:
@@ -145,3 +147,32 @@ def test_the_real_digests_arrive_alike_by_both_routes(
     finally:
         direct.close()
     assert {tuple(row) for row in anki.col.db.all("select guid, mid, flds, tags from notes")} == expected
+
+
+def test_a_lost_note_map_costs_one_lookup_not_a_duplicate(tmp_path: Path, anki: AnkiConnectServer) -> None:
+    source = sample_source(tmp_path)
+    out = tmp_path / "out"
+    deliver_decks(export_decks(source, out), AnkiConnectTarget(anki.url))
+    (out / ".flashdigest-state" / "anki-connect-notes.json").write_text("{not json", encoding="utf-8")
+    correct_source(source)
+    anki.calls.clear()
+    report = deliver_decks(export_decks(source, out, now=NOW + DAY), AnkiConnectTarget(anki.url))
+    assert (report.added, report.updated, report.unchanged) == (0, CHANGED, NOTES - CHANGED)
+    assert anki.col.note_count() == NOTES
+    assert anki.calls.count("exportPackage") == 1  # the notes looked up again, once
+    anki.calls.clear()
+    deliver_decks(export_decks(source, out, now=NOW + DAY), AnkiConnectTarget(anki.url))
+    assert "exportPackage" not in anki.calls  # and remembered
+
+
+def test_an_anki_that_cannot_reach_the_temporary_folder_is_said_so(
+    tmp_path: Path, anki: AnkiConnectServer
+) -> None:
+    def elsewhere(path: str) -> bool:  # the real add-on's answer when the file is not on its machine
+        raise FileNotFoundError(f"Failed to open '{path}': No such file or directory (os error 2)")
+
+    anki.actions["importPackage"] = elsewhere
+    with pytest.raises(DeliveryError) as error:
+        deliver_decks(export_decks(sample_source(tmp_path), tmp_path / "out"), AnkiConnectTarget(anki.url))
+    assert "AnkiConnect must run on this machine" in error.value.reason
+    assert anki.col.note_count() == 0

@@ -10,7 +10,7 @@ from typing import Any
 
 import genanki
 
-from flashdigest.cards import DeckBuild, build_deck, cloze_model, mcq_model, paper_model
+from flashdigest.cards import DeckBuild, DeckOptions, build_deck, cloze_model, mcq_model, paper_model
 from flashdigest.parse import read_digests
 from flashdigest.pipeline import ExportOptions, export_inputs
 from tests.anki_helpers import CLOZE, MCQ, PAPER, by_type, import_deck, imported_notes
@@ -26,8 +26,12 @@ SHARED_KEY = """\
 """
 
 
+#: these tests check what export writes of every card: the full set, not the daily budget
+FULL_SET = DeckOptions(cards=("all",))
+
+
 def export(paths: list[Path], out: Path, timestamp: float | None = None) -> list[Path]:
-    report = export_inputs(paths, ExportOptions(out_dir=out, now=timestamp))
+    report = export_inputs(paths, ExportOptions(out_dir=out, now=timestamp, deck=FULL_SET))
     assert not report.failures, report.failures
     return [deck.path for deck in report.written]
 
@@ -197,7 +201,7 @@ def v1_deck(build: DeckBuild, folder: Path) -> Path:
 
 def test_a_v1_collection_moves_over_as_the_readme_says(tmp_path: Path, collection: Any) -> None:
     (digest,) = read_digests(SAMPLES / "2026-01-15.txt")
-    build = build_deck(digest)
+    build = build_deck(digest, FULL_SET)
     assert import_deck(collection, v1_deck(build, tmp_path)).new == 8
     (deck,) = export([SAMPLES / "2026-01-15.txt"], tmp_path / "out", timestamp=1_700_100_000)
     counts = import_deck(collection, deck)  # the v1 notes stay as they are; the figure cards arrive

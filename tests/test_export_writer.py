@@ -17,8 +17,8 @@ import pytest
 
 from flashdigest.cards import DeckBuild, all_models, build_deck
 from flashdigest.cards.anki_notes import Model, guid_for
-from flashdigest.cards.builder import stable_ids
-from flashdigest.export import _collection_bytes, stamp_deck
+from flashdigest.cards.notes import stable_ids
+from flashdigest.export import _add_preset, _collection_bytes, stamp_deck
 from flashdigest.export.anki_schema import empty_collection
 from flashdigest.parse import read_digests
 
@@ -28,15 +28,16 @@ SHARED = ROOT.parent / "shared" / "digests"
 
 def genanki_collection(build: DeckBuild, note_mods: dict[str, int], notetype_mods: dict[int, int]) -> bytes:
     """What genanki's Package.write_to_db makes of ``build`` (ids from the GUIDs, cards due in
-    order, the note types' mods set afterwards), as flashdigest 0.1 wrote it."""
+    order, the budget's suspended cards, the note types' mods and the deck preset set afterwards),
+    as flashdigest wrote it with genanki."""
     import json
     import sqlite3
 
     models = {model.model_id: _genanki_model(model) for model in all_models()}
 
     class Placed(genanki.Card):  # type: ignore[misc]
-        def __init__(self, ordinal: int, due: int) -> None:
-            super().__init__(ordinal)
+        def __init__(self, ordinal: int, due: int, suspend: bool = False) -> None:
+            super().__init__(ordinal, suspend=suspend)
             self.due = due
 
         def write_to_db(
@@ -45,9 +46,18 @@ def genanki_collection(build: DeckBuild, note_mods: dict[str, int], notetype_mod
             super().write_to_db(cursor, stamp, deck_id, nid, ids, self.due)
 
     class Stable(genanki.Note):  # type: ignore[misc]
+        suspended: frozenset[int] = frozenset()
+        late: int | None = None
+
         @property
         def cards(self) -> list[genanki.Card]:
-            return [Placed(c.ord, self.due + c.ord) for c in sorted(super().cards, key=lambda c: c.ord)]
+            cards = sorted(super().cards, key=lambda card: card.ord)
+            chosen = [card for card in cards if card.ord not in self.suspended]
+            waiting = [card for card in cards if card.ord in self.suspended]
+            late = self.due + len(chosen) if self.late is None else self.late
+            return [Placed(card.ord, self.due + place) for place, card in enumerate(chosen)] + [
+                Placed(card.ord, late + place, True) for place, card in enumerate(waiting)
+            ]
 
         def write_to_db(self, cursor: Any, stamp: float, deck_id: int, ids: Any) -> None:
             super().write_to_db(cursor, note_mods[self.guid], deck_id, stable_ids(self.guid))
@@ -55,7 +65,7 @@ def genanki_collection(build: DeckBuild, note_mods: dict[str, int], notetype_mod
     deck = genanki.Deck(build.deck_id, build.deck_name)
     for note in build.notes:
         theirs = Stable(models[note.model.model_id], list(note.fields), tags=list(note.tags), guid=note.guid)
-        theirs.due = note.due
+        theirs.due, theirs.suspended, theirs.late = note.due, note.suspended, note.late
         deck.add_note(theirs)
     connection = sqlite3.connect(":memory:")
     cursor = connection.cursor()
@@ -67,6 +77,7 @@ def genanki_collection(build: DeckBuild, note_mods: dict[str, int], notetype_mod
     for key, model in written.items():
         model["mod"] = notetype_mods.get(int(key), model["mod"])
     cursor.execute("UPDATE col SET models = ?", (json.dumps(written, sort_keys=True),))
+    _add_preset(cursor, build)  # flashdigest's own deck options, not genanki's
     connection.commit()
     return connection.serialize()
 

@@ -238,7 +238,7 @@ def test_internal_error_is_one_line_and_debug_shows_the_traceback(
     assert err.splitlines() == [f"flashdigest: error: {source}: internal error: RuntimeError: a bug"]
     code, _out, err = run("--debug", "export", str(source), "--out", str(tmp_path / "decks"))
     assert code == 65 and "Traceback (most recent call last)" in err and 'raise RuntimeError("a bug")' in err
-    monkeypatch.setattr("flashdigest.pipeline.scan_inputs", broken)  # outside any one input
+    monkeypatch.setattr("flashdigest.cli.export_cmd.scan_inputs", broken)  # outside any one input
     code, _out, err = run("export", str(source), "--out", str(tmp_path / "decks"))
     assert code == 70
     assert err.splitlines() == [
@@ -277,7 +277,8 @@ def test_wait_gives_up_after_its_timeout(tmp_path: Path) -> None:
         code, _out, err = run("export", str(source), "--out", str(out), "--wait", "--wait-timeout", "0.3")
     assert code == 75
     assert err.splitlines() == [
-        f"flashdigest: {out}: another flashdigest export is writing here; waited 0.3 s; try again later"
+        f"flashdigest: {out}: another flashdigest run (export or fetch) is writing here; "
+        "waited 0.3 s; try again later"
     ]
     assert not list(out.glob("*.apkg"))
 

@@ -20,16 +20,17 @@ from click.testing import CliRunner
 from urllib3.response import HTTPResponse
 
 from flashdigest.cli import main
+from flashdigest.errors import OutputBusy
 from flashdigest.fetch import FetchOptions, FetchReport, fetch_site
 from flashdigest.fetch.client import CappedRetry
 from flashdigest.fetch.index import page_links
 from flashdigest.fetch.memory import MEMORY_NAME, TEMP_SUFFIX
 from flashdigest.limits import LIMITS
-from flashdigest.lock import OutputBusy, output_lock
+from flashdigest.lock import output_lock
 from tests.conftest import ROOT, SAMPLES
 from tests.fetch_server import Page, Reply, Site, index_page, serve
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = [pytest.mark.network, pytest.mark.timeout(60)]
 
 DATES = [f"2026-08-{day:02d}" for day in (3, 4, 5, 6, 7, 10, 11, 12, 13)]  # 9 dates: 7 recent + 2 older
 OLD = "2026-08-03"  # older than the newest 7

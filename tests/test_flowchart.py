@@ -20,11 +20,11 @@ from flashdigest.cards.flowchart import (
     MAX_SVG_BYTES,
     MAX_SVG_ELEMENTS,
     MAX_SVG_INPUT_CHARS,
-    SvgRejected,
     flowchart_image,
     sanitize_svg,
     sanitize_svg_node,
 )
+from flashdigest.errors import SvgRejected
 from flashdigest.model import Digest, Paper, PointKind
 from flashdigest.parse import read_digests
 from flashdigest.pipeline import ExportOptions, export_inputs

@@ -22,6 +22,7 @@ from typing import Any
 import yaml
 
 from flashdigest.model import Digest, Paper, PointKind, Question
+from flashdigest.options import DeckOptions
 from flashdigest.parse import ParseOptions
 from flashdigest.pipeline import ExportOptions, export_inputs
 from flashdigest.verify import throwaway_collection
@@ -187,7 +188,10 @@ def as_yaml(digest: Digest, folder: Path) -> Path:
 
 
 def exported_notes(source: Path, out: Path) -> dict[str, dict[str, Any]]:
-    report = export_inputs([source], ExportOptions(out_dir=out, parse=ParseOptions(), now=1_700_000_000))
+    report = export_inputs(
+        [source],
+        ExportOptions(out_dir=out, parse=ParseOptions(), now=1_700_000_000, deck=DeckOptions(cards=("all",))),
+    )
     assert not report.failures, report.failures
     with throwaway_collection() as collection:
         for deck in report.written:

@@ -84,7 +84,7 @@ def test_hostile_input(case: dict[str, Any], tmp_path: Path, collection: Any) ->
     if "shows" in case:
         assert any(case["shows"] in text for text in texts), (case["shows"], texts)
     if "notice" in case:
-        assert case["notice"] in out, out
+        assert case["notice"] in err, out + err
     assert not Path("/tmp/flashdigest-pwned").exists()
 
 
@@ -94,9 +94,9 @@ def assert_outcome(case: dict[str, Any], hostile: Path, code: int, out: str, err
     A case without a ``message`` checks only what the user gets (exit 65, one line naming the file
     and, with ``line: any``, some line): whichever layer refuses it, flashdigest or a library under
     it (PyYAML 6.0.4 started refusing deep nesting itself, with its own words)."""
-    errors = err.splitlines()
+    errors = [line for line in err.splitlines() if not line.startswith("notice: ")]
     if case["expect"] != "failed":
-        assert code == 0 and err == "", out + err
+        assert code == 0 and errors == [], out + err
         return
     assert code == 65, out + err
     assert len(errors) == case.get("errors", 1), err
@@ -130,7 +130,7 @@ def test_hostile_input_inspected(case: dict[str, Any], tmp_path: Path) -> None:
     hostile = make_input(case, tmp_path)
     result = CliRunner().invoke(main, ["inspect", str(hostile)])
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
-    assert result.exit_code in (0, 65)
+    assert result.exit_code in (0, 65, 66)  # 66: no digest in a folder named like one
     assert "Traceback" not in result.stdout + result.stderr
     assert "internal error" not in result.stdout + result.stderr
     if result.exit_code == 0:
@@ -186,13 +186,11 @@ def test_a_lower_limit_set_in_the_environment_applies_to_a_fresh_process(tmp_pat
         check=False,
     )
     assert result.returncode == 65
-    assert result.stderr.strip() == (
+    assert sorted(result.stderr.splitlines()) == [
         f"flashdigest: error: {digest}:5: line is 300 characters; a field takes at most 200 "
-        "(FLASHDIGEST_MAX_FIELD_CHARS)"
-    )
-    assert (
-        "notice: FLASHDIGEST_MAX_PAPERS='ten' is not a positive integer; the default is used" in result.stdout
-    )
+        "(FLASHDIGEST_MAX_FIELD_CHARS)",
+        "notice: FLASHDIGEST_MAX_PAPERS='ten' is not a positive integer; the default is used",
+    ]
     assert LIMITS.max_field_chars == Limits().max_field_chars  # this process is untouched
 
 

@@ -1,4 +1,4 @@
-"""The limits: one table (flashdigest/limits.py), the README's table written from it, and each
+"""The limits: one table (flashdigest/limits.py), docs/reference.md's table written from it, and each
 limit meaning the same in every format that has what it bounds."""
 
 from __future__ import annotations
@@ -17,10 +17,13 @@ from tests.test_formats_agree import DIGEST, as_html, as_jsonl, as_text, as_yaml
 RENDERERS = {"text": as_text, "html": as_html, "jsonl": as_jsonl, "yaml": as_yaml}
 
 
-def test_readme_limits_table_is_the_one_in_limits_py() -> None:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme[readme.index("### Limits") :]
-    assert limits_table() in section, "README's limits table differs from flashdigest.limits.limits_table()"
+def test_the_reference_limits_table_is_the_one_in_limits_py() -> None:
+    reference = (ROOT / "docs" / "reference.md").read_text(encoding="utf-8")
+    section = reference[reference.index("\n## Limits") :]
+    assert limits_table() in section, (
+        "docs/reference.md's limits table differs from flashdigest.limits.limits_table(); "
+        "regenerate it: python -m tests.make_reference"
+    )
 
 
 def test_every_limit_has_a_row_and_its_variable() -> None:

@@ -30,6 +30,8 @@ def test_sdist_holds_the_tests_samples_and_locks(tmp_path: Path) -> None:
     wanted = set(tracked.stdout.split()) or {"tests/conftest.py", "samples/2026-01-15.txt"}
     assert wanted <= names, sorted(wanted - names)
     assert {"LICENSE", "Makefile", "requirements.txt", "requirements-dev.txt", "pyproject.toml"} <= names
+    documents = {"README.md", "CHANGELOG.md", "CONTRIBUTING.md", "docs/reference.md", "docs/cron.md"}
+    assert documents <= names, sorted(documents - names)  # tests/test_docs.py and others read them
     assert "License-Expression: MIT" in metadata
 
 

@@ -28,7 +28,7 @@ from flashdigest.parse import ParseOptions, read_digests
 from flashdigest.parse.html import parse_html
 from flashdigest.parse.source import decode_source
 from flashdigest.pipeline import ExportOptions, export_inputs
-from tests.anki_helpers import by_type, import_deck, imported_notes, without_cloze
+from tests.anki_helpers import FULL_SET, by_type, import_deck, imported_notes, without_cloze
 from tests.conftest import DATA, SAMPLES
 from tests.golden import assert_matches_golden
 
@@ -53,7 +53,7 @@ def parse_page(markup: str, name: str = "2025-01-02.html", lang: str = "en") -> 
 
 def export(paths: list[Path], out: Path, lang: str = "en") -> list[Path]:
     report = export_inputs(
-        paths, ExportOptions(out_dir=out, parse=ParseOptions(lang=lang), now=1_700_000_000)
+        paths, ExportOptions(out_dir=out, parse=ParseOptions(lang=lang), now=1_700_000_000, deck=FULL_SET)
     )
     assert not report.failures, report.failures
     return [deck.path for deck in report.written]
@@ -179,10 +179,10 @@ def test_directory_with_text_and_page_of_one_date_exports_one_deck_from_the_page
     folder.mkdir()
     shutil.copy(shared_digests / "000_0e9ee186ca297bc0.txt", folder / "2025-04-14.txt")
     shutil.copy(shared_digests / "html" / "2025-04-14.html", folder / "2025-04-14.html")
-    code, out, err = run("export", str(folder), "--out", str(tmp_path / "decks"))
+    code, out, err = run("export", str(folder), "--out", str(tmp_path / "decks"), "--cards", "all")
     assert code == 0, err
     assert [p.name for p in (tmp_path / "decks").glob("*.apkg")] == ["2025-04-14.apkg"]
-    assert re.search(r"2025-04-14\.txt: 2025-04-14: .*2025-04-14\.html.* richer", out), out
+    assert re.search(r"2025-04-14\.txt: 2025-04-14: .*2025-04-14\.html.* richer", err), out + err
     import_deck(collection, tmp_path / "decks" / "2025-04-14.apkg")
     notes = imported_notes(collection)
     assert len(by_type(notes, "FlashDigest MCQ")) == 9
@@ -191,21 +191,21 @@ def test_directory_with_text_and_page_of_one_date_exports_one_deck_from_the_page
 
 def test_day_without_papers_gives_no_deck_a_notice_and_exit_0(shared_digests: Path, tmp_path: Path) -> None:
     code, out, err = run("export", str(shared_digests / "html" / "2026-03-25.html"), "--out", str(tmp_path))
-    assert (code, err) == (0, "")
-    notices = [line for line in out.splitlines() if line.startswith("notice:")]
-    assert len(notices) == 1 and "2026-03-25" in notices[0] and notices[0].endswith("no deck"), out
+    assert code == 0 and "notice:" not in out
+    notices = err.splitlines()
+    assert len(notices) == 1 and "2026-03-25" in notices[0] and notices[0].endswith("no deck"), err
     assert list(tmp_path.glob("*.apkg")) == []
 
 
 def test_bilingual_page_in_chinese_and_fallback_of_an_english_only_page(
     tmp_path: Path, collection: Any
 ) -> None:
-    code, out, err = run(
+    code, _out, err = run(
         "export", str(SAMPLES / "2026-05-06.html"), str(SAMPLES / "2025-05-02.html"), "--lang", "zh",
-        "--out", str(tmp_path),
+        "--out", str(tmp_path), "--cards", "all",
     )  # fmt: skip
     assert code == 0, err
-    assert f"{SAMPLES / '2025-05-02.html'}: the page has no 'zh' text; exported its 'en' text instead" in out
+    assert f"{SAMPLES / '2025-05-02.html'}: the page has no 'zh' text; exported its 'en' text instead" in err
     import_deck(collection, tmp_path / "2026-05-06.apkg")
     tidepool = next(n for n in imported_notes(collection) if n.fields.get("Title", "").startswith("Tidepool"))
     assert tidepool.fields["Problem"] == "物理风暴潮模型精确但运行需数小时\uff0c难以支撑疏散决策。"
@@ -243,9 +243,9 @@ def test_swallowed_points_go_each_to_its_own_field() -> None:
 
 
 def test_broken_page_exports_what_a_browser_shows(tmp_path: Path, collection: Any) -> None:
-    code, out, _err = run("export", str(BROKEN), "--out", str(tmp_path))
+    code, _out, err = run("export", str(BROKEN), "--out", str(tmp_path), "--cards", "all")
     assert code == 0
-    assert "2025-09-09: 2 of 5 questions left out" in out
+    assert "2025-09-09: 2 of 5 questions left out" in err
     import_deck(collection, tmp_path / "2025-09-09.apkg")
     notes = imported_notes(collection)
     titles = {n.fields["Title"] for n in by_type(notes, "FlashDigest Paper")}
@@ -386,8 +386,8 @@ def test_own_page_without_papers_gives_no_deck_and_exit_0(tmp_path: Path) -> Non
         built_page(0, 0, "").replace("2025-07-01", "2025-07-02") + "<div class='tips-content'>x</div>"
     )
     code, out, err = run("export", str(empty), "--out", str(tmp_path / "out"))
-    assert (code, err) == (0, "")
-    assert [line for line in out.splitlines() if line.startswith("notice:")] == [
+    assert code == 0 and "notice:" not in out
+    assert err.splitlines() == [
         f"notice: {empty}: 2025-07-02: no papers with points or answered questions; no deck"
     ]
     assert not (tmp_path / "out").exists() or list((tmp_path / "out").glob("*.apkg")) == []

@@ -22,7 +22,7 @@ from flashdigest.parse import ParseOptions, detect_format, read_digests
 from flashdigest.parse.jsonl import parse_jsonl
 from flashdigest.parse.jsonl_row import markdown_points
 from flashdigest.pipeline import ExportOptions, export_inputs
-from tests.anki_helpers import by_type, import_deck, imported_notes
+from tests.anki_helpers import FULL_SET, by_type, import_deck, imported_notes
 from tests.conftest import SAMPLES
 
 
@@ -68,7 +68,7 @@ def test_shared_sample_exports_one_deck_per_date_with_every_answered_question(
 ) -> None:
     source = shared_digests / "summaries-sample.jsonl"
     rows = rows_of(source)
-    report = export_inputs([source], ExportOptions(out_dir=tmp_path))
+    report = export_inputs([source], ExportOptions(out_dir=tmp_path, deck=FULL_SET))
     assert report.failures == []
     dates = {row.get("date") or row["published_at"] for row in rows}
     assert sorted(deck.date.isoformat() for deck in report.written) == sorted(dates)

@@ -24,8 +24,8 @@ import yaml
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
-from flashdigest.cards.flowchart import SvgRejected, sanitize_svg
-from flashdigest.errors import FlashdigestError
+from flashdigest.cards.flowchart import sanitize_svg
+from flashdigest.errors import FlashdigestError, SvgRejected
 from flashdigest.parse import ParseOptions, read_digests
 from flashdigest.parse.source import clean_text
 from flashdigest.pipeline import ExportOptions, export_inputs

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -21,7 +22,7 @@ import pytest
 from flashdigest.pipeline import ExportOptions, ExportReport, export_inputs
 from flashdigest.state import STATE_DIR
 from tests.conftest import SAMPLES
-from tests.test_failures import digests
+from tests.test_failures import digests, tmpfs
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = 1_700_000_000
@@ -101,6 +102,7 @@ def test_a_state_that_cannot_be_used_costs_one_rebuild_with_a_notice(
     assert len(again.unchanged) == len(original)
 
 
+@pytest.mark.kill
 def test_a_killed_cold_run_keeps_its_finished_decks(tmp_path: Path) -> None:
     total = 200
     sources = digests(tmp_path / "in", total)
@@ -119,3 +121,57 @@ def test_a_killed_cold_run_keeps_its_finished_decks(tmp_path: Path) -> None:
     report = export(sources, out, now=NOW)
     assert len(report.written) <= total - finished + 1
     assert len(report.written) + len(report.unchanged) == total
+
+
+@pytest.mark.parametrize("damage", ["a file", "a symlink elsewhere", "a symlink to another file system"])
+def test_a_state_folder_that_is_not_one_costs_one_notice_then_heals(
+    exported: tuple[Path, dict[str, bytes]], tmp_path: Path, damage: str
+) -> None:
+    out, original = exported
+    folder = out / STATE_DIR
+    elsewhere = tmp_path / "elsewhere"
+    shutil.rmtree(folder)
+    if damage == "a file":
+        folder.write_text("not a folder")
+    elif damage == "a symlink elsewhere":
+        elsewhere.mkdir()
+        folder.symlink_to(elsewhere)
+    else:
+        with tmpfs(tmp_path / "other", "size=1m") as other:
+            folder.symlink_to(other)
+            report = export([SAMPLES], out, now=NOW + 86_400)
+            assert not list(other.iterdir())  # nothing written through the link
+    if damage == "a symlink elsewhere":
+        assert not list(elsewhere.iterdir())
+    if damage != "a symlink to another file system":
+        report = export([SAMPLES], out, now=NOW + 86_400)
+    lost = [notice for notice in report.notices if "state" in notice]
+    assert lost == [
+        f"{folder}: state is not a folder of its own (replaced by one); inputs are read again "
+        "(unchanged decks are not rewritten)"
+    ]
+    assert written(report) == []
+    assert folder.is_dir() and not folder.is_symlink()
+    again = export([SAMPLES], out, now=NOW + 2 * 86_400)
+    assert again.notices == [] and len(again.unchanged) == len(original)
+
+
+def test_a_state_folder_on_another_file_system_works(tmp_path: Path) -> None:
+    out = tmp_path / "decks"
+    out.mkdir()
+    with tmpfs(out / STATE_DIR, "size=1m"):  # a real mount point: a rename into it would fail
+        export([SAMPLES], out)
+        assert (out / STATE_DIR / "index.json").is_file()
+        again = export([SAMPLES], out)
+        assert again.notices == [] and again.written == []
+
+
+def test_inputs_that_no_longer_exist_are_pruned(tmp_path: Path) -> None:
+    sources = digests(tmp_path / "in", 3)
+    out = tmp_path / "decks"
+    export(sources, out)
+    sources[0].unlink()
+    export(sources[1:], out)
+    kept = json.loads((out / STATE_DIR / "index.json").read_text())["inputs"]
+    assert sorted(kept) == sorted(os.path.realpath(path) for path in sources[1:])
+    assert (out / f"{sources[0].stem}.apkg").is_file()  # the deck stays: it is the learner's

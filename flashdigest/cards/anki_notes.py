@@ -128,10 +128,12 @@ class Model:
 
 @dataclass(frozen=True)
 class Card:
-    """One card of a note: its template (cloze number - 1) and its place in the new-card queue."""
+    """One card of a note: its template (cloze number - 1), its place in the new-card queue, and
+    whether it is suspended (queue -1)."""
 
     ord: int
     due: int
+    suspend: bool = False
 
 
 class Note:

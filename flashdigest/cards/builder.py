@@ -3,24 +3,28 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..errors import SvgRejected
 from ..model import Digest, Paper, PointKind, Question
 from ..options import DECK_ROOT, DeckOptions
-from .anki_notes import Note, guid_for
+from .anki_notes import guid_for
+from .budget import BEST_QUESTION_RANK, HEADLINE_RANK, OTHER_RANK, POINT_CARD_KIND, POINT_RANK, budget_for
 from .fields import field_text, math_delimiters, safe_link
 from .figures import cloze_field, cloze_sentences
-from .flowchart import SvgRejected, flowchart_image
-from .mcq import choices_field, option_key, option_letter
+from .flowchart import flowchart_image
+from .mcq import choices_field, option_key, option_letter, stating_point
+from .notes import StableNote, stable_int
 from .notetypes import cloze_model, mcq_model, paper_model
-from .wording import paper_language, point_label, short_name, text_flowchart_summary
+from .selection import CardChoice, Item, apply_budget
+from .wording import paper_language, paper_short_name, point_label, text_flowchart_summary
 
 __all__ = [
     "DECK_ROOT",
+    "CardChoice",
     "DeckBuild",
     "DeckOptions",
     "MediaFile",
@@ -45,26 +49,6 @@ class MediaFile:
     data: bytes
 
 
-class StableNote(Note):
-    """A note whose note and card ids come from its GUID (:func:`stable_ids`), not from the clock;
-    its modification time (``mod``) is set by the exporter, and its cards are due at ``due + ord``,
-    so that a digest's new cards come in order."""
-
-
-def stable_ids(guid: str) -> Iterator[int]:
-    """Note id, then card ids, derived from ``guid``: the same on every machine and every run."""
-    ordinal = 0
-    while True:
-        yield stable_int(f"{guid}/{ordinal}")
-        ordinal += 1
-
-
-def stable_int(text: str) -> int:
-    """A positive id below 2**53 (exact in JavaScript, like Anki's own ids) from ``text``."""
-    digest = hashlib.sha256(text.encode("utf-8")).digest()
-    return (1 << 40) + int.from_bytes(digest[:8], "big") % ((1 << 53) - (1 << 40))
-
-
 @dataclass(frozen=True)
 class DeckBuild:
     """Everything the exporter needs to write one deck."""
@@ -72,10 +56,11 @@ class DeckBuild:
     date: dt.date
     deck_name: str
     deck_id: int
-    notes: tuple[Note, ...]
+    notes: tuple[StableNote, ...]
     media: tuple[MediaFile, ...]
     source: Path
     notices: tuple[str, ...]
+    choice: CardChoice = field(default_factory=lambda: CardChoice(0, 0, 0, 0, 0))
 
 
 def deck_name_for(date: dt.date, root: str = DECK_ROOT) -> str:
@@ -110,22 +95,32 @@ class _PaperContext:
 
 @dataclass
 class _Collected:
-    notes: list[Note]
+    notes: list[StableNote]
     media: dict[str, MediaFile]
     notices: list[str]
+    items: list[Item] = field(default_factory=list)
     position: int = 0
 
     def add(self, note: StableNote, slots: int) -> None:
         """Add ``note``, its cards due at the next ``slots`` places of the new-card queue."""
         note.due = self.position
-        self.position += slots
+        self.position += slots - len(note.suspended)
         self.notes.append(note)
+
+    def place_waiting_cards(self) -> None:
+        """The suspended cards' places: after every chosen card of the deck, in note order."""
+        for note in self.notes:
+            if note.suspended:
+                note.late = self.position
+                self.position += len(note.suspended)
 
 
 def build_deck(digest: Digest, options: DeckOptions | None = None) -> DeckBuild:
     """The notes of ``digest``'s deck: per paper (in the digest's order) its paper note, its cloze
-    notes, then an MCQ note per answered question; new cards come in that order. Unanswered
-    questions and repeated papers are left out, with a notice."""
+    notes, then an MCQ note per answered question; new cards come in that order. The daily budget
+    (:mod:`.budget`) chooses the cards shown as new: the paper cards it leaves are suspended, the
+    cloze and MCQ notes it leaves are left out. Unanswered questions and repeated papers are left
+    out, with a notice."""
     options = options or DeckOptions()
     collected = _Collected([], {}, list(digest.notices))
     seen: set[str] = set()
@@ -138,19 +133,13 @@ def build_deck(digest: Digest, options: DeckOptions | None = None) -> DeckBuild:
             continue
         seen.add(paper.identity)
         tags = clean_tags((*_own_tags(paper, digest.date), *options.extra_tags))
-        context = _PaperContext(paper, digest.date, short_name(paper.title), paper_language(paper), tags)
-        if paper.points:
-            flowchart = _flowchart_field(context, digest.source, collected)
-            collected.add(_paper_note(context, flowchart), len(PointKind))
-            for note in _cloze_notes(context):
-                collected.add(note, len(note.cards))
-        for question in paper.questions:
-            if question.answer is None:
-                unanswered += 1
-            else:
-                collected.add(_mcq_note(context, question), 1)
+        context = _PaperContext(paper, digest.date, paper_short_name(paper), paper_language(paper), tags)
+        unanswered += sum(question.answer is None for question in paper.questions)
+        _collect_paper(context, digest.source, collected, len(seen) - 1)
     if unanswered:
         collected.notices.append(_unanswered_notice(digest, unanswered))
+    choice = apply_budget(collected.items, budget_for(options), collected.add)
+    collected.place_waiting_cards()
     return DeckBuild(
         digest.date,
         deck_name_for(digest.date, options.deck_root),
@@ -159,7 +148,45 @@ def build_deck(digest: Digest, options: DeckOptions | None = None) -> DeckBuild:
         tuple(collected.media.values()),
         digest.source,
         tuple(collected.notices),
+        choice,
     )
+
+
+def _collect_paper(context: _PaperContext, source: Path, collected: _Collected, place: int) -> None:
+    """The items of one paper, each card with its worth rank (see :mod:`.budget`)."""
+    paper = context.paper
+    clozes = list(_cloze_notes(context)) if paper.points else []
+    headline = next((note for kind, note in clozes if kind is PointKind.RESULTS), None)
+    if paper.points:
+        flowchart = _flowchart_field(context, source, collected)
+        ranks = {kind: POINT_RANK[POINT_CARD_KIND[kind]] for kind in PointKind}
+        if headline is None:
+            ranks[PointKind.RESULTS] = HEADLINE_RANK
+        cards = [
+            (ordinal, POINT_CARD_KIND[kind], ranks[kind], POINT_CARD_KIND[kind])
+            for ordinal, kind in enumerate(PointKind)
+            if paper.points.get(kind, "").strip()
+        ]
+        collected.items.append(Item(_paper_note(context, flowchart), len(PointKind), place, cards, False))
+    for kind, note in clozes:
+        rank = HEADLINE_RANK if note is headline else OTHER_RANK
+        label = f"{POINT_CARD_KIND[kind]} figure"
+        collected.items.append(Item(note, len(note.cards), place, [(0, "figures", rank, label)], True))
+    answered = [question for question in paper.questions if question.answer is not None]
+    best = _best_question(paper, answered)
+    for question in answered:
+        rank = BEST_QUESTION_RANK if question is best else OTHER_RANK
+        label = f"Q{question.number}" + (" (give-away)" if question.gives_itself_away else "")
+        item = Item(_mcq_note(context, question), 1, place, [(0, "quiz", rank, label)], True)
+        item.giveaway = question.gives_itself_away
+        collected.items.append(item)
+
+
+def _best_question(paper: Paper, answered: list[Question]) -> Question | None:
+    """The first fair question whose answer a summary point states, else the first fair one."""
+    fair = [question for question in answered if not question.gives_itself_away]
+    stated = [question for question in fair if stating_point(paper, question)]
+    return next(iter(stated or fair), None)
 
 
 def _unanswered_notice(digest: Digest, count: int) -> str:
@@ -198,11 +225,11 @@ def _paper_note(context: _PaperContext, flowchart: str) -> StableNote:
     )
 
 
-def _cloze_notes(context: _PaperContext) -> Iterator[StableNote]:
-    """A cloze note per sentence of a point that holds figures (one card per figure)."""
+def _cloze_notes(context: _PaperContext) -> Iterator[tuple[PointKind, StableNote]]:
+    """A cloze note per sentence of a point that holds figures (one card: see :mod:`.figures`)."""
     paper = context.paper
     for kind in PointKind:
-        for sentence in cloze_sentences(paper.points.get(kind, "")):
+        for sentence in cloze_sentences(paper.points.get(kind, ""), paper.title):
             fields = [
                 cloze_field(sentence),
                 field_text(paper.title),
@@ -213,8 +240,11 @@ def _cloze_notes(context: _PaperContext) -> Iterator[StableNote]:
                 context.lang,
                 "",
             ]
-            guid = guid_for(paper.identity, f"cloze:{kind.field_name}:{sentence.index}")
-            yield StableNote(model=cloze_model(), fields=fields, tags=list(context.tags), guid=guid)
+            # a Chinese sentence's figures are not the English one's: its own GUID, so that
+            # switching --lang never moves a card's reviews to another question
+            role = f"cloze:{kind.field_name}:{sentence.index}" + (":zh" if context.lang == "zh" else "")
+            guid = guid_for(paper.identity, role)
+            yield kind, StableNote(model=cloze_model(), fields=fields, tags=list(context.tags), guid=guid)
 
 
 def _flowchart_field(context: _PaperContext, source: Path, collected: _Collected) -> str:

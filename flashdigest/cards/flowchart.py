@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from ..errors import FlashdigestError
+from ..errors import SvgRejected
 from ..limits import LIMITS, markup_depth
 from ..textutil import clean_text
 
@@ -35,10 +35,6 @@ SVG_NS = "http://www.w3.org/2000/svg"
 XLINK_NS = "http://www.w3.org/1999/xlink"
 BACKDROP_CLASS = "fd-backdrop"
 BACKDROP_FILL = "#ffffff"
-
-
-class SvgRejected(FlashdigestError):
-    """An SVG that cannot be made safe (none found, too large); its paper keeps its text instead."""
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,9 @@ only the MCQ script (which computes :func:`option_key`) reads as right or wrong.
 from __future__ import annotations
 
 import hashlib
+import re
 
-from ..model import Question
+from ..model import Paper, PointKind, Question
 from .fields import field_text
 
 
@@ -51,3 +52,29 @@ def option_key(seed: str, index: int, correct: bool) -> str:
     for byte in f"{seed}:{index}:{'right' if correct else 'wrong'}".encode("ascii"):
         value = ((value ^ byte) * 0x01000193) & 0xFFFFFFFF
     return f"{value:08x}"
+
+
+_WORD_RE = re.compile(r"[^\W_]+")
+_NUMBER_RE = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+def stating_point(paper: Paper, question: Question) -> PointKind | None:
+    """The summary point of ``paper`` that states ``question``'s answer, if one does: the point
+    that holds the answer's words in order, or, for an answer with figures, all of its figures
+    and most of its words."""
+    answer = question.answer_text
+    if not answer:
+        return None
+    words = _WORD_RE.findall(answer.lower())
+    numbers = _NUMBER_RE.findall(answer)
+    for kind in PointKind:
+        point = paper.points.get(kind, "")
+        if not point:
+            continue
+        if words and " ".join(words) in " ".join(_WORD_RE.findall(point.lower())):
+            return kind
+        if numbers and all(number in point for number in numbers):
+            in_point = set(_WORD_RE.findall(point.lower()))
+            if sum(word in in_point for word in words) * 3 >= len(words) * 2:
+                return kind
+    return None

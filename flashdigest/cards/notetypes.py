@@ -39,7 +39,7 @@ CLOZE_FIELDS = ("Text", "Title", "ShortName", "Link", "DigestDate", "Point", "La
 #: one question per point, about the paper by its short name (``NAME``), in English and Chinese
 PROMPTS = {
     PointKind.TOPIC: ("What is NAME about?", "NAME 讲的是什么？"),
-    PointKind.PRIOR_WORK: ("What is new in NAME over earlier work?", "与已有研究相比，NAME 新在哪里？"),
+    PointKind.PRIOR_WORK: ("What is new in NAME over earlier work?", "与先前研究相比，NAME 新在哪里？"),
     PointKind.PROBLEM: ("What problem does NAME address?", "NAME 要解决什么问题？"),
     PointKind.METHODS: ("What method does NAME use?", "NAME 用了什么方法？"),
     PointKind.RESULTS: ("What results does NAME report?", "NAME 报告了哪些结果？"),

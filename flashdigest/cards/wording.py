@@ -9,21 +9,15 @@ from __future__ import annotations
 
 import re
 
-from ..model import Paper, PointKind
+from ..model import ZH_LABELS, Paper, PointKind
 
 LANGUAGES = ("en", "zh")
 #: longest short name, in characters: the longest front ("Previous Research and New Ideas ·
 #: YYYY-MM-DD" and "What is new in NAME over earlier work?") then stays under 110 characters
 SHORT_NAME_MAX = 44
 
-#: the point labels in Chinese, as the bilingual pages label them
-_ZH_LABELS = {
-    PointKind.TOPIC: "主题与领域",
-    PointKind.PRIOR_WORK: "已有研究与新思路",
-    PointKind.PROBLEM: "问题",
-    PointKind.METHODS: "方法",
-    PointKind.RESULTS: "结果与评估",
-}
+#: the point labels in Chinese: the parser's vocabulary, as the bilingual pages label them
+_ZH_LABELS = ZH_LABELS
 _TEXT_FLOWCHART = {"en": "Flowchart (text)", "zh": "流程图（文字）"}
 
 _CJK_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]")
@@ -44,6 +38,85 @@ def short_name(title: str) -> str:
     if " " in cut:
         cut = cut[: cut.rindex(" ")]
     return cut.rstrip(" ,;-") + "…"
+
+
+#: a name: a word with two or more capitals or digits (LUFFY, C3PO, FlashVDM, Seaweed-7B)
+_NAME_RE = re.compile(r"(?<![\w-])[A-Z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*(?![\w-])")
+#: acronyms every paper uses: never a paper's own name
+_GENERIC_NAMES = frozenset(
+    [
+        "AI",
+        "AGI",
+        "API",
+        "CNN",
+        "CNNs",
+        "CoT",
+        "CPU",
+        "GAN",
+        "GPU",
+        "GPUs",
+        "GPT",
+        "LLM",
+        "LLMs",
+        "LMM",
+        "LMMs",
+        "LM",
+        "LMs",
+        "MLLM",
+        "MLLMs",
+        "MoE",
+        "ML",
+        "NLP",
+        "QA",
+        "RAG",
+        "RL",
+        "RLHF",
+        "SFT",
+        "SOTA",
+        "VAE",
+        "VLA",
+        "VLM",
+        "VLMs",
+        "ViT",
+        "ViTs",
+    ]
+)
+#: "PRESELECT-selected", "LLM-based": the name is the part before
+_ADJECTIVE_SUFFIX_RE = re.compile(
+    r"-(?:based|selected|trained|like|style|free|aware|level|scale|wise|driven|guided|generated|specific)$"
+)
+#: words that introduce a paper's own name a little before it
+_INTRODUCED_RE = re.compile(r"(?:propos\w*|introduc\w*|present\w*|called|named|dubbed)\W+(?:\w+\W+){0,3}$")
+#: a title's head of this many words or more is a phrase, not a name
+PHRASE_WORDS = 3
+
+
+def paper_short_name(paper: Paper) -> str:
+    """The cue a paper's cards use: :func:`short_name` of its title when that is a name; when it is
+    a phrase ("Learning to Reason under Off-Policy Guidance"), the name its questions and points
+    call it by (LUFFY), if they use one at least twice."""
+    head = short_name(paper.title)
+    if len(head.split()) < PHRASE_WORDS:
+        return head
+    return _name_in_text(paper) or head
+
+
+def _name_in_text(paper: Paper) -> str | None:
+    """The name the paper's questions and points use for it: the one they introduce ("proposes
+    PRESELECT", "the proposed FlashVDM") or use most, at least twice; one its questions use first."""
+    questions = " ".join(question.text for question in paper.questions)
+    scores: dict[str, int] = {}
+    for text in (questions, *paper.points.values()):
+        for match in _NAME_RE.finditer(text):
+            name = _ADJECTIVE_SUFFIX_RE.sub("", match.group())
+            if name in _GENERIC_NAMES or sum(c.isupper() or c.isdigit() for c in name) < 2:
+                continue
+            introduced = _INTRODUCED_RE.search(text[max(0, match.start() - 30) : match.start()])
+            scores[name] = scores.get(name, 0) + (3 if introduced else 1)
+    named = [name for name in scores if scores[name] >= 2 and len(name) <= SHORT_NAME_MAX]
+    in_questions = [name for name in named if name in questions]
+    best = sorted(in_questions or named, key=lambda name: -scores[name])
+    return best[0] if best else None
 
 
 def paper_language(paper: Paper) -> str:

@@ -26,10 +26,10 @@ LANG_OPTION = click.option(
     help="Language of bilingual HTML pages (a page without it gives the one it has).",
 )
 QUIET_OPTION = click.option(
-    "--quiet", "-q", is_flag=True, help="Print nothing unless something fails (for cron)."
+    "--quiet/--no-quiet", "-q", default=False, help="Print nothing unless something fails (for cron)."
 )
 JSON_OPTION = click.option(
-    "--json", "as_json", is_flag=True, help="Print a JSON report on stdout instead of lines."
+    "--json/--no-json", "as_json", default=False, help="Print a JSON report on stdout instead of lines."
 )
 SITE_OPTION = click.option(
     "--site",
@@ -46,7 +46,25 @@ SINCE_OPTION = click.option(
     help="Only pages of this date and later.",
 )
 RECHECK_OPTION = click.option(
-    "--recheck-all", is_flag=True, help="Re-check every saved page, not only the newest 7 dates."
+    "--recheck-all/--no-recheck-all",
+    default=False,
+    help="Re-check every saved page, not only the newest 7 dates.",
+)
+
+
+def _debug(ctx: click.Context, _param: click.Parameter, value: bool | None) -> None:
+    if value is not None:
+        ctx.find_root().meta["flashdigest.debug"] = value
+
+
+#: --debug after the subcommand too (``flashdigest export --debug ...``)
+DEBUG_OPTION = click.option(
+    "--debug/--no-debug",
+    default=None,
+    expose_value=False,
+    is_eager=True,
+    callback=_debug,
+    help="Show the traceback of an internal error (also FLASHDIGEST_DEBUG=1).",
 )
 
 

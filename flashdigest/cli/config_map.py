@@ -1,7 +1,13 @@
-"""The config file mapped onto click's defaults: every long option of a command can be set there."""
+"""The config file mapped onto click's defaults: every long option of a command can be set there.
+
+Every value is checked against its option's type before anything runs (a TOML string for a path,
+a number for seconds, true or false for a flag; a TOML date where a date is meant), so a wrong
+one is one line naming the file, the line and the key (78), never a crash later.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -45,12 +51,46 @@ def _config_value(
 ) -> Any:
     """``value`` checked as the option would check it on the command line; ~ expanded in paths."""
     where = table if key in config.commands.get(table, {}) else None
-    if isinstance(option.type, click.Path) and isinstance(value, str):
-        value = os.path.expanduser(value)
-    if option.is_flag and not isinstance(value, bool):
-        raise config.error(f"{key}: expected true or false, got {value!r}", key, where)
+    if option.multiple and isinstance(value, str):
+        value = [value]
+    if option.multiple and not isinstance(value, list):
+        raise config.error(f"{key}: expected a list, got {_toml_type(value)}", key, where)
+    values = value if option.multiple else [value]
+    for number, one in enumerate(values):
+        wanted = _wanted(option)
+        if (
+            not isinstance(one, wanted[0])
+            or (isinstance(one, bool) and bool not in wanted[0])
+            or isinstance(one, dt.datetime)  # a TOML date-time where a date is meant
+        ):
+            raise config.error(f"{key}: expected {wanted[1]}, got {_toml_type(one)}", key, where)
+        if isinstance(one, dt.date) and not isinstance(one, dt.datetime):
+            values[number] = dt.datetime.combine(one, dt.time())
+        if isinstance(option.type, click.Path) and isinstance(one, str):
+            values[number] = os.path.expanduser(one)
+    value = values if option.multiple else values[0]
     try:
         option.type_cast_value(click.Context(command), value)
     except click.BadParameter as exc:
         raise config.error(f"{key}: {exc.message}", key, where) from None
     return value
+
+
+def _wanted(option: click.Option) -> tuple[tuple[type, ...], str]:
+    """The TOML value types ``option`` takes, and how a message names them."""
+    if option.is_flag:
+        return (bool,), "true or false"
+    if isinstance(option.type, click.DateTime):
+        return (str, dt.date), "a date (2026-01-01)"
+    if isinstance(option.type, click.types.IntParamType):
+        return (int,), "a whole number"
+    if isinstance(option.type, click.types.FloatParamType):
+        return (int, float), "a number"
+    return (str,), "a string"
+
+
+def _toml_type(value: Any) -> str:
+    names = {bool: "a boolean", int: "a number", float: "a number", str: "a string", list: "an array"}
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return f"a TOML {type(value).__name__} ({value})"
+    return next((name for kind, name in names.items() if isinstance(value, kind)), type(value).__name__)

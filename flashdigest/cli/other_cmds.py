@@ -7,10 +7,10 @@ from pathlib import Path
 
 import click
 
-from ..errors import FlashdigestError
+from ..errors import FlashdigestError, NoInputError, VerifyError
 from ..options import ParseOptions
-from .common import FORMAT_OPTION, LANG_OPTION
-from .output import EXIT_DATAERR, EXIT_OK, EXIT_UNAVAILABLE, fail, say
+from .common import DEBUG_OPTION, FORMAT_OPTION, LANG_OPTION
+from .output import exit_code, fail, say, stop, worst
 
 VERIFY_EPILOG = """\b
 Examples:
@@ -19,7 +19,8 @@ Examples:
 
 \b
 Exit codes: 0 every deck imported; 65 Anki refused a deck; 69 the Anki
-backend is not installed (pip install 'flashdigest[verify]').
+backend is not installed (the message says how to add it); 78 the config
+file is broken.
 """
 
 
@@ -27,19 +28,19 @@ backend is not installed (pip install 'flashdigest[verify]').
 @click.argument(
     "decks", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
 )
+@DEBUG_OPTION
 def verify(decks: tuple[Path, ...]) -> None:
     """Import decks into a throwaway collection of the real Anki backend.
 
     Reports what Anki's importer says of each package and the notes and cards
     per deck, or the importer's own error. Nothing touches your collection.
     """
-    from ..verify import VerifyError, verify_decks
+    from ..verify import verify_decks
 
     try:
         imports, decks_found = verify_decks(list(decks))
-    except VerifyError as error:
-        fail(error)
-        sys.exit(EXIT_UNAVAILABLE if error.file is None else EXIT_DATAERR)
+    except FlashdigestError as error:  # the backend is missing
+        stop(error)
     refused = [item for item in imports if isinstance(item, VerifyError)]
     for item in imports:
         if isinstance(item, VerifyError):
@@ -48,7 +49,7 @@ def verify(decks: tuple[Path, ...]) -> None:
             say(f"{item.path}: {item.new} new, {item.updated} updated, {item.duplicate} unchanged")
     for deck in decks_found:
         say(f"{deck.deck}: {deck.notes} notes, {deck.cards} cards")
-    sys.exit(EXIT_DATAERR if refused else EXIT_OK)
+    sys.exit(worst([exit_code(error) for error in refused]))
 
 
 INSPECT_EPILOG = """\b
@@ -60,7 +61,8 @@ Examples:
 
 \b
 Exit codes: 0 every input read; 65 some input (or JSONL line) failed, one
-stderr line each (what could be read is still printed); 2 usage error.
+stderr line each (what could be read is still printed); 66 no digest found
+among the inputs; 78 the config file is broken; 2 usage error.
 """
 
 
@@ -70,7 +72,10 @@ stderr line each (what could be read is still printed); 2 usage error.
 )
 @FORMAT_OPTION
 @LANG_OPTION
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON array of the digests instead of YAML.")
+@click.option(
+    "--json/--no-json", "as_json", default=False, help="Print a JSON array of the digests instead of YAML."
+)
+@DEBUG_OPTION
 def inspect_command(inputs: tuple[Path, ...], fmt: str | None, lang: str, as_json: bool) -> None:
     """Print what the parser finds in digests, as a hand-written YAML digest.
 
@@ -80,12 +85,16 @@ def inspect_command(inputs: tuple[Path, ...], fmt: str | None, lang: str, as_jso
     from ..inspect import digest_yaml, digests_json, inspect_inputs, yaml_preamble
 
     digests = []
-    failed = False
+    codes = []
+    try:
+        items = inspect_inputs(inputs, ParseOptions(format=fmt, lang=lang))
+    except NoInputError as error:
+        stop(error)
     if not as_json:
         click.echo(yaml_preamble(), nl=False)
-    for item in inspect_inputs(inputs, ParseOptions(format=fmt, lang=lang)):
+    for item in items:
         if isinstance(item, FlashdigestError):
-            failed = True
+            codes.append(exit_code(item))
             fail(item)
         elif as_json:
             digests.append(item)
@@ -95,4 +104,4 @@ def inspect_command(inputs: tuple[Path, ...], fmt: str | None, lang: str, as_jso
             click.echo(digest_yaml(item), nl=False)
     if as_json:
         click.echo(digests_json(digests))
-    sys.exit(EXIT_DATAERR if failed else EXIT_OK)
+    sys.exit(worst(codes))

@@ -13,18 +13,22 @@ from typing import Any, NoReturn
 
 import click
 
-from ..config import ConfigError
 from ..errors import (
+    AnkiConnectKeyRefused,
     BackendMissing,
     CollectionBusy,
     CollectionUnavailable,
+    ConfigError,
     FetchError,
     FlashdigestError,
     InternalError,
     NoInputError,
+    OutputBusy,
     OutputError,
+    SyncAuthError,
+    SyncUnavailable,
+    VerifyError,
 )
-from ..lock import OutputBusy
 
 EXIT_OK = 0
 EXIT_USAGE = 2
@@ -34,6 +38,7 @@ EXIT_UNAVAILABLE = 69  # EX_UNAVAILABLE: the Anki backend for `verify` is not in
 EXIT_SOFTWARE = 70  # EX_SOFTWARE: a bug in flashdigest (one line; --debug shows the traceback)
 EXIT_CANTCREAT = 73  # EX_CANTCREAT: the output directory or a deck cannot be created or written
 EXIT_TEMPFAIL = 75  # EX_TEMPFAIL: another export holds the output directory
+EXIT_NOPERM = 77  # EX_NOPERM: AnkiConnect's apiKey, or the Anki account's login or sync key, refused
 EXIT_CONFIG = 78  # EX_CONFIG: the config file cannot be read or sets an option no command has
 #: what each failure exits with, the first class that matches (one place; pypa/build's way)
 EXIT_FOR: tuple[tuple[type[FlashdigestError], int], ...] = (
@@ -42,8 +47,12 @@ EXIT_FOR: tuple[tuple[type[FlashdigestError], int], ...] = (
     (OutputBusy, EXIT_TEMPFAIL),
     (ConfigError, EXIT_CONFIG),
     (CollectionBusy, EXIT_TEMPFAIL),
+    (AnkiConnectKeyRefused, EXIT_NOPERM),
+    (SyncUnavailable, EXIT_TEMPFAIL),
+    (SyncAuthError, EXIT_NOPERM),
     (CollectionUnavailable, EXIT_CANTCREAT),
     (BackendMissing, EXIT_UNAVAILABLE),
+    (VerifyError, EXIT_DATAERR),
     (FetchError, EXIT_TEMPFAIL),
     (FlashdigestError, EXIT_DATAERR),
 )
@@ -54,6 +63,7 @@ SEVERITY = (
     EXIT_CONFIG,
     EXIT_NOINPUT,
     EXIT_UNAVAILABLE,
+    EXIT_NOPERM,
     EXIT_DATAERR,
     EXIT_TEMPFAIL,
 )
@@ -111,6 +121,14 @@ def stop(error: FlashdigestError) -> NoReturn:
 
 class Main(click.Group):
     """The command group: a bug anywhere gives one line and exit 70 (with --debug, the traceback)."""
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        """Also notes whether the command's help is asked for (a broken config must not hide it)."""
+        words = args[1 : args.index("--")] if "--" in args else args[1:]
+        ctx.meta["flashdigest.help"] = any(word in ctx.help_option_names for word in words)
+        return super().resolve_command(ctx, args)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:

@@ -22,11 +22,13 @@ from pathlib import Path
 
 from ..options import DEFAULT_ANKI_CONNECT_URL
 from .package import read_package
+from .plan import Memory
 from .types import (
     AnkiConnectTarget,
     CollectionTarget,
     DeliveryReport,
     DeliveryTarget,
+    SyncTarget,
 )
 
 __all__ = [
@@ -35,20 +37,29 @@ __all__ = [
     "CollectionTarget",
     "DeliveryReport",
     "DeliveryTarget",
+    "Memory",
+    "SyncTarget",
     "deliver_decks",
 ]
 
 
-def deliver_decks(decks: Sequence[Path], target: DeliveryTarget) -> DeliveryReport:
+def deliver_decks(
+    decks: Sequence[Path], target: DeliveryTarget, memory: Memory | None = None
+) -> DeliveryReport:
     """Put the notes of the packages ``decks`` into ``target``; a note in several decks is
-    delivered in its newest version. Raises DeliveryError (see the module's docstring)."""
+    delivered in its newest version; a note ``memory`` says was delivered before and is no longer
+    there (the learner deleted it) is left out. Raises DeliveryError (see the module's docstring)."""
     contents = [read_package(path) for path in decks]
     if not contents:
         return DeliveryReport(())
     if isinstance(target, CollectionTarget):
         from .collection import deliver_to_collection
 
-        return deliver_to_collection(contents, target)
+        return deliver_to_collection(contents, target, memory)
+    if isinstance(target, SyncTarget):
+        from .sync import deliver_with_sync
+
+        return deliver_with_sync(contents, target, memory)
     from .ankiconnect import deliver_to_anki_connect
 
-    return deliver_to_anki_connect(contents, target)
+    return deliver_to_anki_connect(contents, target, memory)

@@ -1,34 +1,47 @@
 """The AnkiConnect route: the same delivery through a running Anki desktop's AnkiConnect add-on,
 with its documented actions only (protocol version 6).
 
-AnkiConnect reports no GUIDs, so the notes already there are found by exporting the decks that
-hold cards of the decks' note types (``findCards``, ``getDecks``, ``exportPackage`` into Anki's
-media folder, ``retrieveMediaFile``) and reading the GUIDs from those packages. New notes arrive
-as one package of only the new notes (``storeMediaFile`` + ``importPackage``: Anki's importer
-keeps GUIDs, note type ids, decks and media); changed notes get ``updateNoteFields`` with
-flashdigest's fields only, ``addTags``/``removeTags`` and ``storeMediaFile`` for new media.
-Every file put into the media folder for the exchange is deleted again (``deleteMediaFile``).
+AnkiConnect reports no GUIDs and Anki's importer gives imported notes new ids, so which note holds
+which GUID is remembered between deliveries (:mod:`.notemap`). A run asks ``findNotes`` for the
+notes of flashdigest's note types (one call per note type), looks up only the notes the map does
+not know yet (``exportPackage`` of the decks holding their cards, into a private temporary
+folder), and reads the fields and tags of the run's notes with one ``notesInfo``: the calls grow
+with the new and changed notes, not with the decks delivered before. New notes arrive as one
+package of only the new notes, imported from a private temporary folder (``importPackage``:
+Anki's importer keeps GUIDs, note type ids, decks and media), so nothing is put into, or left in,
+the collection's media folder or Anki's ``media.trash``; changed notes get ``updateNoteFields``
+with flashdigest's fields only, ``addTags``/``removeTags``, and ``storeMediaFile`` for a new image
+they show. Anki reads and writes those packages itself: AnkiConnect must run on this machine.
+
+The add-on answers each request and closes the connection without saying so (no
+``Connection: close``), so every call is a new connection that asks for ``Connection: close``.
 """
 
 from __future__ import annotations
 
 import base64
-import secrets
+import contextlib
+import json
 import tempfile
+import threading
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import urllib3
 
-from ..errors import CollectionBusy, DeliveryError
+from ..errors import AnkiConnectKeyRefused, CollectionBusy, DeliveryError
 from ..export.bundle import write_bundle
 from .collection import conflict_notices
+from .notemap import load_map, map_path, save_map
 from .package import PackageContent, PackageNote, latest_notes, read_package
-from .plan import CollectionNote, NoteUpdate, make_plan
+from .plan import CollectionNote, Memory, NoteUpdate, make_plan
 from .types import AnkiConnectTarget, DeliveryReport
 
 PROTOCOL_VERSION = 6
+#: AnkiConnect's answer to a request without its ``apiKey`` (or with another)
+KEY_REFUSED = "valid api key must be provided"
 
 
 class AnkiConnect:
@@ -36,27 +49,46 @@ class AnkiConnect:
 
     def __init__(self, target: AnkiConnectTarget):
         self.target = target
-        timeout = urllib3.Timeout(connect=5.0, read=target.timeout)
-        self._http = urllib3.PoolManager(timeout=timeout, retries=False)
+        self._timeout = urllib3.Timeout(connect=5.0, read=target.timeout)
+        #: the actions called, in order (what a run cost)
+        self.calls: list[str] = []
 
     def call(self, action: str, **params: Any) -> Any:
         body: dict[str, Any] = {"action": action, "version": PROTOCOL_VERSION, "params": params}
         if self.target.key is not None:
             body["key"] = self.target.key
+        self.calls.append(action)
+        deadline = time.monotonic() + self.target.timeout  # the whole call's, not each read's
+        # a connection of its own per call: the add-on closes it after each answer
+        http = urllib3.PoolManager(num_pools=1, timeout=self._timeout, retries=False)
         try:
-            response = self._http.request("POST", self.target.url, json=body)
-        except urllib3.exceptions.HTTPError as exc:
+            response = http.request(
+                "POST", self.target.url, json=body, headers={"Connection": "close"}, preload_content=False
+            )
+            data = _read_by(response, deadline)
+        except TimeoutError:
+            raise CollectionBusy(
+                f"AnkiConnect at {self.target.url} took over {self.target.timeout:g} s to answer {action}"
+            ) from None
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
             raise CollectionBusy(
                 f"AnkiConnect at {self.target.url} does not answer ({type(exc).__name__}): "
                 "is Anki running with AnkiConnect?"
             ) from None
+        finally:
+            http.clear()
         try:
-            reply = response.json()
+            reply = json.loads(data)
         except ValueError:
             reply = None
         if response.status != 200 or not isinstance(reply, dict) or set(reply) != {"result", "error"}:
             raise self.error(f"not an AnkiConnect answer to {action} (HTTP {response.status})")
         if reply["error"] is not None:
+            if str(reply["error"]) == KEY_REFUSED:
+                raise AnkiConnectKeyRefused(
+                    f"AnkiConnect at {self.target.url} refused the request: give its apiKey with "
+                    "--anki-connect-key (config key anki-connect-key)"
+                )
             raise self.error(f"AnkiConnect refused {action}: {reply['error']}")
         return reply["result"]
 
@@ -65,18 +97,53 @@ class AnkiConnect:
         return DeliveryError(f"{reason} ({self.target.url})")
 
 
-def deliver_to_anki_connect(contents: Sequence[PackageContent], target: AnkiConnectTarget) -> DeliveryReport:
+def _read_by(response: Any, deadline: float) -> bytes:
+    """The whole body of ``response``, or TimeoutError once ``deadline`` passes (a whole answer's
+    deadline, not each read's: a server dripping a byte at a time is cut off too)."""
+    watchdog = threading.Timer(max(0.0, deadline - time.monotonic()), _cut_off, (response,))
+    watchdog.daemon = True
+    watchdog.start()
+    chunks = []
+    try:
+        while chunk := response.read1(65536):
+            chunks.append(chunk)
+            if time.monotonic() >= deadline:
+                break
+    except (urllib3.exceptions.HTTPError, OSError):
+        if time.monotonic() < deadline:
+            raise
+    finally:
+        watchdog.cancel()
+        response.release_conn()
+    if time.monotonic() >= deadline:
+        response.close()
+        raise TimeoutError
+    return b"".join(chunks)
+
+
+def _cut_off(response: Any) -> None:
+    with contextlib.suppress(Exception):
+        response.shutdown()
+
+
+def deliver_to_anki_connect(
+    contents: Sequence[PackageContent], target: AnkiConnectTarget, memory: Memory | None = None
+) -> DeliveryReport:
     """Put the notes of ``contents`` into the collection open in Anki, through AnkiConnect."""
     anki = AnkiConnect(target)
     version = anki.call("version")
     if not isinstance(version, int) or version < PROTOCOL_VERSION:
         raise anki.error(f"AnkiConnect {version} is too old: version {PROTOCOL_VERSION} needed")
     notes = latest_notes(contents)
-    media_dir = str(anki.call("getMediaDirPath"))
-    existing = existing_notes(anki, media_dir, notes)
-    plan = make_plan(notes, existing)
+    profile = f"{target.url} {anki.call('getMediaDirPath')}"
+    where = map_path(contents[0].path.parent)
+    lookup = NoteLookup(anki, load_map(where, profile), sorted({n.notetype_id for n in notes.values()}))
+    plan = make_plan(notes, lookup.existing(notes), memory)
     if plan.new:
-        _import_new(anki, media_dir, [content.path for content in contents], plan.new)
+        _import_new(anki, [content.path for content in contents], plan.new)
+        lookup.learn_unknown()
+    if lookup.learned:
+        save_map(where, profile, lookup.known)
     for update in plan.updates:
         _update(anki, update, contents)
     return DeliveryReport(
@@ -85,30 +152,87 @@ def deliver_to_anki_connect(contents: Sequence[PackageContent], target: AnkiConn
         updated=len(plan.updates),
         unchanged=len(plan.unchanged),
         notices=conflict_notices(plan),
+        left_out=len(plan.deleted),
+        present=plan.present(),
     )
 
 
-def existing_notes(
-    anki: AnkiConnect, media_dir: str, notes: Mapping[str, PackageNote]
-) -> dict[str, CollectionNote]:
-    """The collection's notes with the GUIDs of ``notes``, read from exports of the decks that hold
-    any card of their note types (a card the learner moved is found in its new deck)."""
-    notetypes = sorted({note.notetype_id for note in notes.values()})
-    cards = anki.call("findCards", query=" OR ".join(f"mid:{mid}" for mid in notetypes))
+class NoteLookup:
+    """The collection's notes by GUID, from the map of earlier deliveries; a note of the deck's
+    note types that the map does not know is looked up by exporting the decks that hold its cards."""
+
+    def __init__(self, anki: AnkiConnect, known: dict[str, int], notetypes: Sequence[int]):
+        self.anki = anki
+        self.known = known
+        self.notetypes = notetypes
+        #: whether the map gained notes
+        self.learned = False
+        #: note id -> note type id, of every note of ``notetypes`` in the collection
+        self.typed: dict[int, int] = {}
+
+    def learn_unknown(self) -> None:
+        """Find every note of the note types and learn the GUIDs of those the map does not know."""
+        self.typed = {}
+        for notetype in self.notetypes:
+            self.typed.update((nid, notetype) for nid in _find(self.anki, f"mid:{notetype}"))
+        unknown = set(self.typed) - set(self.known.values())
+        if unknown:
+            self.known.update(_guids_by_export(self.anki, unknown))
+            self.learned = True
+
+    def existing(self, notes: Mapping[str, PackageNote]) -> dict[str, CollectionNote]:
+        """The collection's notes with the GUIDs of ``notes``, wherever their cards are; a note
+        now of another note type (the learner changed it) has the note type id -1."""
+        self.learn_unknown()
+        wanted = {guid: self.known[guid] for guid in notes if guid in self.known}
+        if not wanted:
+            return {}
+        ordered = sorted(set(wanted.values()))
+        infos = self.anki.call("notesInfo", notes=ordered)
+        if not isinstance(infos, list) or len(infos) != len(ordered):
+            raise self.anki.error("AnkiConnect's notesInfo did not answer for every note asked")
+        by_id = {nid: info for nid, info in zip(ordered, infos, strict=True) if isinstance(info, dict)}
+        found: dict[str, CollectionNote] = {}
+        for guid, nid in wanted.items():
+            info = by_id.get(nid)
+            if info:  # else the learner deleted the note
+                fields = {str(name): str(value["value"]) for name, value in info["fields"].items()}
+                tags = tuple(str(tag) for tag in info["tags"])
+                found[guid] = CollectionNote(nid, self.typed.get(nid, -1), fields, tags)
+        return found
+
+
+def _find(anki: AnkiConnect, query: str) -> list[int]:
+    result = anki.call("findNotes", query=query)
+    if not isinstance(result, list):
+        raise anki.error("AnkiConnect's findNotes gave no list")
+    return [int(nid) for nid in result]
+
+
+def _guids_by_export(anki: AnkiConnect, notes: Iterable[int]) -> dict[str, int]:
+    """GUID -> note id of every note in the decks that hold a card of ``notes``: the decks are
+    exported by Anki into a private temporary folder on this machine and read back."""
+    cards = anki.call("findCards", query="nid:" + ",".join(str(nid) for nid in sorted(notes)))
     if not cards:
         return {}
     decks: dict[str, Any] = anki.call("getDecks", cards=cards)
-    found: dict[str, CollectionNote] = {}
+    guids: dict[str, int] = {}
     with tempfile.TemporaryDirectory(prefix="flashdigest-ankiconnect-") as folder:
         for number, deck in enumerate(outermost(decks)):
             local = Path(folder) / f"{number}.apkg"
-            local.write_bytes(_export_deck(anki, media_dir, deck))
-            for note in read_package(local).notes:
-                if note.guid in notes:
-                    found[note.guid] = CollectionNote(
-                        note.note_id, note.notetype_id, dict(note.fields), note.tags
-                    )
-    return found
+            _export(anki, deck, local)
+            guids.update((note.guid, note.note_id) for note in read_package(local).notes)
+    return guids
+
+
+def _export(anki: AnkiConnect, deck: str, local: Path) -> None:
+    """Anki's export of ``deck`` (its notes, no scheduling) written to ``local``."""
+    try:
+        exported = anki.call("exportPackage", deck=deck, path=str(local.resolve()), includeSched=False)
+    except DeliveryError as error:
+        raise _not_here(anki, error) from None
+    if exported is not True or not local.is_file():
+        raise anki.error(f"AnkiConnect could not export deck {deck!r} into {local.parent}: {NOT_HERE}")
 
 
 def outermost(decks: Iterable[str]) -> list[str]:
@@ -117,29 +241,27 @@ def outermost(decks: Iterable[str]) -> list[str]:
     return sorted(name for name in names if not any(name.startswith(other + "::") for other in names))
 
 
-def _export_deck(anki: AnkiConnect, media_dir: str, deck: str) -> bytes:
-    name = f"_flashdigest-export-{secrets.token_hex(8)}.apkg"
-    try:
-        if anki.call("exportPackage", deck=deck, path=f"{media_dir}/{name}", includeSched=False) is not True:
-            raise anki.error(f"AnkiConnect could not export deck {deck!r}")
-        data = anki.call("retrieveMediaFile", filename=name)
-    finally:
-        anki.call("deleteMediaFile", filename=name)
-    if not isinstance(data, str):
-        raise anki.error(f"AnkiConnect returned no export of deck {deck!r}")
-    return base64.b64decode(data)
-
-
-def _import_new(anki: AnkiConnect, media_dir: str, decks: list[Path], new: Sequence[PackageNote]) -> None:
+def _import_new(anki: AnkiConnect, decks: list[Path], new: Sequence[PackageNote]) -> None:
+    """One package of the new notes, imported by Anki from a private folder on this machine."""
     with tempfile.TemporaryDirectory(prefix="flashdigest-ankiconnect-") as folder:
         package = write_bundle(decks, Path(folder) / "new.apkg", {note.guid for note in new})
-        data = base64.b64encode(package.read_bytes()).decode("ascii")
-    stored = anki.call("storeMediaFile", filename=f"_flashdigest-new-{secrets.token_hex(8)}.apkg", data=data)
-    try:
-        if anki.call("importPackage", path=f"{media_dir}/{stored}") is not True:
-            raise anki.error("AnkiConnect could not import the new notes")
-    finally:
-        anki.call("deleteMediaFile", filename=stored)
+        try:
+            imported = anki.call("importPackage", path=str(package.resolve()))
+        except DeliveryError as error:
+            raise _not_here(anki, error) from None
+    if imported is not True:
+        raise anki.error("AnkiConnect could not import the new notes (is a profile open in Anki?)")
+
+
+#: why Anki cannot reach a package flashdigest wrote (or read one Anki wrote)
+NOT_HERE = "AnkiConnect must run on this machine, with access to its temporary folder"
+
+
+def _not_here(anki: AnkiConnect, error: DeliveryError) -> DeliveryError:
+    """``error``, or, when Anki could not reach the temporary folder, an error saying why."""
+    if "No such file" in error.reason or "os error 2" in error.reason:
+        return anki.error(f"Anki cannot reach this machine's temporary folder: {NOT_HERE}")
+    return error
 
 
 def _update(anki: AnkiConnect, update: NoteUpdate, contents: Sequence[PackageContent]) -> None:
@@ -147,7 +269,8 @@ def _update(anki: AnkiConnect, update: NoteUpdate, contents: Sequence[PackageCon
         for content in contents:
             if name in content.media:
                 data = base64.b64encode(content.media_bytes(name)).decode("ascii")
-                anki.call("storeMediaFile", filename=name, data=data)
+                # named by a hash of its bytes: an existing file of that name is this one, kept as it is
+                anki.call("storeMediaFile", filename=name, data=data, deleteExisting=False)
                 break
     if update.fields:
         anki.call("updateNoteFields", note={"id": update.note_id, "fields": dict(update.fields)})

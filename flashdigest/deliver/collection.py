@@ -4,45 +4,100 @@ One run is one database transaction, after Anki's own backup: the new notes come
 Anki's package importer (a package of only the new notes, "never update" for notes and note
 types, so the importer adds note types under their ids, notes under their GUIDs and decks, and
 media) and the changed notes through ``update_notes``, fields and tags only.
+
+The collection is never put at risk (:mod:`.guard`): its real path (a symlink resolved) is used
+for it, its media and its backups; it is read read-only first (an Anki collection, undamaged, of
+the backend's schema); a collection another program has open is refused; the backend's exclusive
+lock is held from the open, through the backup, to the end of the transaction, and checked
+before anything is written.
 """
 
 from __future__ import annotations
 
+import os
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from ..errors import BackendMissing, CollectionBusy, CollectionUnavailable, DeliveryError
 from ..export.bundle import write_bundle
-from .package import PackageContent, latest_notes, split_tags
-from .plan import CollectionNote, DeliveryPlan, make_plan
+from ..hints import anki_install_hint
+from . import notetypes
+from .backup import make_backup
+from .guard import FileHold, damaged, refuse_if_open_elsewhere, survey
+from .package import PackageContent, PackageNote, latest_notes, split_tags
+from .plan import CollectionNote, DeliveryPlan, Memory, make_plan, plan_notices
 from .types import CollectionTarget, DeliveryReport
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 _BUSY_WORDS = ("already open", "locked", "busy")
+_DAMAGED_WORDS = ("malformed", "corrupt", "not a database")
 _GUID_CHUNK = 500
+#: how the backend words a write the disk refused (full, read-only, failing)
+_WRITE_WORDS = ("disk i/o error", "disk is full", "no space", "readonly", "read-only")
+#: less free space than this where the collection is: the disk counts as full
+_FULL_BYTES = 1 << 20
 
 
-def deliver_to_collection(contents: Sequence[PackageContent], target: CollectionTarget) -> DeliveryReport:
+def deliver_to_collection(
+    contents: Sequence[PackageContent], target: CollectionTarget, memory: Memory | None = None
+) -> DeliveryReport:
     """Put the notes of ``contents`` into the collection at ``target.path``."""
     notes = latest_notes(contents)
-    with open_collection(target.path) as col:
-        plan = make_plan(notes, existing_notes(col, list(notes)))
-        backup = None
+    path = real_path(target.path)
+    _check_collection_file(path)
+    refuse_if_open_elsewhere(path)  # first: what another program is writing cannot be surveyed
+    survey(path, target.upgrade)
+    backup = None
+    with FileHold(path) as hold, open_collection(path) as col:
+        hold.verify_locked()
+        refuse_if_open_elsewhere(path)  # opened between the first look and the lock
+        changes = notetype_changes(col, contents, notes)
+        ours = {
+            guid: notetypes.translate(note, changes.get(note.notetype_id)) for guid, note in notes.items()
+        }
+        plan = make_plan(ours, _read(path, lambda: existing_notes(col, list(notes))), memory)
+        plan, refused = notetypes.leave_out_refused(plan, changes)
         if plan.new or plan.updates:
-            backup = _backup(col, target)
-            media = _media_lookup(contents)
-            _transact(col, target.path, lambda: _apply(col, plan, contents, media))
+            backup = make_backup(col, hold, target.backup_dir or path.parent / "backups")
+            renames = {mid: change.renamed for mid, change in changes.items()}
+            _write(col, hold, plan, contents, renames)
     return DeliveryReport(
         tuple(content.path for content in contents),
         added=len(plan.new),
         updated=len(plan.updates),
         unchanged=len(plan.unchanged),
         backup=backup,
-        notices=conflict_notices(plan),
+        notices=(*plan_notices(plan), *notetypes.notices(changes, plan, refused)),
+        left_out=len(plan.deleted) + sum(refused.values()),
+        present=plan.present(),
     )
+
+
+def notetype_changes(
+    col: Any, contents: Sequence[PackageContent], notes: Mapping[str, PackageNote]
+) -> dict[int, notetypes.NotetypeChange]:
+    """How the learner's collection has each of the run's note types, where it differs."""
+    fields = {note.notetype_id: tuple(name for name, _value in note.fields) for note in notes.values()}
+    names = {mid: name for content in contents for mid, name in content.notetypes.items()}
+    changes = {}
+    for mid, ours in fields.items():
+        model = col.models.get(mid)
+        learner = None if model is None else (str(model["name"]), [str(f["name"]) for f in model["flds"]])
+        change = notetypes.compare(mid, names.get(mid, str(mid)), ours, learner)
+        if change is not None:
+            changes[mid] = change
+    return changes
+
+
+def real_path(path: Path) -> Path:
+    """The collection's real path: a symlinked ``--collection`` is followed to the profile."""
+    try:
+        return path.expanduser().resolve(strict=True)
+    except (OSError, RuntimeError):
+        return path
 
 
 @contextmanager
@@ -53,18 +108,48 @@ def open_collection(path: Path) -> Iterator[Any]:
         from anki.collection import Collection
         from anki.errors import BackendError
     except ImportError:
-        raise BackendMissing("the Anki backend is not installed: pip install 'flashdigest[anki]'") from None
+        raise BackendMissing(f"the Anki backend is not installed: {anki_install_hint()}") from None
     try:
         col = Collection(str(path))
     except BackendError as error:
         message = str(error)
         if any(word in message.lower() for word in _BUSY_WORDS):
             raise CollectionBusy("the collection is open in another program (close Anki)", path) from None
+        if any(word in message.lower() for word in _DAMAGED_WORDS):
+            raise damaged(path, message) from None
         raise CollectionUnavailable(f"cannot open the collection: {message}", path) from None
     try:
         yield col
     finally:
         col.close()
+
+
+def _read(path: Path, read: Callable[[], dict[str, CollectionNote]]) -> dict[str, CollectionNote]:
+    """``read()``, with a damaged collection reported as such."""
+    from anki.errors import DBError
+
+    try:
+        return read()
+    except DBError as error:
+        raise damaged(path, str(error)) from None
+
+
+def _write(
+    col: Any,
+    hold: FileHold,
+    plan: DeliveryPlan,
+    contents: Sequence[PackageContent],
+    renames: Mapping[int, Mapping[str, str]],
+) -> None:
+    """Carry out ``plan`` in one transaction, the lock checked before and at its end."""
+    hold.verify_locked()
+    media = _media_lookup(contents)
+
+    def change() -> None:
+        _apply(col, plan, contents, media, renames)
+        hold.verify_locked()  # still ours when the transaction commits
+
+    _transact(col, hold.path, change)
 
 
 def _transact(col: Any, path: Path, change: Callable[[], None]) -> None:
@@ -74,7 +159,27 @@ def _transact(col: Any, path: Path, change: Callable[[], None]) -> None:
     try:
         col.db.transact(change)
     except (BackendError, OSError) as error:
+        if any(word in str(error).lower() for word in _DAMAGED_WORDS):
+            raise damaged(path, str(error)) from None
+        if any(word in str(error).lower() for word in _WRITE_WORDS):
+            raise CollectionUnavailable(
+                f"cannot write the collection: {_why(path)}; nothing was changed", path
+            ) from None
         raise DeliveryError(f"Anki refused the delivery, nothing was changed: {error}", path) from None
+
+
+def _why(path: Path) -> str:
+    """Why the disk refused a write: full, read-only, or an input/output error."""
+    statvfs = getattr(os, "statvfs", None)  # not on Windows
+    try:
+        info = statvfs(path.parent) if statvfs is not None else None
+    except OSError:
+        info = None
+    if info is None:
+        return "disk I/O error"
+    if info.f_bavail * info.f_frsize < _FULL_BYTES:
+        return "the disk is full"
+    return "the disk is read-only" if info.f_flag & os.ST_RDONLY else "disk I/O error"
 
 
 def _check_collection_file(path: Path) -> None:
@@ -105,21 +210,15 @@ def existing_notes(col: Any, guids: Sequence[str]) -> dict[str, CollectionNote]:
     return found
 
 
-def _backup(col: Any, target: CollectionTarget) -> Path:
-    folder = target.backup_dir or target.path.parent / "backups"
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        col.create_backup(backup_folder=str(folder), force=True, wait_for_completion=True)
-    except Exception as error:  # the backend raises its own error types
-        raise DeliveryError(f"Anki's backup failed, nothing was changed: {error}", folder) from None
-    return folder
-
-
 def _apply(
-    col: Any, plan: DeliveryPlan, contents: Sequence[PackageContent], media: Callable[[str], bytes | None]
+    col: Any,
+    plan: DeliveryPlan,
+    contents: Sequence[PackageContent],
+    media: Callable[[str], bytes | None],
+    renames: Mapping[int, Mapping[str, str]],
 ) -> None:
     if plan.new:
-        _import_new(col, [content.path for content in contents], {note.guid for note in plan.new})
+        _import_new(col, [content.path for content in contents], {note.guid for note in plan.new}, renames)
     notes = []
     for update in plan.updates:
         for name in update.media:
@@ -138,7 +237,9 @@ def _apply(
         col.update_notes(notes)
 
 
-def _import_new(col: Any, decks: list[Path], guids: set[str]) -> None:
+def _import_new(
+    col: Any, decks: list[Path], guids: set[str], renames: Mapping[int, Mapping[str, str]]
+) -> None:
     """Import the notes with ``guids`` (all new) with their note types, decks and media."""
     from anki.collection import ImportAnkiPackageOptions, ImportAnkiPackageRequest
     from anki.import_export_pb2 import ImportAnkiPackageUpdateCondition as Condition
@@ -150,6 +251,7 @@ def _import_new(col: Any, decks: list[Path], guids: set[str]) -> None:
     )  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="flashdigest-deliver-") as folder:
         package = write_bundle(decks, Path(folder) / "new-notes.apkg", guids)
+        notetypes.rename_in_package(package, renames)
         col.import_anki_package(ImportAnkiPackageRequest(package_path=str(package), options=options))
 
 
@@ -165,7 +267,5 @@ def _media_lookup(contents: Sequence[PackageContent]) -> Callable[[str], bytes |
 
 
 def conflict_notices(plan: DeliveryPlan) -> tuple[str, ...]:
-    return tuple(
-        f"{note.source}: note {note.guid} is in the collection under another note type; left alone"
-        for note in plan.conflicts
-    )
+    """The plan's notices (kept under this name for the AnkiConnect route)."""
+    return plan_notices(plan)

@@ -12,7 +12,7 @@ import json
 import sqlite3
 import zipfile
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +45,8 @@ class PackageContent:
     path: Path
     notes: tuple[PackageNote, ...]
     media: Mapping[str, str]
+    #: the package's note types: id -> name
+    notetypes: Mapping[int, str] = field(default_factory=dict)
 
     def media_bytes(self, name: str) -> bytes:
         """The bytes of the media file ``name`` shipped in the package."""
@@ -67,16 +69,18 @@ def read_package(path: Path) -> PackageContent:
         raise DeliveryError(f"not an Anki package: {exc}", path) from None
     if not isinstance(media, dict):
         raise DeliveryError("not an Anki package: its media map is not an object", path)
-    notes = _read_notes(database, path)
-    return PackageContent(path, notes, {str(name): str(index) for index, name in media.items()})
+    notes, notetypes = _read_notes(database, path)
+    return PackageContent(path, notes, {str(name): str(index) for index, name in media.items()}, notetypes)
 
 
-def _read_notes(database: bytes, path: Path) -> tuple[PackageNote, ...]:
+def _read_notes(database: bytes, path: Path) -> tuple[tuple[PackageNote, ...], dict[int, str]]:
     connection = sqlite3.connect(":memory:")
     try:
         connection.deserialize(database)
         models, decks = connection.execute("select models, decks from col").fetchone()
-        fields = _field_names(json.loads(models))
+        table = json.loads(models)
+        fields = _field_names(table)
+        notetypes = {int(key): str(model.get("name", "")) for key, model in table.items()}
         deck_names = {int(key): str(deck["name"]) for key, deck in json.loads(decks).items()}
         note_decks = dict(connection.execute("select nid, did from cards order by ord desc").fetchall())
         rows = connection.execute("select id, guid, mid, mod, tags, flds from notes order by id").fetchall()
@@ -84,7 +88,8 @@ def _read_notes(database: bytes, path: Path) -> tuple[PackageNote, ...]:
         raise DeliveryError(f"not an Anki package: {exc}", path) from None
     finally:
         connection.close()
-    return tuple(_note(row, fields, deck_names.get(note_decks.get(row[0], 0), ""), path) for row in rows)
+    notes = tuple(_note(row, fields, deck_names.get(note_decks.get(row[0], 0), ""), path) for row in rows)
+    return notes, notetypes
 
 
 def _field_names(models: Mapping[str, Any]) -> dict[int, tuple[str, ...]]:

@@ -18,7 +18,7 @@ from .package import PackageNote
 
 #: the fields that belong to the learner: never written to an existing note
 LEARNER_FIELDS = frozenset({"Extra"})
-#: tag namespaces only flashdigest gives (README, "The decks"): a stale one may be removed
+#: tag namespaces only flashdigest gives (docs/cards.md): a stale one may be removed
 OWN_TAG_PREFIXES = ("digest::", "arxiv::")
 
 _MEDIA_RE = re.compile(r"""src=["']([^"'<>]+)["']""")
@@ -48,23 +48,46 @@ class NoteUpdate:
 
 
 @dataclass(frozen=True)
+class Memory:
+    """What delivery remembers of one target (the state keeps it per target): the GUIDs of the
+    notes it delivered there. Such a note missing from the collection was deleted by the learner
+    and stays deleted, unless ``restore_deleted``."""
+
+    delivered: frozenset[str] = frozenset()
+    restore_deleted: bool = False
+
+
+@dataclass(frozen=True)
 class DeliveryPlan:
     new: tuple[PackageNote, ...]
     updates: tuple[NoteUpdate, ...]
     unchanged: tuple[str, ...]
     #: GUIDs found under another note type (the learner changed it): left alone
     conflicts: tuple[PackageNote, ...]
+    #: notes delivered before and since deleted by the learner: left out
+    deleted: tuple[PackageNote, ...] = ()
+
+    def present(self) -> tuple[str, ...]:
+        """The GUIDs of the notes in the collection once the plan is carried out."""
+        kept = (*(note.guid for note in self.new), *(update.guid for update in self.updates))
+        return (*kept, *self.unchanged, *(note.guid for note in self.conflicts))
 
 
-def make_plan(notes: Mapping[str, PackageNote], existing: Mapping[str, CollectionNote]) -> DeliveryPlan:
+def make_plan(
+    notes: Mapping[str, PackageNote], existing: Mapping[str, CollectionNote], memory: Memory | None = None
+) -> DeliveryPlan:
     """Compare each deck note with the collection's note of the same GUID."""
+    memory = memory or Memory()
     new: list[PackageNote] = []
     updates: list[NoteUpdate] = []
     unchanged: list[str] = []
     conflicts: list[PackageNote] = []
+    deleted: list[PackageNote] = []
     for guid, note in notes.items():
         found = existing.get(guid)
-        if found is None:
+        if found is None and guid in memory.delivered and not memory.restore_deleted:
+            deleted.append(note)
+        elif found is None:
             new.append(note)
         elif found.notetype_id != note.notetype_id:
             conflicts.append(note)
@@ -74,7 +97,21 @@ def make_plan(notes: Mapping[str, PackageNote], existing: Mapping[str, Collectio
                 unchanged.append(guid)
             else:
                 updates.append(update)
-    return DeliveryPlan(tuple(new), tuple(updates), tuple(unchanged), tuple(conflicts))
+    return DeliveryPlan(tuple(new), tuple(updates), tuple(unchanged), tuple(conflicts), tuple(deleted))
+
+
+def plan_notices(plan: DeliveryPlan) -> tuple[str, ...]:
+    """What the plan leaves alone and why, one line each."""
+    conflicts = tuple(
+        f"{note.source}: note {note.guid} is in the collection under another note type; left alone"
+        for note in plan.conflicts
+    )
+    if not plan.deleted:
+        return conflicts
+    left_out = (
+        f"{len(plan.deleted)} note(s) you deleted in Anki were left out (--restore-deleted brings them back)"
+    )
+    return (*conflicts, left_out)
 
 
 def note_update(note: PackageNote, found: CollectionNote) -> NoteUpdate | None:

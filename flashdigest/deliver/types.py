@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..options import DEFAULT_ANKI_CONNECT_URL
+from .account import SyncAccount
 
 
 @dataclass(frozen=True)
@@ -16,6 +17,9 @@ class CollectionTarget:
     #: where Anki's own backup goes before anything changes (None: ``backups/`` beside the
     #: collection, which is where Anki desktop keeps a profile's backups)
     backup_dir: Path | None = None
+    #: let delivery upgrade a collection of an older Anki to the backend's schema (which that
+    #: older Anki then cannot open); without it such a collection is refused, unchanged
+    upgrade: bool = False
 
 
 @dataclass(frozen=True)
@@ -29,7 +33,21 @@ class AnkiConnectTarget:
     timeout: float = 120.0
 
 
-DeliveryTarget = CollectionTarget | AnkiConnectTarget
+@dataclass(frozen=True)
+class SyncTarget:
+    """A collection synced with ``account`` before and after the delivery."""
+
+    account: SyncAccount
+    collection: Path
+    #: flashdigest's own collection of the account: made by a full download when missing
+    own: bool = False
+    #: which making of the own collection this is (a new one gets every deck again)
+    generation: str = ""
+    #: seconds to wait for another run syncing the same collection (0: exit 75 at once)
+    wait: float = 0.0
+
+
+DeliveryTarget = CollectionTarget | AnkiConnectTarget | SyncTarget
 
 
 @dataclass(frozen=True)
@@ -43,3 +61,7 @@ class DeliveryReport:
     #: Anki's backup made before the changes (collection route; None when nothing changed)
     backup: Path | None = None
     notices: tuple[str, ...] = field(default_factory=tuple)
+    #: notes the learner deleted after an earlier delivery, left out (see ``plan.Memory``)
+    left_out: int = 0
+    #: the GUIDs of the decks' notes now in the target (remembered for the next delivery)
+    present: tuple[str, ...] = ()

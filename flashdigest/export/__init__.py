@@ -2,10 +2,11 @@
 
 Public entry point: :func:`write_deck`. The SQLite collection is built in memory and the
 package is written to a temporary file beside the target, flushed and renamed into place, so
-a deck on disk is always either the previous one or the new one, whole. Modification times
-come from the deck being replaced (:func:`read_previous`): unchanged notes and note types keep
-theirs, so unchanged input gives a byte-identical package (which is then not written at all), and
-changed ones get newer times, which is what makes Anki's importer take a correction.
+a deck on disk is always either the previous one or the new one, whole. Note modification
+times come from the deck being replaced (:func:`read_previous`): unchanged notes keep theirs, so
+unchanged input gives a byte-identical package (which is then not written at all), and changed
+ones get newer times, which is what makes Anki's importer take a correction. Note types' times
+come from their content alone (:mod:`.notetype_times`).
 """
 
 from __future__ import annotations
@@ -23,10 +24,12 @@ from typing import Any, BinaryIO
 
 from ..cards import DeckBuild
 from ..cards.anki_notes import Note
-from ..cards.builder import stable_ids
+from ..cards.notes import stable_ids
+from ..cards.preset import deck_preset
 from ..errors import OutputError
 from ..state import TEMP_PREFIX, sha256_hex
 from .anki_schema import empty_collection
+from .notetype_times import notetype_mod
 
 #: the process's umask (read once: os.umask can only be read by setting it)
 UMASK = os.umask(0o022)
@@ -102,19 +105,20 @@ def stamp_deck(build: DeckBuild, previous: PreviousDeck | None, now: int) -> Dec
     """Give every note and note type of ``build`` its modification time: the previous deck's while
     its content is unchanged (so the package is byte-identical), else ``now`` or newer."""
     old_notes = previous.notes if previous else {}
-    old_types = previous.notetypes if previous else {}
     note_mods: dict[str, int] = {}
     hashes = [f"deck:{build.deck_id}:{build.deck_name}"]
     for note in build.notes:
         content = note_hash(note.model.model_id, "\x1f".join(note.fields), " ".join(note.tags))
         note_mods[note.guid] = _newer(old_notes.get(note.guid), content, now)
-        hashes.append(f"{note.guid}:{content}:{note_mods[note.guid]}")
+        suspended = sorted(getattr(note, "suspended", ()))  # the daily budget's choice is in the file too
+        hashes.append(f"{note.guid}:{content}:{note_mods[note.guid]}:{suspended}")
     notetype_mods: dict[int, int] = {}
     for model in {note.model.model_id: note.model for note in build.notes}.values():
         content = notetype_hash(model.to_json(0, build.deck_id))
-        notetype_mods[model.model_id] = _newer(old_types.get(model.model_id), content, now)
+        notetype_mods[model.model_id] = notetype_mod(model.model_id, content)
         hashes.append(f"{model.model_id}:{content}:{notetype_mods[model.model_id]}")
     hashes.extend(f"{media.name}:{sha256_hex(media.data)}" for media in build.media)
+    hashes.append("preset:" + json.dumps(deck_preset(build.choice.shown), sort_keys=True))
     return DeckStamps(note_mods, notetype_mods, sha256_hex(*sorted(hashes)))
 
 
@@ -172,6 +176,7 @@ def _collection_bytes(build: DeckBuild, stamps: DeckStamps) -> bytes:
         for key, model in models.items():
             model["mod"] = stamps.notetype_mods.get(int(key), model["mod"])
         cursor.execute("UPDATE col SET models = ?", (json.dumps(models, sort_keys=True),))
+        _add_preset(cursor, build)
         connection.commit()
         return connection.serialize()
     finally:
@@ -197,7 +202,19 @@ def _insert_note(cursor: sqlite3.Cursor, note: Note, deck_id: int, mod: int) -> 
     for card in note.cards:
         cursor.execute(
             "INSERT INTO cards VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?);",
-            (next(ids), note_id, deck_id, card.ord, mod, -1, 0, 0, card.due, *(0,) * 8, ""),
+            (
+                next(ids),
+                note_id,
+                deck_id,
+                card.ord,
+                mod,
+                -1,
+                0,
+                -1 if card.suspend else 0,
+                card.due,
+                *(0,) * 8,
+                "",
+            ),
         )
 
 
@@ -219,6 +236,19 @@ def _deck_json(deck_id: int, name: str) -> dict[str, Any]:
         "timeToday": [163, 23598],
         "usn": -1,
     }
+
+
+def _add_preset(cursor: sqlite3.Cursor, build: DeckBuild) -> None:
+    """The deck's own deck-options preset (flashdigest/cards/preset.py), beside Anki's default one."""
+    preset = deck_preset(build.choice.shown)
+    (dconf_json, decks_json) = cursor.execute("SELECT dconf, decks FROM col").fetchone()
+    dconf, decks = json.loads(dconf_json), json.loads(decks_json)
+    dconf[str(preset["id"])] = preset
+    decks[str(build.deck_id)]["conf"] = preset["id"]
+    cursor.execute(
+        "UPDATE col SET dconf = ?, decks = ?",
+        (json.dumps(dconf, sort_keys=True), json.dumps(decks, sort_keys=True)),
+    )
 
 
 def _zip_entry(name: str) -> zipfile.ZipInfo:

@@ -30,6 +30,7 @@ class _Merged:
     cards: dict[str, list[tuple[Any, ...]]] = field(default_factory=dict)
     models: dict[str, dict[str, Any]] = field(default_factory=dict)
     decks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    presets: dict[str, dict[str, Any]] = field(default_factory=dict)
     media: dict[str, bytes] = field(default_factory=dict)
 
 
@@ -76,7 +77,9 @@ def _merge_package(path: Path, merged: _Merged, guids: Collection[str] | None) -
 
 
 def _merge_rows(connection: sqlite3.Connection, merged: _Merged, guids: Collection[str] | None) -> None:
-    models, decks = connection.execute("select models, decks from col").fetchone()
+    models, decks, presets = connection.execute("select models, decks, dconf from col").fetchone()
+    for key, preset in json.loads(presets).items():  # the decks' own presets (cards/preset.py)
+        merged.presets.setdefault(key, preset)
     for key, model in json.loads(models).items():
         if key not in merged.models or model.get("mod", 0) >= merged.models[key].get("mod", 0):
             merged.models[key] = model
@@ -108,8 +111,14 @@ def _bundle_database(template: bytes, merged: _Merged) -> bytes:
                 connection.execute(f"insert into cards values ({', '.join('?' * len(card))})", card)
         used = {str(card[2]) for cards in merged.cards.values() for card in cards} | {"1"}
         decks = {key: deck for key, deck in merged.decks.items() if key in used}
+        presets = {
+            key: preset
+            for key, preset in merged.presets.items()
+            if key == "1" or any(str(deck.get("conf")) == key for deck in decks.values())
+        }
         connection.execute(
-            "update col set models = ?, decks = ?", (json.dumps(merged.models), json.dumps(decks))
+            "update col set models = ?, decks = ?, dconf = ?",
+            (json.dumps(merged.models), json.dumps(decks), json.dumps(presets)),
         )
         connection.commit()
         return connection.serialize()

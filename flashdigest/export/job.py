@@ -45,9 +45,9 @@ class PreparedDeck:
     path: Path
     data: bytes | None
     content_hash: str
-    paper_notes: int = 0
-    mcq_notes: int = 0
-    cloze_notes: int = 0
+    #: what the pipeline's DeckResult reports after path and source: paper, MCQ and cloze notes, then
+    #: the daily budget's cards shown, suspended, clozes, questions and give-aways left out
+    counts: tuple[int, ...] = ()
     #: the hash of the digest and of what else its deck depends on (:func:`digest_key`)
     digest_key: str = ""
 
@@ -107,17 +107,19 @@ def prepare_digest(digest: Digest, options: JobOptions, key: str = "") -> Prepar
     stamps = stamp_deck(build, read_previous(target), options.now)
     mcq = sum(note.model is mcq_model() for note in build.notes)
     cloze = sum(note.model is cloze_model() for note in build.notes)
+    choice = build.choice
+    counts: tuple[int, ...] = (len(build.notes) - mcq - cloze, mcq, cloze, choice.shown, choice.suspended)
+    counts += (choice.clozes_left_out, choice.questions_left_out, choice.giveaways_left_out)
+    data = deck_bytes(build, stamps)
     return PreparedDeck(
         digest.date,
         digest.source,
         richness(digest),
         build.notices,
         target,
-        deck_bytes(build, stamps),
+        data,
         stamps.content_hash,
-        len(build.notes) - mcq - cloze,
-        mcq,
-        cloze,
+        counts,
         key,
     )
 

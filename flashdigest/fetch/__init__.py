@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ..options import DEFAULT_SITE
 from .report import RECENT_DATES, FetchOptions, FetchReport, Outcome, PageResult
-from .run import fetch_site
+from .run import fetch_site, mark_for_recheck
 
 __all__ = [
     "DEFAULT_SITE",
@@ -19,4 +19,5 @@ __all__ = [
     "Outcome",
     "PageResult",
     "fetch_site",
+    "mark_for_recheck",
 ]

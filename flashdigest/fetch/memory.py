@@ -3,6 +3,8 @@
 Kept in ``<into>/.flashdigest-fetch.json`` (a hidden file, so ``export`` never takes it for a
 digest), written to a temporary file and renamed, so a killed run leaves the old file or the new.
 A missing or unreadable file is an empty memory: pages then are checked unconditionally once.
+It also remembers the pages an export could not read (``recheck``): those are requested again,
+unconditionally, on the next run whatever their age.
 """
 
 from __future__ import annotations
@@ -45,6 +47,8 @@ class FetchMemory:
 
     folder: Path
     pages: dict[str, Validators] = field(default_factory=dict)
+    #: pages to request unconditionally next time (an export could not read them)
+    recheck: set[str] = field(default_factory=set)
     changed: bool = False
 
     @classmethod
@@ -52,16 +56,24 @@ class FetchMemory:
         try:
             data = json.loads((folder / MEMORY_NAME).read_text(encoding="utf-8"))
             pages = {str(name): _validators(entry) for name, entry in data["pages"].items()}
+            recheck = {str(name) for name in data.get("recheck", ())}
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
-            pages = {}
-        return cls(folder, pages)
+            pages, recheck = {}, set()
+        return cls(folder, pages, recheck)
 
     def get(self, name: str) -> Validators:
-        return self.pages.get(name, Validators())
+        return Validators() if name in self.recheck else self.pages.get(name, Validators())
 
     def remember(self, name: str, validators: Validators) -> None:
-        if self.pages.get(name) != validators:
+        if self.pages.get(name) != validators or name in self.recheck:
             self.pages[name] = validators
+            self.recheck.discard(name)
+            self.changed = True
+
+    def mark_for_recheck(self, names: set[str]) -> None:
+        """Request these pages again, unconditionally, on the next run (whatever their age)."""
+        if not names <= self.recheck:
+            self.recheck |= names
             self.changed = True
 
     def save(self) -> None:
@@ -71,6 +83,7 @@ class FetchMemory:
         data: dict[str, Any] = {
             "version": MEMORY_VERSION,
             "pages": {name: asdict(self.pages[name]) for name in sorted(self.pages)},
+            "recheck": sorted(self.recheck),
         }
         with tempfile.NamedTemporaryFile(
             "w", encoding="utf-8", dir=self.folder, prefix=MEMORY_NAME + ".", suffix=TEMP_SUFFIX, delete=False

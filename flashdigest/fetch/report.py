@@ -8,9 +8,9 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from ..errors import FetchError
+from ..errors import FlashdigestError
 from ..limits import LIMITS
-from ..options import DEFAULT_SITE
+from ..options import DEFAULT_SITE, MAX_NEW_PAGES, MAX_TIME, PAGE_TIME
 from .client import HttpSettings
 
 #: the newest dates the index lists whose pages are re-checked on every run (corrections land there)
@@ -41,6 +41,9 @@ class FetchOptions:
     #: a Retry-After longer than this is cut to it
     retry_after_max: float = 60.0
     max_page_bytes: int = LIMITS.max_page_bytes
+    max_time: float = MAX_TIME
+    page_time: float = PAGE_TIME
+    max_new_pages: int = MAX_NEW_PAGES
 
     def http(self) -> HttpSettings:
         return HttpSettings(
@@ -51,6 +54,7 @@ class FetchOptions:
             backoff_max=self.backoff_max,
             retry_after_max=self.retry_after_max,
             max_bytes=self.max_page_bytes,
+            page_seconds=self.page_time,
         )
 
 
@@ -69,7 +73,7 @@ class PageResult:
     url: str
     path: Path
     outcome: Outcome
-    error: FetchError | None = None
+    error: FlashdigestError | None = None
 
 
 @dataclass
@@ -78,8 +82,8 @@ class FetchReport:
     listed: int = 0  # digest pages the index links (from --since on)
     not_rechecked: int = 0  # saved pages not requested (older than the newest few dates)
     pages: list[PageResult] = field(default_factory=list)
-    #: failures: pages that failed, or the index itself
-    failures: list[FetchError] = field(default_factory=list)
+    #: failures: pages that failed, the index itself, the run's deadline, a local write failure
+    failures: list[FlashdigestError] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
 
     def with_outcome(self, outcome: Outcome) -> list[PageResult]:

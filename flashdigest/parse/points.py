@@ -22,28 +22,25 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ..model import PointKind
+from ..model import ZH_LABELS, PointKind
 
 #: label spellings (letters only, lower case, without "and"), English and Chinese
 _LABELS: dict[str, PointKind] = {
     "topic domain": PointKind.TOPIC,
     "topic": PointKind.TOPIC,
-    "主题与领域": PointKind.TOPIC,
     "主题和领域": PointKind.TOPIC,
     "previous research new ideas": PointKind.PRIOR_WORK,
     "previous research": PointKind.PRIOR_WORK,
     "prior work": PointKind.PRIOR_WORK,
-    "先前研究与新思路": PointKind.PRIOR_WORK,
     "先前研究和新思路": PointKind.PRIOR_WORK,
     "problem": PointKind.PROBLEM,
-    "问题": PointKind.PROBLEM,
     "methods": PointKind.METHODS,
     "method": PointKind.METHODS,
-    "方法": PointKind.METHODS,
     "results evaluation": PointKind.RESULTS,
     "results": PointKind.RESULTS,
-    "结果与评估": PointKind.RESULTS,
     "结果和评估": PointKind.RESULTS,
+    # the pages' own Chinese labels, which the cards show too
+    **{label: kind for kind, label in ZH_LABELS.items()},
 }
 #: a point's head: number, then a label ending in a colon and/or closed bold, then the text
 _HEAD_RE = re.compile(

@@ -1,6 +1,6 @@
 """The plain-text digest: text as a reader copies it from the digest's web page.
 
-The layout (see the README): a ``YYYY-MM-DD Papers`` heading, then per paper a ``Paper N`` line,
+The layout (see docs/formats.md): a ``YYYY-MM-DD Papers`` heading, then per paper a ``Paper N`` line,
 the title, ``Published:``, ``Link:``, five points (numbered or labelled, see :mod:`.points`; a
 point may hold the points it swallowed), the title again with one line of flowchart text, and
 ``Q1``..``Qn`` each followed by the question and one line per option.

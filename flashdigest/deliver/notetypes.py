@@ -1,0 +1,149 @@
+"""What the learner did to flashdigest's note types, and what delivery does about it.
+
+flashdigest's note types have fixed ids. In the learner's collection one may be renamed, have a
+field renamed, added or deleted, or be deleted. Anki's importer, given a package whose note type
+has the same id but other field names, adds a copy ("FlashDigest Paper v2+") and puts the new notes
+there; :mod:`.plan` compares fields by name, so a renamed field's corrections would stop. Instead:
+
+* a field renamed (the same number of fields, another name in a place): flashdigest's field is
+  written into the learner's, and new notes come in under the learner's note type;
+* a field deleted or added (another number of fields): that field's corrections are not delivered,
+  and new notes of that note type are left out rather than added under a copy;
+* the note type deleted: its notes delivered before stay deleted (:class:`.plan.Memory`); new
+  notes add it again;
+* the note type renamed: kept, notes are delivered into it.
+
+Each is said in a notice naming what the learner changed and what flashdigest does.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import zipfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from .package import PackageNote
+from .plan import LEARNER_FIELDS, DeliveryPlan
+
+
+@dataclass(frozen=True)
+class NotetypeChange:
+    """One of flashdigest's note types as the learner's collection has it, where it differs."""
+
+    notetype_id: int
+    #: flashdigest's name, and the learner's (None: the learner deleted the note type)
+    name: str
+    learner_name: str | None
+    #: flashdigest's field -> the learner's name for it (renamed in place)
+    renamed: Mapping[str, str] = field(default_factory=dict)
+    #: flashdigest's fields the learner's note type lacks, or has in another number of fields
+    missing: tuple[str, ...] = ()
+
+    @property
+    def refuses_new_notes(self) -> bool:
+        """Whether new notes would need a copy of the note type (another set of fields)."""
+        return self.learner_name is not None and bool(self.missing)
+
+
+def compare(
+    notetype_id: int, name: str, fields: tuple[str, ...], learner: tuple[str, list[str]] | None
+) -> NotetypeChange | None:
+    """How the learner's note type (name, field names), or None when deleted, differs from ours."""
+    if learner is None:
+        return NotetypeChange(notetype_id, name, None)
+    learner_name, learner_fields = learner
+    if tuple(learner_fields) == fields and learner_name == name:
+        return None
+    if len(learner_fields) == len(fields):
+        renamed = {
+            ours: theirs for ours, theirs in zip(fields, learner_fields, strict=True) if ours != theirs
+        }
+        return NotetypeChange(notetype_id, name, learner_name, renamed)
+    missing = tuple(ours for ours in fields if ours not in learner_fields)
+    return NotetypeChange(notetype_id, name, learner_name, {}, missing or fields)
+
+
+def translate(note: PackageNote, change: NotetypeChange | None) -> PackageNote:
+    """``note`` with its fields under the learner's names (a learner's own field is dropped, so
+    that a rename never makes it written)."""
+    if change is None or not change.renamed:
+        return note
+    fields = tuple(
+        (change.renamed.get(name, name), value) for name, value in note.fields if name not in LEARNER_FIELDS
+    )
+    return replace(note, fields=fields)
+
+
+def notices(
+    changes: Mapping[int, NotetypeChange], plan: DeliveryPlan, refused: Mapping[int, int]
+) -> tuple[str, ...]:
+    """One line per note type the learner changed that this delivery meets."""
+    lines = []
+    deleted_before = {note.notetype_id for note in plan.deleted}
+    new_of = {mid: sum(note.notetype_id == mid for note in plan.new) for mid in changes}
+    for mid, change in sorted(changes.items()):
+        if change.learner_name is None:
+            if mid in deleted_before or new_of[mid]:
+                lines.append(
+                    f"note type '{change.name}' is not in your collection (deleted): its notes delivered "
+                    f"before stay deleted; {new_of[mid]} new note(s) add it again"
+                )
+            continue
+        if change.learner_name != change.name:
+            lines.append(
+                f"note type '{change.name}' is named '{change.learner_name}' in your collection: kept"
+            )
+        for ours, theirs in sorted(change.renamed.items()):
+            lines.append(
+                f"note type '{change.learner_name}': you renamed field '{ours}' to '{theirs}'; "
+                f"flashdigest writes '{ours}' into '{theirs}'"
+            )
+        if change.missing:
+            fields = ", ".join(repr(name) for name in change.missing)
+            lines.append(
+                f"note type '{change.learner_name}' has other fields than flashdigest's (no {fields}): "
+                f"their corrections are not delivered, and {refused.get(mid, 0)} new note(s) of it are "
+                "left out rather than added under a copy of the note type"
+            )
+    return tuple(lines)
+
+
+def leave_out_refused(
+    plan: DeliveryPlan, changes: Mapping[int, NotetypeChange]
+) -> tuple[DeliveryPlan, dict[int, int]]:
+    """``plan`` without the new notes whose note type the learner gave other fields; how many, by
+    note type."""
+    refused = {mid for mid, change in changes.items() if change.refuses_new_notes}
+    left = [note for note in plan.new if note.notetype_id in refused]
+    if not left:
+        return plan, {}
+    counts = {mid: sum(note.notetype_id == mid for note in left) for mid in refused}
+    return replace(plan, new=tuple(note for note in plan.new if note.notetype_id not in refused)), counts
+
+
+def rename_in_package(package: Path, renames: Mapping[int, Mapping[str, str]]) -> None:
+    """Give the note types of the package at ``package`` the learner's field names, so that Anki's
+    importer puts its notes under the learner's note type instead of a copy."""
+    if not any(renames.values()):
+        return
+    with zipfile.ZipFile(package) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    connection = sqlite3.connect(":memory:")
+    try:
+        connection.deserialize(members["collection.anki2"])
+        (models,) = connection.execute("select models from col").fetchone()
+        table = json.loads(models)
+        for mid, renamed in renames.items():
+            for entry in table.get(str(mid), {}).get("flds", []):
+                entry["name"] = renamed.get(entry["name"], entry["name"])
+        connection.execute("update col set models = ?", (json.dumps(table),))
+        connection.commit()
+        members["collection.anki2"] = connection.serialize()
+    finally:
+        connection.close()
+    with zipfile.ZipFile(package, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)

@@ -1,0 +1,38 @@
+"""The modification times of flashdigest's note types: from their content, never from the run.
+
+Anki's importer (by ``.apkg`` import or AnkiConnect, "update note types if newer") replaces a note
+type in the collection only by one with a later modification time. So every deck carries each
+note type with the time of the *version flashdigest ships*: a new day's deck never puts a note
+type over a learner's later edit of a template, the CSS or the name, and a new version of
+flashdigest's templates (a later time, recorded here when it ships) replaces them once, as the
+CHANGELOG then says. ``tests/test_notetype_mods.py`` fails when a note type's content changes
+without a new entry here.
+"""
+
+from __future__ import annotations
+
+#: per note type id: (its :func:`~flashdigest.export.notetype_hash` as shipped, its time). A new
+#: version meant to replace what collections hold gets its release time, later than every
+#: earlier release's; see the entries.
+SHIPPED: dict[int, tuple[str, int]] = {
+    # FlashDigest Paper v2, 2026-12-05: the flowchart zoom under the apps' stylesheets (replaces
+    # a learner's edits of this note type once; releases before stamped note types with the
+    # export's time, so this time must be later than those)
+    1744601234511: ("c6848dfcf6d70c4e", 1_796_428_800),
+    # FlashDigest MCQ v2 and Cloze: the same CSS change, which these cards do not use (they show
+    # no flowchart), so a time before every earlier release's: not put over a collection's
+    1744601234512: ("54f04b3ba3b1d102", 1_764_547_200),
+    1744601234513: ("92074c1bc6b55837", 1_764_547_200),
+}
+#: the time of a note type whose content is not one shipped (a template changed before its
+#: release is recorded, or a test's): this plus an offset from its hash, below every shipped time
+UNSHIPPED_EPOCH = 1_735_689_600  # 2025-01-01 UTC
+UNSHIPPED_SPREAD = 180 * 86_400
+
+
+def notetype_mod(model_id: int, content: str) -> int:
+    """The modification time of note type ``model_id`` whose hash is ``content``."""
+    shipped = SHIPPED.get(model_id)
+    if shipped is not None and shipped[0] == content:
+        return shipped[1]
+    return UNSHIPPED_EPOCH + int(content[:12], 16) % UNSHIPPED_SPREAD
