@@ -84,6 +84,8 @@ class CardKinds(click.ParamType[tuple[str, ...]]):
     """``--cards``: comma-separated names of :data:`~flashdigest.options.CARD_CHOICES` -> a tuple."""
 
     name = "kinds"
+    #: a config file may give the names as a TOML array
+    comma_list = True
 
     def convert(
         self, value: Any, param: click.Parameter | None, ctx: click.Context | None
