@@ -167,14 +167,16 @@ def test_a_collection_anki_desktop_holds_after_its_backup_is_refused(
     held = open_files(desktop.pid)
     assert str(path) in held and f"{path}-wal" in held  # Anki holds the collection and its log
     assert not sqlite_locked(path)  # but since its backup, not SQLite's lock: the finding's condition
-    code, _stdout, err = run("export", str(source), "--out", out, "--collection", str(path), "-q")
+    code, _stdout, err = run(
+        "export", str(source), "--out", out, "--collection", str(path), "-q", "--cards", "all"
+    )
     assert code == 75, err
     assert "open in another program" in err and len(err.splitlines()) == 1
     assert open_files(desktop.pid) >= {str(path), f"{path}-wal"}  # nothing deleted under Anki
     assert not any(name.endswith(" (deleted)") for name in open_files(desktop.pid) if "collection" in name)
     assert notes_on_disk(path) == 0
     desktop.close()
-    code, stdout, err = run("export", str(source), "--out", out, "--collection", str(path))
+    code, stdout, err = run("export", str(source), "--out", out, "--collection", str(path), "--cards", "all")
     assert code == 0, err
     assert f"{NOTES} notes added" in stdout  # the refused run was not marked delivered
     assert notes_in(path) == NOTES

@@ -55,7 +55,8 @@ print("wrote")
 
 def export_into(tmp_path: Path, source: Path, path: Path, *more: str) -> tuple[int, str, str]:
     """``flashdigest export SOURCE --out TMP/out --collection PATH MORE...`` through the CLI."""
-    return run("export", str(source), "--out", str(tmp_path / "out"), "--collection", str(path), *more)
+    out = str(tmp_path / "out")
+    return run("export", str(source), "--out", out, "--collection", str(path), "--cards", "all", *more)
 
 
 def integrity(path: Path) -> str:
@@ -88,19 +89,18 @@ def held_after_backup(path: Path, backups: Path) -> Iterator[subprocess.Popen[st
 def test_a_collection_open_after_its_backup_is_refused_and_its_wal_kept(tmp_path: Path) -> None:
     source = sample_source(tmp_path)
     path = new_collection(tmp_path / "profile")
-    out = tmp_path / "out"
     backups = tmp_path / "holder-backups"
     backups.mkdir()
     with held_after_backup(path, backups):
         wal = Path(f"{path}-wal")
         assert wal.exists()  # the holder's write-ahead log
-        code, _stdout, err = run("export", str(source), "--out", str(out), "--collection", str(path), "-q")
+        code, _stdout, err = export_into(tmp_path, source, path, "-q")
         assert code == 75, err
         assert "open in another program" in err and len(err.splitlines()) == 1
         assert wal.exists()  # never deleted under the holder
     assert notes_in(path) == 0  # nothing written
     assert not (tmp_path / "profile" / "backups").exists()
-    code, stdout, err = run("export", str(source), "--out", str(out), "--collection", str(path))
+    code, stdout, err = export_into(tmp_path, source, path)
     assert code == 0, err
     assert f"{NOTES} notes added" in stdout  # not marked delivered: the next run delivers
     assert integrity(path) == "ok"

@@ -12,6 +12,7 @@ from anki.collection import Collection
 from flashdigest.deliver import AnkiConnectTarget
 from flashdigest.handoff import HandOff
 from flashdigest.pipeline import ExportOptions, export_inputs
+from tests.anki_helpers import FULL_SET
 from tests.ankiconnect_server import AnkiConnectServer
 from tests.deliver_helpers import (
     CHANGED,
@@ -27,7 +28,16 @@ from tests.test_cli_deliver import notes_in, run
 
 def deliver(tmp_path: Path, source: Path, path: Path, *more: str) -> dict[str, object]:
     code, stdout, err = run(
-        "export", str(source), "--out", str(tmp_path / "out"), "--collection", str(path), "--json", *more
+        "export",
+        str(source),
+        "--out",
+        str(tmp_path / "out"),
+        "--collection",
+        str(path),
+        "--json",
+        "--cards",
+        "all",
+        *more,
     )
     assert code == 0, err
     delivery = json.loads(stdout)["delivery"]
@@ -85,7 +95,7 @@ def test_the_anki_connect_route_keeps_deleted_notes_deleted_too(tmp_path: Path) 
     server = AnkiConnectServer(new_collection(tmp_path / "profile"))
     try:
         options = ExportOptions(
-            out_dir=tmp_path / "out", hand_off=HandOff(target=AnkiConnectTarget(server.url))
+            out_dir=tmp_path / "out", hand_off=HandOff(target=AnkiConnectTarget(server.url)), deck=FULL_SET
         )
         first = export_inputs([source], options).hand_off
         assert first is not None and first.delivery is not None and first.delivery.added == NOTES

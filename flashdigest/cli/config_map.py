@@ -51,6 +51,10 @@ def _config_value(
 ) -> Any:
     """``value`` checked as the option would check it on the command line; ~ expanded in paths."""
     where = table if key in config.commands.get(table, {}) else None
+    if getattr(option.type, "comma_list", False) and isinstance(value, list):
+        if not all(isinstance(one, str) for one in value):
+            raise config.error(f"{key}: expected strings, got {_toml_type(value)}", key, where)
+        value = ",".join(value)  # a list of names, as the command line's comma-separated one
     if option.multiple and isinstance(value, str):
         value = [value]
     if option.multiple and not isinstance(value, list):

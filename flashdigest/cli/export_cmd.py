@@ -6,9 +6,7 @@ import contextlib
 import datetime as dt
 import json
 import sys
-import urllib.parse
 from collections.abc import Iterator
-from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,7 +16,6 @@ from ..errors import FlashdigestError, NoInputError, OutputBusy, OutputError, Pa
 from ..inputs import scan_inputs
 from ..lock import output_lock
 from ..options import (
-    CARD_CHOICES,
     CARD_KINDS,
     DECK_ROOT,
     DEFAULT_ANKI_CONNECT_URL,
@@ -39,13 +36,14 @@ from .common import (
     SITE_OPTION,
     as_date,
 )
+from .export_opts import CardKinds, delivery_options, delivery_target, sync_target_of
+from .export_report import print_report, report_as_data
 from .fetch_cmd import fetch_limit_options, limits_of, run_fetch
-from .output import exit_code, fail, say, stop, worst
+from .output import exit_code, fail, stop, worst
 
 if TYPE_CHECKING:
-    from ..deliver import DeliveryTarget
     from ..fetch import FetchOptions
-    from ..pipeline import DeckResult, ExportOptions, ExportReport
+    from ..pipeline import ExportOptions, ExportReport
 
 # The pipeline is imported when the command runs, not when the CLI loads: `--help` and `-V`
 # import nothing of it, and delivery only when asked for.
@@ -81,89 +79,6 @@ Size limits (file bytes, field length, nesting...) are raised with
 FLASHDIGEST_MAX_* environment variables, e.g. FLASHDIGEST_MAX_FIELD_CHARS=50000;
 the README lists them.
 """
-
-
-class CardKinds(click.ParamType[tuple[str, ...]]):
-    """``--cards``: comma-separated names of :data:`~flashdigest.options.CARD_CHOICES` -> a tuple."""
-
-    name = "kinds"
-
-    def convert(
-        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
-    ) -> tuple[str, ...]:
-        if isinstance(value, tuple):
-            return value
-        names = value if isinstance(value, list) else str(value).split(",")
-        kinds = tuple(dict.fromkeys(str(name).strip().lower() for name in names if str(name).strip()))
-        unknown = [kind for kind in kinds if kind not in CARD_CHOICES]
-        if unknown or not kinds:
-            self.fail(f"{', '.join(unknown) or 'nothing'}: choose from {', '.join(CARD_CHOICES)}", param, ctx)
-        if len(kinds) > 1 and {"best", "all"} & set(kinds):
-            self.fail(f"{','.join(kinds)}: best and all stand alone, not with other kinds", param, ctx)
-        return kinds
-
-
-def check_url(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
-    """An http(s) address with a host and a valid port, or a usage error in one line."""
-    if value is None:
-        return None
-    try:
-        parts = urllib.parse.urlsplit(value)
-        valid = parts.scheme in ("http", "https") and bool(parts.hostname) and parts.port != 0
-    except ValueError as error:  # a port that is not a number, or out of range
-        raise click.BadParameter(f"{value!r} is not a URL: {error}") from None
-    if not valid:
-        example = DEFAULT_ANKI_CONNECT_URL
-        raise click.BadParameter(f"{value!r} is not an http(s) URL with a host, e.g. {example}")
-    return value
-
-
-def delivery_options(command: Any) -> Any:
-    """--collection, --anki-connect, --anki-connect-url, --anki-connect-key and --bundle."""
-    for option in reversed(
-        [
-            click.option(
-                "--collection",
-                type=click.Path(dir_okay=False, path_type=Path),
-                help="Then put the notes into this Anki collection.anki2 (Anki closed), keeping your work.",
-            ),
-            click.option(
-                "--anki-connect/--no-anki-connect",
-                default=False,
-                help="Then put the notes into a running Anki by AnkiConnect (at --anki-connect-url).",
-            ),
-            click.option(
-                "--anki-connect-url",
-                metavar="URL",
-                callback=check_url,
-                help=f"Where AnkiConnect listens (implies --anki-connect) [{DEFAULT_ANKI_CONNECT_URL}].",
-            ),
-            click.option("--anki-connect-key", metavar="KEY", help="AnkiConnect's apiKey, if you set one."),
-            click.option(
-                "--restore-deleted/--no-restore-deleted",
-                default=False,
-                help="Deliver again the notes you deleted in Anki after an earlier delivery.",
-            ),
-            click.option(
-                "--upgrade-collection/--no-upgrade-collection",
-                default=False,
-                help="Let --collection upgrade an older Anki's collection (that Anki cannot open it then).",
-            ),
-            click.option(
-                "--sync/--no-sync",
-                default=False,
-                help="Then sync, deliver into --collection (or flashdigest's own collection), sync again"
-                " with the account of `flashdigest login`.",
-            ),
-            click.option(
-                "--bundle",
-                type=click.Path(dir_okay=False, path_type=Path),
-                help="Also write one package holding every deck of the run (a first import in one go).",
-            ),
-        ]
-    ):
-        command = option(command)
-    return command
 
 
 @click.command(epilog=EXPORT_EPILOG)
@@ -266,10 +181,10 @@ def export(inputs: tuple[Path, ...], out_dir: Path, **chosen: Any) -> None:
     for failure in [*report.failures, *handed]:
         fail(failure)
     if chosen["as_json"]:
-        data = _report_as_data(report)
+        data = report_as_data(report)
         click.echo(json.dumps({"fetch": fetched.as_data(), **data} if fetched else data, indent=2))
     elif not chosen["quiet"]:
-        _print_report(report)
+        print_report(report)
     fetch_codes = [exit_code(failure) for failure in fetched.failures] if fetched else []
     fetch_codes += [exit_code(locked_out)] if locked_out is not None else []
     sys.exit(worst([exit_code(failure) for failure in [*report.failures, *handed]] + fetch_codes))
@@ -280,9 +195,9 @@ def _export_options(out_dir: Path, chosen: dict[str, Any]) -> ExportOptions:
     from ..pipeline import ExportOptions
 
     url = chosen["anki_connect_url"] or (DEFAULT_ANKI_CONNECT_URL if chosen["anki_connect"] else None)
-    target = _delivery_target(chosen["collection"], url, chosen["anki_connect_key"])
+    target = delivery_target(chosen["collection"], url, chosen["anki_connect_key"])
     if chosen["sync"]:
-        target = _sync_target(chosen["collection"], url, chosen)
+        target = sync_target_of(chosen["collection"], url, chosen)
     return ExportOptions(
         out_dir=out_dir,
         parse=ParseOptions(format=chosen["fmt"], lang=chosen["lang"]),
@@ -328,32 +243,6 @@ def _recheck_unreadable(into: Path, failures: list[FlashdigestError]) -> None:
     }
     if unreadable:
         mark_for_recheck(into, unreadable)
-
-
-def _delivery_target(collection: Path | None, url: str | None, key: str | None) -> DeliveryTarget | None:
-    if collection is not None and url is not None:
-        raise click.UsageError("give --collection or --anki-connect(-url), not both")
-    if collection is None and url is None:
-        return None
-    from ..deliver import AnkiConnectTarget, CollectionTarget  # only when delivering
-
-    if collection is not None:
-        upgrade = bool(click.get_current_context().params.get("upgrade_collection"))
-        return CollectionTarget(collection, upgrade=upgrade)
-    return AnkiConnectTarget(url, key) if url is not None else None
-
-
-def _sync_target(collection: Path | None, url: str | None, chosen: dict[str, Any]) -> DeliveryTarget:
-    from ..deliver.account import load_account
-    from ..deliver.sync import sync_target
-
-    if url is not None:
-        raise click.UsageError("--sync syncs a collection: give --collection or none, not --anki-connect")
-    try:
-        account = load_account()
-    except FlashdigestError as error:
-        stop(error)
-    return sync_target(account, collection, chosen["wait_timeout"] if chosen["wait"] else 0.0)
 
 
 def _check_fetch_options(fetch: bool) -> None:
@@ -402,73 +291,3 @@ def _run_export(inputs: tuple[Path, ...], options: ExportOptions, show_progress:
         return export_inputs(scan, options)
     with click.progressbar(length=len(scan.files), label="exporting", file=sys.stderr) as bar:
         return export_inputs(scan, options, progress=lambda _path: bar.update(1))
-
-
-def _print_report(report: ExportReport) -> None:
-    for notice in report.notices:
-        say(f"notice: {notice}", err=True)
-    for deck in report.written:
-        notes = f"{deck.paper_notes} paper + {deck.cloze_notes} cloze + {deck.mcq_notes} MCQ notes"
-        say(f"wrote {deck.path}: {notes}; {_budget_line(deck)}")
-    handed = report.hand_off
-    if handed and handed.bundle:
-        say(f"bundled {len(report.decks())} deck(s) into {handed.bundle}")
-    if handed and handed.delivery:
-        delivery = handed.delivery
-        for notice in delivery.notices:
-            say(f"notice: {notice}", err=True)
-        say(
-            f"delivered {len(delivery.decks)} deck(s): {delivery.added} notes added, "
-            f"{delivery.updated} updated, {delivery.unchanged} unchanged"
-        )
-    click.echo(
-        f"{len(report.written)} written, {len(report.unchanged)} unchanged, {len(report.failures)} failed"
-    )
-
-
-def _budget_line(deck: DeckResult) -> str:
-    """What the daily budget chose and left out, in words."""
-    line = f"{deck.new_cards} cards new, {deck.suspended_cards} suspended"
-    left = [f"{deck.clozes_left_out} figure clozes"] if deck.clozes_left_out else []
-    if deck.questions_left_out:
-        giveaways = f" ({deck.giveaways_left_out} give-aways)" if deck.giveaways_left_out else ""
-        left.append(f"{deck.questions_left_out} questions{giveaways}")
-    return line + (f", left out {' and '.join(left)} (--cards all)" if left else "")
-
-
-def _report_as_data(report: ExportReport) -> dict[str, Any]:
-    handed = report.hand_off.failures if report.hand_off else ()
-    done = report.hand_off.delivery if report.hand_off else None
-    delivery = (
-        None
-        if done is None
-        else {
-            "decks": [str(deck) for deck in done.decks],
-            "added": done.added,
-            "updated": done.updated,
-            "unchanged": done.unchanged,
-            "left_out": done.left_out,
-            "notices": list(done.notices),
-        }
-    )
-
-    def failure(error: FlashdigestError) -> dict[str, Any]:
-        file = str(error.file) if error.file else None
-        return {"file": file, "line": error.line, "reason": error.reason}
-
-    return {
-        "written": [
-            {
-                **asdict(deck),
-                "date": deck.date.isoformat(),
-                "path": str(deck.path),
-                "source": str(deck.source),
-            }
-            for deck in report.written
-        ],
-        "unchanged": [str(path) for path in report.unchanged],
-        "failed": [failure(error) for error in [*report.failures, *handed]],
-        "notices": report.notices,
-        "bundle": str(report.hand_off.bundle) if report.hand_off and report.hand_off.bundle else None,
-        "delivery": delivery,
-    }

@@ -18,7 +18,7 @@ SHIPPED: dict[int, tuple[str, int]] = {
     # FlashDigest Paper v2, 2026-12-05: the flowchart zoom under the apps' stylesheets (replaces
     # a learner's edits of this note type once; releases before stamped note types with the
     # export's time, so this time must be later than those)
-    1744601234511: ("c6848dfcf6d70c4e", 1_796_428_800),
+    1744601234511: ("a92244adc0e08f0b", 1_796_428_800),
     # FlashDigest MCQ v2 and Cloze: the same CSS change, which these cards do not use (they show
     # no flowchart), so a time before every earlier release's: not put over a collection's
     1744601234512: ("54f04b3ba3b1d102", 1_764_547_200),

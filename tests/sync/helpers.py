@@ -34,7 +34,7 @@ def login(server: SyncServer, password: str = PASSWORD) -> tuple[int, str, str]:
 
 
 def export_sync(source: Path, out: Path, *extra: str) -> tuple[int, str, str]:
-    return run("export", str(source), "--out", str(out), "--sync", *extra)
+    return run("export", str(source), "--out", str(out), "--sync", "--cards", "all", *extra)
 
 
 def flowchart_source(tmp_path: Path) -> Path:
@@ -66,6 +66,7 @@ def login_at(endpoint: str) -> None:
 def start_export(source: Path, out: Path, data_home: Path) -> subprocess.Popen[bytes]:
     env = dict(os.environ, XDG_DATA_HOME=str(data_home))
     command = [sys.executable, "-m", "flashdigest", "export", str(source), "--out", str(out), "--sync", "-q"]
+    command += ["--cards", "all"]
     return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
