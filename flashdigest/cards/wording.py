@@ -127,7 +127,7 @@ def paper_language(paper: Paper) -> str:
         texts.append(question.text)
         texts.extend(question.options)
     text = "".join(texts)
-    letters = sum(1 for char in text if char.isalpha())
+    letters = sum(map(str.isalpha, text))  # (as fast as a walk over every character gets)
     cjk = len(_CJK_RE.findall(text))
     return "zh" if letters and cjk * 5 >= letters else "en"
 
