@@ -12,6 +12,7 @@ from pathlib import Path
 
 import filelock
 
+from .atomic import file_mode
 from .errors import OutputBusy, OutputError
 
 LOCK_NAME = ".flashdigest.lock"
@@ -23,7 +24,7 @@ def output_lock(out_dir: Path, wait: bool, timeout: float = 900.0) -> Iterator[N
     raise OutputBusy at once. OutputError when the directory cannot be created or locked."""
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
-        lock = filelock.FileLock(out_dir / LOCK_NAME, mode=0o644, is_singleton=False)
+        lock = filelock.FileLock(out_dir / LOCK_NAME, mode=file_mode(), is_singleton=False)
         lock.acquire(timeout=timeout if wait else 0)
     except filelock.Timeout:
         waited = f"waited {timeout:g} s; " if wait else ""
