@@ -13,4 +13,4 @@ def anki_install_hint() -> str:
         return "pipx inject flashdigest anki"
     if (clone / "requirements-dev.txt").is_file() and (clone / "pyproject.toml").is_file():
         return f"in {clone}: make test (or pip install --require-hashes --no-deps -r requirements-dev.txt)"
-    return f"{sys.executable} -m pip install 'flashdigest[anki]'"
+    return f"{sys.executable} -m pip install anki"

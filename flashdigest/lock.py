@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from .atomic import file_mode
 from .errors import OutputBusy, OutputError
 
 __all__ = ["LOCK_NAME", "OutputBusy", "output_lock"]
@@ -73,7 +74,7 @@ def _acquire(path: Path, timeout: float) -> _Release:
         import fcntl
     except ImportError:  # Windows
         return _acquire_filelock(path, timeout)
-    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, file_mode())
     deadline = time.monotonic() + timeout
     try:
         while True:
@@ -100,7 +101,7 @@ def _acquire(path: Path, timeout: float) -> _Release:
 def _acquire_filelock(path: Path, timeout: float) -> _Release:
     import filelock
 
-    lock = filelock.FileLock(path, mode=0o644, is_singleton=False)
+    lock = filelock.FileLock(path, mode=file_mode(), is_singleton=False)
     try:
         lock.acquire(timeout=timeout)
     except filelock.Timeout:

@@ -16,25 +16,17 @@ from pathlib import Path
 class PointKind(enum.Enum):
     """The five summary points a digest gives for each paper, in their order."""
 
-    TOPIC = ("Topic", "Topic and Domain", "What is the topic and domain of {title}?")
-    PRIOR_WORK = (
-        "PriorWork",
-        "Previous Research and New Ideas",
-        "What earlier research does {title} build on, and what is new in it?",
-    )
-    PROBLEM = ("Problem", "Problem", "What problem does {title} address?")
-    METHODS = ("Methods", "Methods", "What methods does {title} use?")
-    RESULTS = (
-        "Results",
-        "Results and Evaluation",
-        "What results does {title} report, and how is it evaluated?",
-    )
+    TOPIC = ("Topic", "Topic and Domain")
+    PRIOR_WORK = ("PriorWork", "Previous Research and New Ideas")
+    PROBLEM = ("Problem", "Problem")
+    METHODS = ("Methods", "Methods")
+    RESULTS = ("Results", "Results and Evaluation")
 
-    def __init__(self, field_name: str, label: str, question: str) -> None:
+    def __init__(self, field_name: str, label: str) -> None:
+        #: the note field that holds the point; its English label (the cards' fronts are worded
+        #: in cards/wording.py)
         self.field_name = field_name
         self.label = label
-        #: the front of the paper card for this point; ``{title}`` is replaced by the title
-        self.question = question
 
     @property
     def position(self) -> int:
@@ -44,15 +36,6 @@ class PointKind(enum.Enum):
     @classmethod
     def from_position(cls, position: int) -> PointKind:
         return list(cls)[position - 1]
-
-    @classmethod
-    def from_label(cls, label: str) -> PointKind | None:
-        """The kind whose label matches ``label`` (case, emoji and spacing ignored)."""
-        wanted = _normalise_label(label)
-        for kind in cls:
-            if _normalise_label(kind.label) == wanted:
-                return kind
-        return None
 
 
 #: the point labels as the bilingual pages write them on their Chinese side: the parser reads
@@ -66,10 +49,6 @@ ZH_LABELS: dict[PointKind, str] = {
 }
 #: a correct option at least this many times as long as every other one gives itself away
 GIVEAWAY_RATIO = 1.5
-
-
-def _normalise_label(label: str) -> str:
-    return re.sub(r"[^a-z]+", " ", label.lower()).strip()
 
 
 @dataclass(frozen=True)

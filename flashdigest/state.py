@@ -19,17 +19,16 @@ import hashlib
 import json
 import os
 import shutil
-import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from .atomic import TEMP_PREFIX, write_atomically
+
 STATE_DIR = ".flashdigest-state"
 STATE_VERSION = 4
-#: temporary files of this directory's writers (decks and the state) start with this
-TEMP_PREFIX = ".flashdigest-"
 #: a state file larger than this is not read (a year of decks takes about 200 KB)
 MAX_STATE_BYTES = 64 * 1024 * 1024
 
@@ -336,14 +335,5 @@ def _write_json(path: Path, data: Any, durable: bool) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     if path.is_dir() and not path.is_symlink():  # something in the state's own place: replaced
         shutil.rmtree(path)
-    descriptor, temp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            handle.write(json.dumps(data, sort_keys=True, separators=(",", ":")))
-            handle.flush()
-            if durable:
-                os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"))
+    write_atomically(path, text.encode("utf-8"), durable=durable)

@@ -77,7 +77,7 @@ def test_the_learners_edits_of_the_preset_are_kept_on_reimport(
     import_with(collection, deck, presets=False, scheduling=False)  # a re-import without presets
     assert collection.decks.config_dict_for_deck_id(deck_id)["name"] == "Mine"
     # (with "Import any deck presets" ticked, Anki's importer gives the deck the package's preset
-    # again: docs/daily-budget.md says to leave it unticked then)
+    # again: docs/cards.md#what-a-deck-shows-as-new says to leave it unticked then)
     import_with(collection, deck, presets=True, scheduling=False)
     assert collection.decks.config_dict_for_deck_id(deck_id)["name"] == PRESET_NAME
 

@@ -449,3 +449,26 @@ def test_fetch_options_without_fetch_are_a_usage_error(tmp_path: Path) -> None:
     (tmp_path / "in").mkdir()
     result = CliRunner().invoke(main, ["export", str(tmp_path / "in"), "--since", "2026-01-01"])
     assert result.exit_code == 2 and "--since: only with --fetch" in result.stderr
+
+
+@pytest.mark.parametrize(("mask", "mode"), [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
+def test_every_file_a_run_writes_honours_the_umask(site: Site, tmp_path: Path, mask: int, mode: int) -> None:
+    """Pages, the fetch's memory, the lock, the decks and the state: one mode policy (umask)."""
+    into, out = tmp_path / "digests", tmp_path / "decks"
+    old = os.umask(mask)
+    try:
+        assert not fetch_site(fast(site, into)).failures
+        sample = str(SAMPLES / "2026-01-15.txt")  # the test site's pages hold no papers: no deck
+        export = CliRunner().invoke(main, ["--no-config", "export", sample, "--out", str(out), "-q"])
+    finally:
+        os.umask(old)
+    assert export.exit_code == 0, export.stderr
+    written = [*into.iterdir(), *out.iterdir(), *(out / ".flashdigest-state").glob("*")]
+    files = [path for path in written if path.is_file()]
+    assert {path.name for path in files} >= {
+        MEMORY_NAME,
+        ".flashdigest.lock",
+        f"{RECENT}.html",
+        "2026-01-15.apkg",
+    }
+    assert {path.name: path.stat().st_mode & 0o777 for path in files} == {path.name: mode for path in files}

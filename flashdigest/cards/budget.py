@@ -1,7 +1,7 @@
 """A day's budget: which cards of a digest's deck are shown as new, chosen by what is most worth
 remembering, and what is left for later.
 
-Per paper, in order of worth (see docs/daily-budget.md):
+Per paper, in order of worth (see docs/cards.md#what-a-deck-shows-as-new):
 
 1. what is new in it (the *Previous Research and New Ideas* card: its key idea),
 2. the problem it addresses, 3. its method,

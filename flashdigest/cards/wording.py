@@ -11,7 +11,6 @@ import re
 
 from ..model import ZH_LABELS, Paper, PointKind
 
-LANGUAGES = ("en", "zh")
 #: longest short name, in characters: the longest front ("Previous Research and New Ideas ·
 #: YYYY-MM-DD" and "What is new in NAME over earlier work?") then stays under 110 characters
 SHORT_NAME_MAX = 44

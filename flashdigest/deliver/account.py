@@ -17,7 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..atomic import write_atomically
 from ..errors import BackendMissing, FlashdigestError, SyncAuthError, SyncUnavailable
+from ..hints import anki_install_hint
 
 ACCOUNT_FILE = "sync-account.json"
 #: seconds one request to the sync server may stay silent before the sync gives up
@@ -71,7 +73,7 @@ def login(username: str, password: str, endpoint: str | None) -> SyncAccount:
     try:
         from anki.collection import Collection
     except ImportError:
-        raise BackendMissing("the Anki backend is not installed: pip install 'flashdigest[anki]'") from None
+        raise BackendMissing(f"the Anki backend is not installed: {anki_install_hint()}") from None
     import tempfile
 
     if endpoint is not None and not endpoint.endswith("/"):
@@ -114,13 +116,7 @@ def save_account(account: SyncAccount) -> Path:
         "sync_endpoint": account.sync_endpoint,
     }
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    temporary = path.with_name(f".{ACCOUNT_FILE}.{os.getpid()}.tmp")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump(data, handle)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, path)
+    write_atomically(path, json.dumps(data).encode("utf-8"), private=True)  # the key: owner only
     return path
 
 

@@ -218,7 +218,11 @@ def _apply(
     renames: Mapping[int, Mapping[str, str]],
 ) -> None:
     if plan.new:
-        _import_new(col, [content.path for content in contents], {note.guid for note in plan.new}, renames)
+        # the daily budget's suspended cards stay suspended; a deck's preset comes with it only
+        # when every deck is new (Anki would put it over the preset a learner chose for theirs)
+        fresh = not any(col.decks.id_for_name(note.deck) for note in plan.new)
+        paths = [content.path for content in contents]
+        _import_new(col, paths, {note.guid for note in plan.new}, renames, fresh)
     notes = []
     for update in plan.updates:
         for name in update.media:
@@ -238,15 +242,17 @@ def _apply(
 
 
 def _import_new(
-    col: Any, decks: list[Path], guids: set[str], renames: Mapping[int, Mapping[str, str]]
+    col: Any, decks: list[Path], guids: set[str], renames: Mapping[int, Mapping[str, str]], presets: bool
 ) -> None:
-    """Import the notes with ``guids`` (all new) with their note types, decks and media."""
+    """Import the notes with ``guids`` (all new) with their note types, decks and media, their
+    cards as the package has them (new, or suspended by the daily budget), and with ``presets``
+    the decks' preset."""
     from anki.collection import ImportAnkiPackageOptions, ImportAnkiPackageRequest
     from anki.import_export_pb2 import ImportAnkiPackageUpdateCondition as Condition
 
     never = Condition.IMPORT_ANKI_PACKAGE_UPDATE_CONDITION_NEVER
     options = ImportAnkiPackageOptions(
-        merge_notetypes=False, with_scheduling=False, with_deck_configs=False, update_notes=never,
+        merge_notetypes=False, with_scheduling=True, with_deck_configs=presets, update_notes=never,
         update_notetypes=never,
     )  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="flashdigest-deliver-") as folder:

@@ -11,13 +11,13 @@ that way, never a failure.
 
 from __future__ import annotations
 
+import contextlib
 import json
-import os
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
-from ..state import STATE_DIR, TEMP_PREFIX
+from ..atomic import write_atomically
+from ..state import STATE_DIR
 
 MAP_NAME = "anki-connect-notes.json"
 #: a map file larger than this is not read (a year of decks: about 10,000 notes, 400 KB)
@@ -53,15 +53,8 @@ def save_map(path: Path, profile: str, table: Mapping[str, int]) -> None:
     except (OSError, ValueError):
         data = {}
     data[profile] = dict(sorted(table.items()))
-    try:
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"))
+    # temporary file in the output directory, where an interrupted run's leftovers are cleaned up
+    with contextlib.suppress(OSError):  # a map not saved costs one lookup next run, never a duplicate
         path.parent.mkdir(parents=True, exist_ok=True)
-        # in the output directory, where an interrupted run's leftovers are cleaned up
-        descriptor, temp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".tmp", dir=path.parent.parent)
-    except OSError:
-        return
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            handle.write(json.dumps(data, sort_keys=True, separators=(",", ":")))
-        os.replace(temp, path)
-    except OSError:
-        Path(temp).unlink(missing_ok=True)
+        write_atomically(path, text.encode("utf-8"), durable=False, temp_dir=path.parent.parent)

@@ -19,12 +19,11 @@ Each is said in a notice naming what the learner changed and what flashdigest do
 from __future__ import annotations
 
 import json
-import sqlite3
-import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from ..export.apkg import database_of, read_media, read_package_files, write_package
 from .package import PackageNote
 from .plan import LEARNER_FIELDS, DeliveryPlan
 
@@ -129,11 +128,9 @@ def rename_in_package(package: Path, renames: Mapping[int, Mapping[str, str]]) -
     importer puts its notes under the learner's note type instead of a copy."""
     if not any(renames.values()):
         return
-    with zipfile.ZipFile(package) as archive:
-        members = {name: archive.read(name) for name in archive.namelist()}
-    connection = sqlite3.connect(":memory:")
-    try:
-        connection.deserialize(members["collection.anki2"])
+    files = read_package_files(package)
+    media = read_media(package, files.media)
+    with database_of(files.database) as connection:
         (models,) = connection.execute("select models from col").fetchone()
         table = json.loads(models)
         for mid, renamed in renames.items():
@@ -141,9 +138,6 @@ def rename_in_package(package: Path, renames: Mapping[int, Mapping[str, str]]) -
                 entry["name"] = renamed.get(entry["name"], entry["name"])
         connection.execute("update col set models = ?", (json.dumps(table),))
         connection.commit()
-        members["collection.anki2"] = connection.serialize()
-    finally:
-        connection.close()
-    with zipfile.ZipFile(package, "w") as archive:
-        for name, data in members.items():
-            archive.writestr(name, data)
+        database = connection.serialize()
+    with package.open("wb") as handle:  # a temporary package of this delivery's own
+        write_package(handle, database, media)

@@ -9,14 +9,13 @@ package has one (Anki's legacy export), else ``collection.anki2`` (genanki's).
 from __future__ import annotations
 
 import json
-import sqlite3
-import zipfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..errors import DeliveryError
+from ..export.apkg import BAD_PACKAGE, database_of, read_media, read_package_files
 
 #: Anki's separator of a note's fields in the database
 FIELD_SEPARATOR = "\x1f"
@@ -51,43 +50,35 @@ class PackageContent:
     def media_bytes(self, name: str) -> bytes:
         """The bytes of the media file ``name`` shipped in the package."""
         try:
-            with zipfile.ZipFile(self.path) as archive:
-                return archive.read(self.media[name])
-        except (OSError, KeyError, zipfile.BadZipFile) as exc:
+            return read_media(self.path, self.media, [name])[name]
+        except BAD_PACKAGE as exc:
             raise DeliveryError(f"cannot read media file {name!r}: {exc}", self.path) from None
 
 
 def read_package(path: Path) -> PackageContent:
     """The notes and media of the package at ``path``; a file that is not one raises DeliveryError."""
     try:
-        with zipfile.ZipFile(path) as archive:
-            names = set(archive.namelist())
-            member = "collection.anki21" if "collection.anki21" in names else "collection.anki2"
-            database = archive.read(member)
-            media = json.loads(archive.read("media")) if "media" in names else {}
-    except (OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:
+        files = read_package_files(path)
+    except BAD_PACKAGE as exc:
         raise DeliveryError(f"not an Anki package: {exc}", path) from None
-    if not isinstance(media, dict):
-        raise DeliveryError("not an Anki package: its media map is not an object", path)
-    notes, notetypes = _read_notes(database, path)
-    return PackageContent(path, notes, {str(name): str(index) for index, name in media.items()}, notetypes)
+    notes, notetypes = _read_notes(files.database, path)
+    return PackageContent(path, notes, files.media, notetypes)
 
 
 def _read_notes(database: bytes, path: Path) -> tuple[tuple[PackageNote, ...], dict[int, str]]:
-    connection = sqlite3.connect(":memory:")
     try:
-        connection.deserialize(database)
-        models, decks = connection.execute("select models, decks from col").fetchone()
+        with database_of(database) as connection:
+            models, decks = connection.execute("select models, decks from col").fetchone()
+            note_decks = dict(connection.execute("select nid, did from cards order by ord desc").fetchall())
+            rows = connection.execute(
+                "select id, guid, mid, mod, tags, flds from notes order by id"
+            ).fetchall()
         table = json.loads(models)
         fields = _field_names(table)
         notetypes = {int(key): str(model.get("name", "")) for key, model in table.items()}
         deck_names = {int(key): str(deck["name"]) for key, deck in json.loads(decks).items()}
-        note_decks = dict(connection.execute("select nid, did from cards order by ord desc").fetchall())
-        rows = connection.execute("select id, guid, mid, mod, tags, flds from notes order by id").fetchall()
-    except (sqlite3.Error, ValueError, TypeError, KeyError) as exc:
+    except BAD_PACKAGE as exc:
         raise DeliveryError(f"not an Anki package: {exc}", path) from None
-    finally:
-        connection.close()
     notes = tuple(_note(row, fields, deck_names.get(note_decks.get(row[0], 0), ""), path) for row in rows)
     return notes, notetypes
 

@@ -13,27 +13,23 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import sqlite3
-import tempfile
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from ..atomic import atomic_file
 from ..cards import DeckBuild
 from ..cards.anki_notes import Note
 from ..cards.notes import stable_ids
 from ..cards.preset import deck_preset
 from ..errors import OutputError
-from ..state import TEMP_PREFIX, sha256_hex
+from ..state import sha256_hex
 from .anki_schema import empty_collection
 from .notetype_times import notetype_mod
 
-#: the process's umask (read once: os.umask can only be read by setting it)
-UMASK = os.umask(0o022)
-os.umask(UMASK)
 #: fixed zip entry time, so that the archive's bytes depend on its content only
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
@@ -271,14 +267,5 @@ def _write_zip(handle: BinaryIO, collection: bytes, build: DeckBuild) -> None:
 def _write_atomically(target: Path, write: Callable[[BinaryIO], None]) -> None:
     """Call ``write(handle)`` on a temporary file beside ``target``, then rename it into place."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".tmp", dir=target.parent)
-    try:
-        os.chmod(temp_name, 0o666 & ~UMASK)  # a deck is readable like any file the user makes
-        with os.fdopen(descriptor, "wb") as handle:
-            write(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp_name, target)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
+    with atomic_file(target) as handle:
+        write(handle)

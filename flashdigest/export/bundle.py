@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import zipfile
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 from ..errors import ExportError
-from . import _write_atomically, _zip_entry
+from . import _write_atomically
+from .apkg import BAD_PACKAGE, database_of, read_media, read_package_files, write_package
 
 
 @dataclass
@@ -48,7 +48,7 @@ def write_bundle(deck_paths: Sequence[Path], target: Path, guids: Collection[str
     media = _used_media(merged) if guids is not None else merged.media
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        _write_atomically(target, lambda handle: _write_zip(handle, database, media))
+        _write_atomically(target, lambda handle: write_package(handle, database, media))
     except OSError as exc:
         raise ExportError(f"cannot write bundle: {exc.strerror or exc}", target) from None
     return target
@@ -58,22 +58,14 @@ def _merge_package(path: Path, merged: _Merged, guids: Collection[str] | None) -
     """Add the notes, cards, note types, decks and media of the package at ``path`` to ``merged``;
     return its database (the bundle's starting point)."""
     try:
-        with zipfile.ZipFile(path) as archive:
-            database = archive.read("collection.anki2")
-            index = json.loads(archive.read("media"))
-            for number, name in index.items():
-                merged.media.setdefault(str(name), archive.read(str(number)))
-    except (OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:
+        files = read_package_files(path)
+        for name, data in read_media(path, files.media).items():
+            merged.media.setdefault(name, data)
+        with database_of(files.database) as connection:
+            _merge_rows(connection, merged, guids)
+    except BAD_PACKAGE as exc:
         raise ExportError(f"not a deck flashdigest wrote: {exc}", path) from None
-    connection = sqlite3.connect(":memory:")
-    try:
-        connection.deserialize(database)
-        _merge_rows(connection, merged, guids)
-    except (sqlite3.Error, ValueError, TypeError) as exc:
-        raise ExportError(f"not a deck flashdigest wrote: {exc}", path) from None
-    finally:
-        connection.close()
-    return database
+    return files.database
 
 
 def _merge_rows(connection: sqlite3.Connection, merged: _Merged, guids: Collection[str] | None) -> None:
@@ -100,9 +92,7 @@ def _merge_rows(connection: sqlite3.Connection, merged: _Merged, guids: Collecti
 
 def _bundle_database(template: bytes, merged: _Merged) -> bytes:
     """The first deck's database with its notes and cards replaced by the merged ones."""
-    connection = sqlite3.connect(":memory:")
-    try:
-        connection.deserialize(template)
+    with database_of(template) as connection:
         connection.execute("delete from notes")
         connection.execute("delete from cards")
         for guid, note in merged.notes.items():
@@ -122,20 +112,8 @@ def _bundle_database(template: bytes, merged: _Merged) -> bytes:
         )
         connection.commit()
         return connection.serialize()
-    finally:
-        connection.close()
 
 
 def _used_media(merged: _Merged) -> dict[str, bytes]:
     fields = "".join(str(note[6]) for note in merged.notes.values())
     return {name: data for name, data in merged.media.items() if name in fields}
-
-
-def _write_zip(handle: BinaryIO, database: bytes, media: dict[str, bytes]) -> None:
-    names = sorted(media)
-    with zipfile.ZipFile(handle, "w") as archive:
-        archive.writestr(_zip_entry("collection.anki2"), database)
-        index = {str(number): name for number, name in enumerate(names)}
-        archive.writestr(_zip_entry("media"), json.dumps(index, sort_keys=True))
-        for number, name in enumerate(names):
-            archive.writestr(_zip_entry(str(number)), media[name])

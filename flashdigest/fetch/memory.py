@@ -10,11 +10,11 @@ unconditionally, on the next run whatever their age.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+from ..atomic import write_atomically
 
 MEMORY_NAME = ".flashdigest-fetch.json"
 MEMORY_VERSION = 1
@@ -85,13 +85,8 @@ class FetchMemory:
             "pages": {name: asdict(self.pages[name]) for name in sorted(self.pages)},
             "recheck": sorted(self.recheck),
         }
-        with tempfile.NamedTemporaryFile(
-            "w", encoding="utf-8", dir=self.folder, prefix=MEMORY_NAME + ".", suffix=TEMP_SUFFIX, delete=False
-        ) as handle:
-            json.dump(data, handle, indent=1)
-            handle.write("\n")
-        os.chmod(handle.name, 0o644)
-        os.replace(handle.name, self.folder / MEMORY_NAME)
+        text = json.dumps(data, indent=1) + "\n"
+        write_atomically(self.folder / MEMORY_NAME, text.encode("utf-8"), durable=False)
         self.changed = False
 
 

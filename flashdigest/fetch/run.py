@@ -14,6 +14,7 @@ from pathlib import Path
 
 import urllib3
 
+from ..atomic import file_mode
 from ..errors import FetchError, OutputBusy, OutputError, SiteUnreachable
 from ..lock import output_lock
 from .check import page_problem
@@ -237,7 +238,7 @@ def _check(temp: Path, link: PageLink, path: Path, content_type: str) -> None:
 
 def _put_in_place(temp: Path, path: Path) -> None:
     try:
-        os.chmod(temp, 0o644)
+        os.chmod(temp, file_mode())  # a page is readable like any file the user makes
         os.replace(temp, path)
     except OSError as error:
         temp.unlink(missing_ok=True)

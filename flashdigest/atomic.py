@@ -1,0 +1,66 @@
+"""Writing a file whole or not at all, with one mode policy.
+
+Every file flashdigest writes goes through :func:`atomic_file`: a temporary file in the target's
+folder (or a folder given), written, flushed, fsynced when it must survive a power cut, then
+renamed over the target, so a reader (or a killed run) sees the old file or the new one, never
+half of one. A new file gets ``0o666`` less the process's umask, as any file the user makes does;
+a secret (the sync key) asks for ``private`` and gets ``0o600``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+#: temporary files are named ``.flashdigest-*.tmp`` (the output directory's cleanup finds them)
+TEMP_PREFIX = ".flashdigest-"
+TEMP_SUFFIX = ".tmp"
+
+
+def umask() -> int:
+    """The process's umask (now: it can change), read without changing it where the system allows."""
+    with contextlib.suppress(OSError, ValueError):
+        for line in Path("/proc/self/status").read_text(encoding="ascii").splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    mask = os.umask(0o022)  # elsewhere it can only be read by setting it
+    os.umask(mask)
+    return mask
+
+
+def file_mode(private: bool = False) -> int:
+    """The mode of a new file: the user's umask applied, or owner-only for a secret."""
+    return 0o600 if private else 0o666 & ~umask()
+
+
+@contextlib.contextmanager
+def atomic_file(
+    target: Path, *, durable: bool = True, private: bool = False, temp_dir: Path | None = None
+) -> Iterator[BinaryIO]:
+    """A binary handle whose bytes replace ``target`` when the block ends without an exception;
+    on any exception the temporary file is removed and ``target`` is untouched. OSError (a full or
+    read-only disk) is raised for the caller to name."""
+    descriptor, temp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=temp_dir or target.parent)
+    try:
+        os.fchmod(descriptor, file_mode(private))
+        with os.fdopen(descriptor, "wb") as handle:
+            yield handle
+            handle.flush()
+            if durable:
+                os.fsync(handle.fileno())
+        os.replace(temp, target)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def write_atomically(
+    target: Path, data: bytes, *, durable: bool = True, private: bool = False, temp_dir: Path | None = None
+) -> None:
+    """``data`` as the whole content of ``target`` (see :func:`atomic_file`)."""
+    with atomic_file(target, durable=durable, private=private, temp_dir=temp_dir) as handle:
+        handle.write(data)
