@@ -34,8 +34,28 @@ def collection() -> Iterator[Any]:
         yield col
 
 
+#: the slow families by module (pyproject.toml declares the markers): `pytest -m "not anki_desktop"`
+_MODULE_MARKS = {
+    "test_anki_desktop": ("anki_desktop",),
+    "test_deliver_desktop_collection": ("anki_desktop",),
+    "test_deliver_ankiconnect": ("network",),
+    "test_fetch": ("network",),
+    "test_fetch_unattended": ("network",),
+    "test_soak": ("network", "kill"),
+}
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """A test that uses the browser fixtures is a browser test, whatever its module says."""
+    """Each test gets its family's markers: by the fixtures it uses (browser), its module, its
+    folder (tests/sync: the real sync server) and its name (a test that kills a run)."""
     for item in items:
+        path = Path(str(item.path))
+        marks = set(_MODULE_MARKS.get(path.stem, ()))
         if "browser" in getattr(item, "fixturenames", ()):
-            item.add_marker(pytest.mark.browser)
+            marks.add("browser")
+        if path.parent.name == "sync":
+            marks.add("sync_server")
+        if "kill" in item.name:
+            marks.add("kill")
+        for mark in sorted(marks):
+            item.add_marker(getattr(pytest.mark, mark))

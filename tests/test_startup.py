@@ -33,7 +33,10 @@ PIPELINE = {
 
 def imported(*args: str, cwd: Path | None = None) -> set[str]:
     """The modules ``python -X importtime -m flashdigest ARGS`` imports (and it succeeded)."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith("FLASHDIGEST_")}
+    # a clean start: no config, and not measured by coverage (which imports sqlite3 into the process)
+    env = {
+        key: value for key, value in os.environ.items() if not key.startswith(("FLASHDIGEST_", "COVERAGE_"))
+    }
     env["XDG_CONFIG_HOME"] = str(cwd or Path.cwd())  # no user config file
     result = subprocess.run(
         [sys.executable, "-X", "importtime", "-m", "flashdigest", *args],
