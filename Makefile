@@ -76,7 +76,7 @@ sdist: $(VENV)/.installed-test
 clean:
 	rm -rf $(VENV) decks/*.apkg .pytest_cache .mypy_cache
 
-bench: $(VENV)/.installed
+bench: $(VENV)/.installed-test
 	$(BIN)/python bench/run.py
 
 # Coverage-guided fuzzing (atheris) of each input format, FUZZ_SECONDS each. The corpus it grows
