@@ -317,6 +317,21 @@ def test_an_anki_connect_answer_dripping_past_its_deadline_is_anki_busy(tmp_path
         assert AnkiConnect(AnkiConnectTarget(anki.url, timeout=0.5)).call("version") == 6
 
 
+def test_a_delivery_through_anki_connect_has_a_deadline_in_all(tmp_path: Path) -> None:
+    """Each answer in time, but together past the delivery's budget: the delivery stops, busy (75)."""
+    from flashdigest.deliver.ankiconnect import AnkiConnect
+    from flashdigest.deliver.types import AnkiConnectTarget
+    from flashdigest.errors import CollectionBusy
+
+    answer = b'{"result": 6, "error": null}'
+    with serve(Site(always={"": Reply(200, body=answer, drip=0.02)})) as anki:
+        client = AnkiConnect(AnkiConnectTarget(anki.url, timeout=10, total_time=3))
+        with pytest.raises(CollectionBusy, match=r"took over 3 s in all; the next run delivers"):
+            for _call in range(20):  # each answer takes about 0.6 s
+                assert client.call("version") == 6
+        assert 1 < len(client.calls) < 20
+
+
 def test_a_read_only_fetch_folder_still_exports_the_pages_it_holds(site: Site, tmp_path: Path) -> None:
     with tmpfs(tmp_path / "ro", "size=1m") as disk:
         into = disk / "digests"

@@ -50,6 +50,8 @@ class AnkiConnect:
     def __init__(self, target: AnkiConnectTarget):
         self.target = target
         self._timeout = urllib3.Timeout(connect=5.0, read=target.timeout)
+        #: the whole delivery's deadline (a ``time.monotonic()`` value)
+        self._ends = time.monotonic() + target.total_time
         #: the actions called, in order (what a run cost)
         self.calls: list[str] = []
 
@@ -58,7 +60,11 @@ class AnkiConnect:
         if self.target.key is not None:
             body["key"] = self.target.key
         self.calls.append(action)
-        deadline = time.monotonic() + self.target.timeout  # the whole call's, not each read's
+        now = time.monotonic()
+        if now >= self._ends:
+            raise self._past_total()
+        # the whole call's deadline, not each read's, and never past the delivery's
+        deadline = min(now + self.target.timeout, self._ends)
         # a connection of its own per call: the add-on closes it after each answer
         http = urllib3.PoolManager(num_pools=1, timeout=self._timeout, retries=False)
         try:
@@ -67,6 +73,8 @@ class AnkiConnect:
             )
             data = _read_by(response, deadline)
         except TimeoutError:
+            if time.monotonic() >= self._ends:
+                raise self._past_total() from None
             raise CollectionBusy(
                 f"AnkiConnect at {self.target.url} took over {self.target.timeout:g} s to answer {action}"
             ) from None
@@ -91,6 +99,12 @@ class AnkiConnect:
                 )
             raise self.error(f"AnkiConnect refused {action}: {reply['error']}")
         return reply["result"]
+
+    def _past_total(self) -> CollectionBusy:
+        return CollectionBusy(
+            f"the delivery through AnkiConnect at {self.target.url} took over "
+            f"{self.target.total_time:g} s in all; the next run delivers what is left"
+        )
 
     def error(self, reason: str) -> DeliveryError:
         """A DeliveryError naming this endpoint (a URL is not a file, so it goes in the reason)."""

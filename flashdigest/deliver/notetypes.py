@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from ..export.apkg import database_of, read_media, read_package_files, write_package
+from ..export.apkg import database_of, package_bytes_into, read_media, read_package_files
 from .package import PackageNote
 from .plan import LEARNER_FIELDS, DeliveryPlan
 
@@ -140,4 +140,4 @@ def rename_in_package(package: Path, renames: Mapping[int, Mapping[str, str]]) -
         connection.commit()
         database = connection.serialize()
     with package.open("wb") as handle:  # a temporary package of this delivery's own
-        write_package(handle, database, media)
+        package_bytes_into(handle, database, media)

@@ -25,6 +25,7 @@ from typing import Any
 
 import filelock
 
+from ..atomic import write_atomically
 from ..errors import CollectionUnavailable, SyncUnavailable
 from .account import SyncAccount, data_dir, save_account, sync_error
 from .collection import deliver_to_collection, open_collection
@@ -129,10 +130,8 @@ def sync_collection(col: Any, target: SyncTarget) -> list[str]:
 
 def _new_generation(folder: Path) -> None:
     path = folder / GENERATION_FILE
-    temporary = path.with_name(f".{GENERATION_FILE}.tmp")
     try:
-        temporary.write_text(secrets.token_hex(8) + "\n", encoding="utf-8")
-        os.replace(temporary, path)
+        write_atomically(path, (secrets.token_hex(8) + "\n").encode("ascii"))
     except OSError as error:
         raise CollectionUnavailable(f"cannot write: {error.strerror or error}", path) from None
 

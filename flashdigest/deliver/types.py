@@ -31,6 +31,8 @@ class AnkiConnectTarget:
     key: str | None = None
     #: seconds to wait for one answer (an import of a year of decks takes a while)
     timeout: float = 120.0
+    #: seconds the whole delivery may take: past it, the run stops (75) and the next run delivers
+    total_time: float = 900.0
 
 
 @dataclass(frozen=True)

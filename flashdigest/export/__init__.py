@@ -14,7 +14,6 @@ from __future__ import annotations
 import io
 import json
 import sqlite3
-import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,10 +27,8 @@ from ..cards.preset import deck_preset
 from ..errors import OutputError
 from ..state import sha256_hex
 from .anki_schema import empty_collection
+from .apkg import BAD_PACKAGE, database_of, package_bytes_into, read_package_files
 from .notetype_times import notetype_mod
-
-#: fixed zip entry time, so that the archive's bytes depend on its content only
-_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 
 @dataclass(frozen=True)
@@ -72,19 +69,13 @@ def notetype_hash(model_json: dict[str, Any]) -> str:
 def read_previous(path: Path) -> PreviousDeck | None:
     """The notes and note types of the deck at ``path``, or None if there is none that reads."""
     try:
-        with zipfile.ZipFile(path) as archive:
-            data = archive.read("collection.anki2")
-        connection = sqlite3.connect(":memory:")
-        try:
-            connection.deserialize(data)
+        with database_of(read_package_files(path).database) as connection:
             rows = connection.execute("SELECT guid, mid, mod, flds, tags FROM notes").fetchall()
             (models_json,) = connection.execute("SELECT models FROM col").fetchone()
-        finally:
-            connection.close()
         models = json.loads(models_json)
         notes = {str(g): (int(mod), note_hash(int(mid), str(f), str(t))) for g, mid, mod, f, t in rows}
         notetypes = {int(key): (int(m["mod"]), notetype_hash(m)) for key, m in models.items()}
-    except (OSError, zipfile.BadZipFile, KeyError, ValueError, TypeError, sqlite3.Error):
+    except BAD_PACKAGE:
         return None
     return PreviousDeck(notes, notetypes)
 
@@ -129,7 +120,9 @@ def write_deck(build: DeckBuild, out_dir: Path, stamps: DeckStamps) -> bool:
 def deck_bytes(build: DeckBuild, stamps: DeckStamps) -> bytes:
     """The package (.apkg) of ``build`` with ``stamps``, in memory."""
     buffer = io.BytesIO()
-    _write_zip(buffer, _collection_bytes(build, stamps), build)
+    package_bytes_into(
+        buffer, _collection_bytes(build, stamps), {item.name: item.data for item in build.media}
+    )
     return buffer.getvalue()
 
 
@@ -245,23 +238,6 @@ def _add_preset(cursor: sqlite3.Cursor, build: DeckBuild) -> None:
         "UPDATE col SET dconf = ?, decks = ?",
         (json.dumps(dconf, sort_keys=True), json.dumps(decks, sort_keys=True)),
     )
-
-
-def _zip_entry(name: str) -> zipfile.ZipInfo:
-    info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
-    info.compress_type = zipfile.ZIP_DEFLATED
-    info.external_attr = 0o644 << 16
-    return info
-
-
-def _write_zip(handle: BinaryIO, collection: bytes, build: DeckBuild) -> None:
-    media = sorted(build.media, key=lambda item: item.name)
-    with zipfile.ZipFile(handle, "w") as archive:
-        archive.writestr(_zip_entry("collection.anki2"), collection)
-        media_index = {str(index): item.name for index, item in enumerate(media)}
-        archive.writestr(_zip_entry("media"), json.dumps(media_index, sort_keys=True))
-        for index, item in enumerate(media):
-            archive.writestr(_zip_entry(str(index)), item.data)
 
 
 def _write_atomically(target: Path, write: Callable[[BinaryIO], None]) -> None:

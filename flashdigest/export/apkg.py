@@ -67,7 +67,7 @@ def zip_entry(name: str) -> zipfile.ZipInfo:
     return info
 
 
-def write_package(handle: BinaryIO, database: bytes, media: Mapping[str, bytes]) -> None:
+def package_bytes_into(handle: BinaryIO, database: bytes, media: Mapping[str, bytes]) -> None:
     """A package of ``database`` and ``media`` (name -> bytes, numbered in name order) into ``handle``."""
     names = sorted(media)
     with zipfile.ZipFile(handle, "w") as archive:

@@ -19,7 +19,7 @@ from typing import Any
 
 from ..errors import ExportError
 from . import _write_atomically
-from .apkg import BAD_PACKAGE, database_of, read_media, read_package_files, write_package
+from .apkg import BAD_PACKAGE, database_of, package_bytes_into, read_media, read_package_files
 
 
 @dataclass
@@ -48,7 +48,7 @@ def write_bundle(deck_paths: Sequence[Path], target: Path, guids: Collection[str
     media = _used_media(merged) if guids is not None else merged.media
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        _write_atomically(target, lambda handle: write_package(handle, database, media))
+        _write_atomically(target, lambda handle: package_bytes_into(handle, database, media))
     except OSError as exc:
         raise ExportError(f"cannot write bundle: {exc.strerror or exc}", target) from None
     return target
