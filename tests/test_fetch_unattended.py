@@ -8,6 +8,7 @@ and pytest-timeout is the guard that a run returned at all.
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -341,6 +342,11 @@ def test_a_read_only_fetch_folder_still_exports_the_pages_it_holds(site: Site, t
         subprocess.run(["mount", "-o", "remount,ro", str(disk)], check=True)
         decks = tmp_path / "decks"
         code, out, err = run("export", "--fetch", "--site", site.url, str(into), "--out", str(decks), "-q")
+        code_json, out_json, _err = run(
+            "export", "--fetch", "--site", site.url, str(into), "--out", str(decks), "--json"
+        )
+    assert code_json == 73
+    assert [failure["file"] for failure in json.loads(out_json)["failed"]] == [str(into)]
     assert (code, out) == (73, "")
     assert err.splitlines() == [
         f"flashdigest: error: {into}: cannot create or lock the output directory: Read-only file system"

@@ -181,7 +181,7 @@ def export(inputs: tuple[Path, ...], out_dir: Path, **chosen: Any) -> None:
     for failure in [*report.failures, *handed]:
         fail(failure)
     if chosen["as_json"]:
-        data = report_as_data(report)
+        data = report_as_data(report, [locked_out] if locked_out is not None else [])
         click.echo(json.dumps({"fetch": fetched.as_data(), **data} if fetched else data, indent=2))
     elif not chosen["quiet"]:
         print_report(report)

@@ -46,7 +46,9 @@ def budget_line(deck: DeckResult) -> str:
     return line + (f", left out {' and '.join(left)} (--cards all)" if left else "")
 
 
-def report_as_data(report: ExportReport) -> dict[str, Any]:
+def report_as_data(report: ExportReport, before: list[FlashdigestError] | None = None) -> dict[str, Any]:
+    """The report as JSON data; ``before``: failures of the run outside the export (a fetch folder
+    that could not be locked), listed first among ``failed``."""
     handed = report.hand_off.failures if report.hand_off else ()
     done = report.hand_off.delivery if report.hand_off else None
     delivery = (
@@ -77,7 +79,7 @@ def report_as_data(report: ExportReport) -> dict[str, Any]:
             for deck in report.written
         ],
         "unchanged": [str(path) for path in report.unchanged],
-        "failed": [failure(error) for error in [*report.failures, *handed]],
+        "failed": [failure(error) for error in [*(before or []), *report.failures, *handed]],
         "notices": report.notices,
         "bundle": str(report.hand_off.bundle) if report.hand_off and report.hand_off.bundle else None,
         "delivery": delivery,
