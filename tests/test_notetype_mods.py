@@ -13,6 +13,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+import pytest
 from anki.collection import Collection
 
 from flashdigest.cards.notetypes import PAPER_MODEL_ID, PAPER_MODEL_NAME, all_models
@@ -95,3 +96,33 @@ def test_a_new_days_deck_keeps_the_learners_template_css_and_name(tmp_path: Path
         assert PAPER_MODEL_NAME not in names  # neither put back nor forked
     finally:
         col.close()
+
+
+def test_a_new_shipped_note_type_is_said_once_before_it_replaces_edits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A deck whose note type is newer than the deck it replaces says so, once a run, in words."""
+    from click.testing import CliRunner
+
+    from flashdigest.cli import main
+
+    source = tmp_path / "in" / "2026-01-15.txt"
+    source.parent.mkdir()
+    shutil.copy(SAMPLES / "2026-01-15.txt", source)
+    shutil.copy(SAMPLES / "2026-01-15.answers.yaml", source.parent)
+    out = tmp_path / "out"
+
+    def export() -> str:
+        result = CliRunner().invoke(main, ["--no-config", "export", str(source.parent), "--out", str(out)])
+        assert result.exit_code == 0, result.stderr
+        return result.stderr
+
+    with monkeypatch.context() as older:  # the version before: other code, an older note type
+        older.setattr("flashdigest.export.notetype_mod", lambda _mid, _content: 1_000_000_000)
+        for where in ("flashdigest.stamps", "flashdigest.export.job", "flashdigest.pipeline"):
+            older.setattr(f"{where}.code_version", lambda: "the version before", raising=False)
+        assert "new version of the note type" not in export()  # the first deck: nothing replaced
+    said = [line for line in export().splitlines() if "new version of the note type" in line]
+    assert said and len(said) == len(set(said)), said
+    assert any(PAPER_MODEL_NAME in line and "replaces your own edits" in line for line in said)
+    assert "new version of the note type" not in export()  # the same version again: nothing to say

@@ -15,7 +15,7 @@ if TYPE_CHECKING:  # (the CLI loads without the pipeline: --help, -V)
 
 
 def print_report(report: ExportReport) -> None:
-    for notice in report.notices:
+    for notice in dict.fromkeys(report.notices):  # a run-wide notice once, not once a deck
         say(f"notice: {notice}", err=True)
     for deck in report.written:
         notes = f"{deck.paper_notes} paper + {deck.cloze_notes} cloze + {deck.mcq_notes} MCQ notes"

@@ -14,13 +14,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..cards import cloze_model, mcq_model
+from ..cards import DeckBuild, cloze_model, mcq_model
 from ..errors import FlashdigestError, InternalError
 from ..model import Digest
 from ..options import DeckOptions, ParseOptions
 from ..stamps import code_version
 from ..state import sha256_hex
-from . import deck_bytes, deck_path, read_previous, stamp_deck
+from . import DeckStamps, PreviousDeck, deck_bytes, deck_path, read_previous, stamp_deck
 
 
 @dataclass(frozen=True)
@@ -104,7 +104,9 @@ def prepare_digest(digest: Digest, options: JobOptions, key: str = "") -> Prepar
     target = deck_path(options.out_dir, build)
     if not build.notes:
         return PreparedDeck(digest.date, digest.source, richness(digest), build.notices, target, None, "")
-    stamps = stamp_deck(build, read_previous(target), options.now)
+    previous = read_previous(target)
+    stamps = stamp_deck(build, previous, options.now)
+    notices = build.notices + replaced_notetypes(build, stamps, previous)
     mcq = sum(note.model is mcq_model() for note in build.notes)
     cloze = sum(note.model is cloze_model() for note in build.notes)
     choice = build.choice
@@ -115,7 +117,7 @@ def prepare_digest(digest: Digest, options: JobOptions, key: str = "") -> Prepar
         digest.date,
         digest.source,
         richness(digest),
-        build.notices,
+        notices,
         target,
         data,
         stamps.content_hash,
@@ -138,3 +140,20 @@ def prepare_input(path: Path, options: JobOptions) -> PreparedInput:
             path, tuple(decks), InternalError.from_exception(error, path, traceback.format_exc())
         )
     return PreparedInput(path, tuple(decks))
+
+
+def replaced_notetypes(
+    build: DeckBuild, stamps: DeckStamps, previous: PreviousDeck | None
+) -> tuple[str, ...]:
+    """A notice per note type this deck ships in a newer version than the deck it replaces: Anki's
+    import ("update note types if newer") puts it over the learner's edits of that note type."""
+    if previous is None:
+        return ()
+    names = {note.model.model_id: note.model.name for note in build.notes}
+    return tuple(
+        f"flashdigest ships a new version of the note type {names[model_id]!r}: importing these decks "
+        "(File > Import, --anki-connect) replaces your own edits of its templates, styling and name; "
+        "--collection and --sync keep them (see the CHANGELOG)"
+        for model_id, mod in sorted(stamps.notetype_mods.items())
+        if model_id in previous.notetypes and mod > previous.notetypes[model_id][0]
+    )
