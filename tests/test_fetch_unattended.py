@@ -330,7 +330,7 @@ def test_a_delivery_through_anki_connect_has_a_deadline_in_all(tmp_path: Path) -
         with pytest.raises(CollectionBusy, match=r"took over 3 s in all; the next run delivers"):
             for _call in range(20):  # each answer takes about 0.6 s
                 assert client.call("version") == 6
-        assert 1 < len(client.calls) < 20
+        assert 2 <= len(client.calls) < 20  # some calls in time, then the budget ran out
 
 
 def test_a_read_only_fetch_folder_still_exports_the_pages_it_holds(site: Site, tmp_path: Path) -> None:
