@@ -39,3 +39,33 @@ def test_the_lock_files_are_made_from_the_present_dependencies() -> None:
     for lock in ("requirements.txt", "requirements-dev.txt"):
         first = (ROOT / lock).read_text(encoding="utf-8").splitlines()[0]
         assert first == PREFIX + dependencies_hash(), f"{lock} is older than pyproject.toml: run make lock"
+
+
+#: imported by flashdigest only when the learner asked for it (an extra: `anki`)
+OPTIONAL_IMPORTS = {"anki"}
+
+
+def test_every_module_flashdigest_imports_is_in_the_tools_lock() -> None:
+    """`make decks` installs requirements.txt only: every third-party module the package imports
+    must come with it (genanki's chevron once did not, when genanki left the tool's dependencies)."""
+    import ast
+    import importlib.metadata
+    import re
+
+    root = Path(__file__).resolve().parent.parent
+    imported: set[str] = set()
+    for path in (root / "flashdigest").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                imported |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                imported.add(node.module.split(".")[0])
+    third_party = {name for name in imported - sys.stdlib_module_names - OPTIONAL_IMPORTS} - {"flashdigest"}
+    lock = (root / "requirements.txt").read_text(encoding="utf-8")
+    locked = {
+        re.sub(r"[-_.]+", "-", line.split("==")[0]).lower() for line in lock.splitlines() if "==" in line
+    }
+    distributions = importlib.metadata.packages_distributions()
+    for module in sorted(third_party):
+        names = {re.sub(r"[-_.]+", "-", name).lower() for name in distributions.get(module, [module])}
+        assert names & locked, f"{module} (from {sorted(names)}) is imported but not in requirements.txt"
