@@ -40,7 +40,7 @@ class AnkiConnectServer:
             for name in (
                 "version", "findCards", "findNotes", "notesInfo", "getDecks", "getMediaDirPath",
                 "exportPackage", "retrieveMediaFile", "deleteMediaFile", "storeMediaFile", "importPackage",
-                "updateNoteFields", "addTags", "removeTags",
+                "updateNoteFields", "addTags", "removeTags", "modelNamesAndIds", "modelFieldNames",
             )
         }  # fmt: skip
         self.http = HTTPServer(("127.0.0.1", 0), self._handler())
@@ -119,6 +119,15 @@ class AnkiConnectServer:
             did = self.col.db.scalar("select did from cards where id=?", card)
             decks.setdefault(str(self.col.decks.get(did)["name"]), []).append(card)
         return decks
+
+    def modelNamesAndIds(self) -> dict[str, int]:
+        return {str(entry.name): int(entry.id) for entry in self.col.models.all_names_and_ids()}
+
+    def modelFieldNames(self, modelName: str) -> list[str]:
+        model = self.col.models.by_name(modelName)
+        if model is None:
+            raise ValueError(f"model was not found: {modelName}")
+        return [str(field["name"]) for field in model["flds"]]
 
     def getMediaDirPath(self) -> str:
         return os.path.abspath(str(self.col.media.dir()))

@@ -114,7 +114,10 @@ def test_deliver_learn_correct_keeps_the_learners_work(tmp_path: Path, anki: Ank
     (source / "2026-01-15.txt").write_text(text.replace(ORIGINAL, CORRECTED), encoding="utf-8")
     copy_sample(source, "2026-05-06.html")
     code, stdout, stderr = export(source, out, anki.url)
-    assert (code, stderr) == (0, "")
+    assert code == 0, stderr
+    assert stderr.splitlines() == [
+        f"notice: note type 'FlashDigest Paper v2' is named {MY_NAME!r} in your collection: kept"
+    ]
     assert "0 updated" not in stdout
     after = note_with(anki, query, CORRECTED)
     assert after["noteId"] == paper["noteId"]
@@ -130,6 +133,35 @@ def test_deliver_learn_correct_keeps_the_learners_work(tmp_path: Path, anki: Ank
     calls = anki.api_call_count()
     assert export(source, out, anki.url)[0] == 0
     assert anki.api_call_count() == calls
+
+
+def test_a_renamed_field_gets_its_corrections_and_no_copy_of_the_note_type(
+    tmp_path: Path, anki: AnkiDesktop
+) -> None:
+    """Finding 13 through the real add-on: the learner renames a field; a correction reaches it,
+    a new day's notes come in under the learner's note type (no "FlashDigest Paper v2+"), said once."""
+    source = copy_sample(tmp_path / "in", "2026-01-15.txt", "2026-01-15.answers.yaml")
+    out = tmp_path / "out"
+    assert export(source, out, anki.url, "--cards", "all")[0] == 0
+    anki.python(
+        f"m = mw.col.models.get({PAPER_MODEL_ID}); f = [f for f in m['flds'] if f['name'] == 'Results'][0]\n"
+        "mw.col.models.rename_field(m, f, 'Findings'); mw.col.models.update_dict(m)"
+    )
+    text = (source / "2026-01-15.txt").read_text(encoding="utf-8")
+    (source / "2026-01-15.txt").write_text(text.replace(ORIGINAL, CORRECTED), encoding="utf-8")
+    copy_sample(source, "2025-05-02.html")
+    code, _stdout, stderr = export(source, out, anki.url, "--cards", "all")
+    assert code == 0, stderr
+    said = "you renamed field 'Results' to 'Findings'; flashdigest writes 'Results' into 'Findings'"
+    assert [line for line in stderr.splitlines() if said in line], stderr
+    assert not [name for name in anki.call("modelNames") if name.endswith("+")]
+    assert anki.call("findNotes", query=f'"Findings:*{CORRECTED}*"')
+    new_day = anki.call("findNotes", query=f'"deck:Paper Digests::2025-05-02" mid:{PAPER_MODEL_ID}')
+    assert new_day, "the new day's paper notes came in under the learner's note type"
+    anki.python(  # as it was, for the tests after this one in the same Anki
+        f"m = mw.col.models.get({PAPER_MODEL_ID}); f = [f for f in m['flds'] if f['name'] == 'Findings'][0]\n"
+        "mw.col.models.rename_field(m, f, 'Results'); mw.col.models.update_dict(m)"
+    )
 
 
 def test_no_file_is_left_in_the_media_folder_or_its_trash(tmp_path: Path, anki: AnkiDesktop) -> None:
@@ -214,7 +246,9 @@ def test_anki_not_running_exits_75_and_the_next_run_delivers(tmp_path: Path, ank
     finally:
         anki.start()
     code, stdout, stderr = export(source, tmp_path / "out", anki.url)
-    assert (code, stderr) == (0, "") and "1 deck(s)" in stdout
+    # (the learner's note-type edits of earlier tests in this Anki are said, as notices)
+    assert code == 0 and all(line.startswith("notice: ") for line in stderr.splitlines()), stderr
+    assert "1 deck(s)" in stdout
     assert anki.call("findNotes", query="DigestDate:2025-05-02")
 
 

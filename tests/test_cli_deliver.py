@@ -39,6 +39,7 @@ def test_export_delivers_into_the_collection_once(tmp_path: Path) -> None:
     assert code == 0, err
     # the daily budget's notes: 2 paper, 2 cloze, 2 MCQ
     assert "delivered 1 deck(s): 6 notes added, 0 updated, 0 unchanged" in stdout
+    assert "note type" not in err, "a first delivery has nothing to say of note types"
     assert notes_in(path) == 6
     code, stdout, err = run("export", str(source), "--out", out, "--collection", str(path), "--json")
     assert code == 0, err

@@ -10,9 +10,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from anki.collection import Collection
 from anki.models import NotetypeId
 
+from tests.ankiconnect_server import AnkiConnectServer
 from tests.conftest import SAMPLES
 from tests.deliver_helpers import CORRECTED, ORIGINAL, correct_source, new_collection, sample_source
 from tests.test_cli_deliver import run
@@ -22,31 +24,47 @@ PAPER = 1744601234511
 NEW_PAPERS = 2
 
 
-def deliver(tmp_path: Path, path: Path, *sources: Path) -> dict[str, Any]:
-    code, stdout, err = run(
-        "export", *map(str, sources), "--out", str(tmp_path / "out"), "--collection", str(path), "--json"
-    )
+@pytest.fixture(params=["collection", "anki_connect"])
+def route(request: pytest.FixtureRequest) -> str:
+    """Each test runs on both routes: --collection, and AnkiConnect (the local stand-in server)."""
+    return str(request.param)
+
+
+def deliver(tmp_path: Path, target: list[str], *sources: Path) -> dict[str, Any]:
+    code, stdout, err = run("export", *map(str, sources), "--out", str(tmp_path / "out"), *target, "--json")
     assert code == 0, err
     delivery = json.loads(stdout)["delivery"]
     assert isinstance(delivery, dict)
     return delivery
 
 
-def learner_changes(tmp_path: Path, change: Callable[[Any], None]) -> tuple[Path, dict[str, Any]]:
-    """Deliver the sample, let the learner ``change(col)``, then deliver its correction and two
-    new days; the collection and what the second delivery said."""
+def learner_changes(
+    tmp_path: Path, change: Callable[[Any], None], route: str = "collection"
+) -> tuple[Path, dict[str, Any]]:
+    """Deliver the sample by ``route``, let the learner ``change(col)``, then deliver its
+    correction and two new days; the collection and what the second delivery said."""
     source = sample_source(tmp_path)
     path = new_collection(tmp_path / "profile")
-    deliver(tmp_path, path, source)
+    more = tmp_path / "in" / "two-days.yaml"
+    if route == "anki_connect":
+        server = AnkiConnectServer(path)
+        try:
+            deliver(tmp_path, ["--anki-connect-url", server.url], source)
+            change(server.col)
+            correct_source(source)
+            shutil.copy(SAMPLES / "two-days.yaml", more)
+            return path, deliver(tmp_path, ["--anki-connect-url", server.url], source, more)
+        finally:
+            server.close()
+    deliver(tmp_path, ["--collection", str(path)], source)
     col = Collection(str(path))
     try:
         change(col)
     finally:
         col.close()
     correct_source(source)
-    more = tmp_path / "in" / "two-days.yaml"
     shutil.copy(SAMPLES / "two-days.yaml", more)
-    return path, deliver(tmp_path, path, source, more)
+    return path, deliver(tmp_path, ["--collection", str(path)], source, more)
 
 
 def notetype_names(path: Path) -> list[str]:
@@ -67,8 +85,10 @@ def rename_field(old: str, new: str) -> Callable[[Any], None]:
     return change
 
 
-def test_a_renamed_field_gets_its_corrections_and_no_copy_of_the_note_type(tmp_path: Path) -> None:
-    path, delivery = learner_changes(tmp_path, rename_field("Results", "Findings"))
+def test_a_renamed_field_gets_its_corrections_and_no_copy_of_the_note_type(
+    tmp_path: Path, route: str
+) -> None:
+    path, delivery = learner_changes(tmp_path, rename_field("Results", "Findings"), route)
     assert not any(name.endswith("+") for name in notetype_names(path)), notetype_names(path)
     col = Collection(str(path))
     try:
@@ -86,14 +106,14 @@ def test_a_renamed_field_gets_its_corrections_and_no_copy_of_the_note_type(tmp_p
     ) in delivery["notices"]
 
 
-def test_a_deleted_field_leaves_new_notes_out_with_a_notice(tmp_path: Path) -> None:
+def test_a_deleted_field_leaves_new_notes_out_with_a_notice(tmp_path: Path, route: str) -> None:
     def delete_field(col: Any) -> None:
         model = col.models.get(PAPER)
         (entry,) = [f for f in model["flds"] if f["name"] == "Topic"]
         col.models.remove_field(model, entry)
         col.models.update_dict(model)
 
-    path, delivery = learner_changes(tmp_path, delete_field)
+    path, delivery = learner_changes(tmp_path, delete_field, route)
     assert not any(name.endswith("+") for name in notetype_names(path)), notetype_names(path)
     assert delivery["added"] == 1  # the new MCQ note; the new paper notes are left out
     assert any(
@@ -107,8 +127,8 @@ def test_a_deleted_field_leaves_new_notes_out_with_a_notice(tmp_path: Path) -> N
         col.close()
 
 
-def test_a_deleted_note_type_says_so_and_keeps_its_notes_deleted(tmp_path: Path) -> None:
-    path, delivery = learner_changes(tmp_path, lambda col: col.models.remove(PAPER))
+def test_a_deleted_note_type_says_so_and_keeps_its_notes_deleted(tmp_path: Path, route: str) -> None:
+    path, delivery = learner_changes(tmp_path, lambda col: col.models.remove(PAPER), route)
     col = Collection(str(path))
     try:
         assert len(col.find_notes(f"mid:{PAPER}")) == NEW_PAPERS  # the deleted ones not back
@@ -122,13 +142,13 @@ def test_a_deleted_note_type_says_so_and_keeps_its_notes_deleted(tmp_path: Path)
     ), delivery["notices"]
 
 
-def test_a_renamed_note_type_is_kept_with_a_notice(tmp_path: Path) -> None:
+def test_a_renamed_note_type_is_kept_with_a_notice(tmp_path: Path, route: str) -> None:
     def rename(col: Any) -> None:
         model = col.models.get(PAPER)
         model["name"] = "My papers"
         col.models.update_dict(model)
 
-    path, delivery = learner_changes(tmp_path, rename)
+    path, delivery = learner_changes(tmp_path, rename, route)
     assert (
         "note type 'FlashDigest Paper v2' is named 'My papers' in your collection: kept"
         in delivery["notices"]

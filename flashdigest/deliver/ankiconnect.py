@@ -33,6 +33,7 @@ import urllib3
 
 from ..errors import AnkiConnectKeyRefused, CollectionBusy, DeliveryError
 from ..export.bundle import write_bundle
+from . import notetypes
 from .collection import conflict_notices
 from .notemap import load_map, map_path, save_map
 from .package import PackageContent, PackageNote, latest_notes, read_package
@@ -152,9 +153,12 @@ def deliver_to_anki_connect(
     profile = f"{target.url} {anki.call('getMediaDirPath')}"
     where = map_path(contents[0].path.parent)
     lookup = NoteLookup(anki, load_map(where, profile), sorted({n.notetype_id for n in notes.values()}))
-    plan = make_plan(notes, lookup.existing(notes), memory)
+    changes = notetype_changes(anki, contents, notes)
+    ours = {guid: notetypes.translate(note, changes.get(note.notetype_id)) for guid, note in notes.items()}
+    plan, refused = notetypes.leave_out_refused(make_plan(ours, lookup.existing(notes), memory), changes)
     if plan.new:
-        _import_new(anki, [content.path for content in contents], plan.new)
+        renames = {mid: change.renamed for mid, change in changes.items()}
+        _import_new(anki, [content.path for content in contents], plan.new, renames)
         lookup.learn_unknown()
     if lookup.learned:
         save_map(where, profile, lookup.known)
@@ -165,7 +169,7 @@ def deliver_to_anki_connect(
         added=len(plan.new),
         updated=len(plan.updates),
         unchanged=len(plan.unchanged),
-        notices=conflict_notices(plan),
+        notices=(*conflict_notices(plan), *notetypes.notices(changes, plan, refused)),
         left_out=len(plan.deleted),
         present=plan.present(),
     )
@@ -255,10 +259,14 @@ def outermost(decks: Iterable[str]) -> list[str]:
     return sorted(name for name in names if not any(name.startswith(other + "::") for other in names))
 
 
-def _import_new(anki: AnkiConnect, decks: list[Path], new: Sequence[PackageNote]) -> None:
-    """One package of the new notes, imported by Anki from a private folder on this machine."""
+def _import_new(
+    anki: AnkiConnect, decks: list[Path], new: Sequence[PackageNote], renames: Mapping[int, Mapping[str, str]]
+) -> None:
+    """One package of the new notes, imported by Anki from a private folder on this machine (its note
+    types under the learner's field names, so Anki adds no copy of them)."""
     with tempfile.TemporaryDirectory(prefix="flashdigest-ankiconnect-") as folder:
         package = write_bundle(decks, Path(folder) / "new.apkg", {note.guid for note in new})
+        notetypes.rename_in_package(package, renames)
         try:
             imported = anki.call("importPackage", path=str(package.resolve()))
         except DeliveryError as error:
@@ -292,3 +300,19 @@ def _update(anki: AnkiConnect, update: NoteUpdate, contents: Sequence[PackageCon
         anki.call("addTags", notes=[update.note_id], tags=" ".join(update.add_tags))
     if update.remove_tags:
         anki.call("removeTags", notes=[update.note_id], tags=" ".join(update.remove_tags))
+
+
+def notetype_changes(
+    anki: AnkiConnect, contents: Sequence[PackageContent], notes: Mapping[str, PackageNote]
+) -> dict[int, notetypes.NotetypeChange]:
+    """How the learner's collection has each of the run's note types, where it differs (one call,
+    and one more for each of them the collection has)."""
+    names = {int(mid): str(name) for name, mid in dict(anki.call("modelNamesAndIds")).items()}
+
+    def learner(mid: int) -> tuple[str, list[str]] | None:
+        name = names.get(mid)
+        return (
+            None if name is None else (name, [str(f) for f in anki.call("modelFieldNames", modelName=name)])
+        )
+
+    return notetypes.changes_for(contents, notes, learner)

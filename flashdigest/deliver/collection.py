@@ -80,16 +80,12 @@ def notetype_changes(
     col: Any, contents: Sequence[PackageContent], notes: Mapping[str, PackageNote]
 ) -> dict[int, notetypes.NotetypeChange]:
     """How the learner's collection has each of the run's note types, where it differs."""
-    fields = {note.notetype_id: tuple(name for name, _value in note.fields) for note in notes.values()}
-    names = {mid: name for content in contents for mid, name in content.notetypes.items()}
-    changes = {}
-    for mid, ours in fields.items():
+
+    def learner(mid: int) -> tuple[str, list[str]] | None:
         model = col.models.get(mid)
-        learner = None if model is None else (str(model["name"]), [str(f["name"]) for f in model["flds"]])
-        change = notetypes.compare(mid, names.get(mid, str(mid)), ours, learner)
-        if change is not None:
-            changes[mid] = change
-    return changes
+        return None if model is None else (str(model["name"]), [str(f["name"]) for f in model["flds"]])
+
+    return notetypes.changes_for(contents, notes, learner)
 
 
 def real_path(path: Path) -> Path:

@@ -19,12 +19,12 @@ Each is said in a notice naming what the learner changed and what flashdigest do
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..export.apkg import database_of, package_bytes_into, read_media, read_package_files
-from .package import PackageNote
+from .package import PackageContent, PackageNote
 from .plan import LEARNER_FIELDS, DeliveryPlan
 
 
@@ -65,6 +65,23 @@ def compare(
     return NotetypeChange(notetype_id, name, learner_name, {}, missing or fields)
 
 
+def changes_for(
+    contents: Sequence[PackageContent],
+    notes: Mapping[str, PackageNote],
+    learner: Callable[[int], tuple[str, list[str]] | None],
+) -> dict[int, NotetypeChange]:
+    """How the learner's collection has each of the run's note types, where it differs;
+    ``learner(id)`` gives the collection's (name, field names) of a note type, None when it has none."""
+    fields = {note.notetype_id: tuple(name for name, _value in note.fields) for note in notes.values()}
+    names = {mid: name for content in contents for mid, name in content.notetypes.items()}
+    changes = {}
+    for mid, ours in fields.items():
+        change = compare(mid, names.get(mid, str(mid)), ours, learner(mid))
+        if change is not None:
+            changes[mid] = change
+    return changes
+
+
 def translate(note: PackageNote, change: NotetypeChange | None) -> PackageNote:
     """``note`` with its fields under the learner's names (a learner's own field is dropped, so
     that a rename never makes it written)."""
@@ -84,8 +101,8 @@ def notices(
     deleted_before = {note.notetype_id for note in plan.deleted}
     new_of = {mid: sum(note.notetype_id == mid for note in plan.new) for mid in changes}
     for mid, change in sorted(changes.items()):
-        if change.learner_name is None:
-            if mid in deleted_before or new_of[mid]:
+        if change.learner_name is None:  # deleted, if notes of it were delivered before (else: new)
+            if mid in deleted_before:
                 lines.append(
                     f"note type '{change.name}' is not in your collection (deleted): its notes delivered "
                     f"before stay deleted; {new_of[mid]} new note(s) add it again"
