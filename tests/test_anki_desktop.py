@@ -164,6 +164,22 @@ def test_a_renamed_field_gets_its_corrections_and_no_copy_of_the_note_type(
     )
 
 
+def test_a_note_the_learner_deleted_stays_deleted(tmp_path: Path, anki: AnkiDesktop) -> None:
+    """Finding 7 through the real add-on: a correction does not bring back a deleted note."""
+    source = copy_sample(tmp_path / "in", "2026-01-15.txt", "2026-01-15.answers.yaml")
+    out = tmp_path / "out"
+    assert export(source, out, anki.url, "--cards", "all")[0] == 0
+    paper = note_with(anki, f'"deck:Paper Digests::2026-01-15" mid:{PAPER_MODEL_ID}', ORIGINAL)
+    anki.call("deleteNotes", notes=[paper["noteId"]])  # the learner deletes it; then a correction of it
+    text = (source / "2026-01-15.txt").read_text(encoding="utf-8")
+    (source / "2026-01-15.txt").write_text(text.replace(ORIGINAL, CORRECTED), encoding="utf-8")
+    code, _stdout, stderr = export(source, out, anki.url, "--cards", "all")
+    assert code == 0, stderr
+    assert "1 note(s) you deleted in Anki were left out" in stderr
+    assert not anki.call("findNotes", query=f"nid:{paper['noteId']}")
+    assert not anki.call("findNotes", query=f'"Results:*{CORRECTED}*" "deck:Paper Digests::2026-01-15"')
+
+
 def test_no_file_is_left_in_the_media_folder_or_its_trash(tmp_path: Path, anki: AnkiDesktop) -> None:
     if not SHARED_HTML.is_dir():
         pytest.skip("../shared is absent")

@@ -34,10 +34,9 @@ import urllib3
 from ..errors import AnkiConnectKeyRefused, CollectionBusy, DeliveryError
 from ..export.bundle import write_bundle
 from . import notetypes
-from .collection import conflict_notices
 from .notemap import load_map, map_path, save_map
 from .package import PackageContent, PackageNote, latest_notes, read_package
-from .plan import CollectionNote, Memory, NoteUpdate, make_plan
+from .plan import CollectionNote, Memory, NoteUpdate, make_plan, plan_notices
 from .types import AnkiConnectTarget, DeliveryReport
 
 PROTOCOL_VERSION = 6
@@ -169,7 +168,7 @@ def deliver_to_anki_connect(
         added=len(plan.new),
         updated=len(plan.updates),
         unchanged=len(plan.unchanged),
-        notices=(*conflict_notices(plan), *notetypes.notices(changes, plan, refused)),
+        notices=(*plan_notices(plan), *notetypes.notices(changes, plan, refused)),
         left_out=len(plan.deleted),
         present=plan.present(),
     )

@@ -266,8 +266,3 @@ def _media_lookup(contents: Sequence[PackageContent]) -> Callable[[str], bytes |
         return None
 
     return media
-
-
-def conflict_notices(plan: DeliveryPlan) -> tuple[str, ...]:
-    """The plan's notices (kept under this name for the AnkiConnect route)."""
-    return plan_notices(plan)
