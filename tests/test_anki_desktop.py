@@ -180,6 +180,26 @@ def test_a_note_the_learner_deleted_stays_deleted(tmp_path: Path, anki: AnkiDesk
     assert not anki.call("findNotes", query=f'"Results:*{CORRECTED}*" "deck:Paper Digests::2026-01-15"')
 
 
+def test_a_deck_the_learner_deleted_is_not_re_added(tmp_path: Path, anki: AnkiDesktop) -> None:
+    """Finding 7 through the real add-on: a correction of one note does not bring back its deck."""
+    source = copy_sample(tmp_path / "in", "2025-05-02.html")
+    out = tmp_path / "out"
+    assert export(source, out, anki.url, "--cards", "all")[0] == 0
+    deck = "Paper Digests::2025-05-02"
+    delivered = len(anki.call("findNotes", query=f'"deck:{deck}"'))
+    assert delivered > 0
+    anki.call("deleteDecks", decks=[deck], cardsToo=True)
+    page = source / "2025-05-02.html"
+    text = page.read_text(encoding="utf-8")
+    changed = text.replace("Topic and Domain:", "Topic and Domain: (corrected)", 1)
+    assert changed != text
+    page.write_text(changed, encoding="utf-8")
+    code, _stdout, stderr = export(source, out, anki.url, "--cards", "all")
+    assert code == 0, stderr
+    assert f"{delivered} note(s) you deleted in Anki were left out" in stderr
+    assert not anki.call("findNotes", query=f'"deck:{deck}"')
+
+
 def test_no_file_is_left_in_the_media_folder_or_its_trash(tmp_path: Path, anki: AnkiDesktop) -> None:
     if not SHARED_HTML.is_dir():
         pytest.skip("../shared is absent")
