@@ -41,6 +41,7 @@ class AnkiConnectServer:
                 "version", "findCards", "findNotes", "notesInfo", "getDecks", "getMediaDirPath",
                 "exportPackage", "retrieveMediaFile", "deleteMediaFile", "storeMediaFile", "importPackage",
                 "updateNoteFields", "addTags", "removeTags", "modelNamesAndIds", "modelFieldNames",
+                "deckNames", "getDeckConfig", "setDeckConfigId",
             )
         }  # fmt: skip
         self.http = HTTPServer(("127.0.0.1", 0), self._handler())
@@ -119,6 +120,20 @@ class AnkiConnectServer:
             did = self.col.db.scalar("select did from cards where id=?", card)
             decks.setdefault(str(self.col.decks.get(did)["name"]), []).append(card)
         return decks
+
+    def deckNames(self) -> list[str]:
+        return [str(entry.name) for entry in self.col.decks.all_names_and_ids()]
+
+    def getDeckConfig(self, deck: str) -> dict[str, Any]:
+        found = self.col.decks.by_name(deck)
+        return dict(self.col.decks.config_dict_for_deck_id(found["id"])) if found else {}
+
+    def setDeckConfigId(self, decks: list[str], configId: int) -> bool:
+        for name in decks:
+            found = self.col.decks.by_name(name)
+            found["conf"] = configId
+            self.col.decks.save(found)
+        return True
 
     def modelNamesAndIds(self) -> dict[str, int]:
         return {str(entry.name): int(entry.id) for entry in self.col.models.all_names_and_ids()}

@@ -200,6 +200,21 @@ def test_a_deck_the_learner_deleted_is_not_re_added(tmp_path: Path, anki: AnkiDe
     assert not anki.call("findNotes", query=f'"deck:{deck}"')
 
 
+def test_the_daily_budget_and_a_preset_the_learner_chose(tmp_path: Path, anki: AnkiDesktop) -> None:
+    """Through the real add-on the deck's cards left for later arrive suspended and a new deck gets
+    its preset; new notes into a deck whose preset the learner changed keep the learner's."""
+    source = copy_sample(tmp_path / "in", "2026-01-15.txt", "2026-01-15.answers.yaml")
+    deck = "Paper Digests::2026-01-15"
+    anki.call("deleteDecks", decks=[deck], cardsToo=True)  # earlier tests' notes in this Anki
+    assert export(source, tmp_path / "out", anki.url)[0] == 0
+    cards = anki.call("findCards", query=f'"deck:{deck}"')
+    assert 0 < sum(anki.call("areSuspended", cards=cards)) < len(cards)
+    assert anki.call("getDeckConfig", deck=deck)["name"].startswith("FlashDigest")
+    assert anki.call("setDeckConfigId", decks=[deck], configId=1)  # the learner: back to Default
+    assert export(source, tmp_path / "all", anki.url, "--cards", "all")[0] == 0  # new notes into it
+    assert anki.call("getDeckConfig", deck=deck)["id"] == 1
+
+
 def test_no_file_is_left_in_the_media_folder_or_its_trash(tmp_path: Path, anki: AnkiDesktop) -> None:
     if not SHARED_HTML.is_dir():
         pytest.skip("../shared is absent")

@@ -263,6 +263,10 @@ def _import_new(
 ) -> None:
     """One package of the new notes, imported by Anki from a private folder on this machine (its note
     types under the learner's field names, so Anki adds no copy of them)."""
+    # AnkiConnect's import puts a package's deck presets over the decks it already has: a preset
+    # the learner chose for a deck of theirs is set back after it
+    present = set(anki.call("deckNames"))
+    chosen = {deck: anki.call("getDeckConfig", deck=deck)["id"] for deck in {n.deck for n in new} & present}
     with tempfile.TemporaryDirectory(prefix="flashdigest-ankiconnect-") as folder:
         package = write_bundle(decks, Path(folder) / "new.apkg", {note.guid for note in new})
         notetypes.rename_in_package(package, renames)
@@ -272,6 +276,8 @@ def _import_new(
             raise _not_here(anki, error) from None
     if imported is not True:
         raise anki.error("AnkiConnect could not import the new notes (is a profile open in Anki?)")
+    for deck, preset in sorted(chosen.items()):
+        anki.call("setDeckConfigId", decks=[deck], configId=preset)
 
 
 #: why Anki cannot reach a package flashdigest wrote (or read one Anki wrote)
