@@ -43,18 +43,8 @@ def write(notes_json: Path, out_dir: Path) -> None:
 
     from flashdigest.cards import all_models
 
-    models = {  # the same note types, as genanki's own objects
-        model.model_id: genanki.Model(
-            model.model_id,
-            model.name,
-            fields=[{"name": field["name"]} for field in model.fields],
-            templates=[{key: t[key] for key in ("name", "qfmt", "afmt")} for t in model.templates],
-            css=model.css,
-            model_type=model.model_type,
-            sort_field_index=model.sort_field_index,
-        )
-        for model in all_models()
-    }
+    # the same note types, as genanki's own objects
+    models = {model.model_id: genanki.Model(**model.genanki_args()) for model in all_models()}
     out_dir.mkdir(parents=True, exist_ok=True)
     for deck_data in json.loads(notes_json.read_text(encoding="utf-8")):
         deck = genanki.Deck(deck_data["deck_id"], deck_data["deck_name"])

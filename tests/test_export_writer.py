@@ -83,15 +83,7 @@ def genanki_collection(build: DeckBuild, note_mods: dict[str, int], notetype_mod
 
 
 def _genanki_model(model: Model) -> genanki.Model:
-    return genanki.Model(
-        model.model_id,
-        model.name,
-        fields=[{"name": field["name"]} for field in model.fields],
-        templates=[{key: t[key] for key in ("name", "qfmt", "afmt")} for t in model.templates],
-        css=model.css,
-        model_type=model.model_type,
-        sort_field_index=model.sort_field_index,
-    )
+    return genanki.Model(**model.genanki_args())
 
 
 def builds() -> Iterator[DeckBuild]:

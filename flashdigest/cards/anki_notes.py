@@ -66,6 +66,19 @@ class Model:
         self.latex_post = DEFAULT_LATEX_POST
         self.sort_field_index = sort_field_index
 
+    def genanki_args(self) -> dict[str, Any]:
+        """The arguments that make genanki's own ``Model`` of this note type (the reference the
+        tests and the benchmark's floor compare with; genanki is not imported here)."""
+        return {
+            "model_id": self.model_id,
+            "name": self.name,
+            "fields": [{"name": field["name"]} for field in self.fields],
+            "templates": [{key: t[key] for key in ("name", "qfmt", "afmt")} for t in self.templates],
+            "css": self.css,
+            "model_type": self.model_type,
+            "sort_field_index": self.sort_field_index,
+        }
+
     @cached_property
     def req(self) -> list[list[Any]]:
         """Per template, the fields its front needs ("all" of them, else "any"), as genanki
