@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
@@ -44,6 +43,8 @@ def atomic_file(
     """A binary handle whose bytes replace ``target`` when the block ends without an exception;
     on any exception the temporary file is removed and ``target`` is untouched. OSError (a full or
     read-only disk) is raised for the caller to name."""
+    import tempfile  # (when a file is written: a run that writes nothing does without it)
+
     descriptor, temp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=temp_dir or target.parent)
     try:
         os.fchmod(descriptor, file_mode(private))

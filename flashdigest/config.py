@@ -21,7 +21,6 @@ from __future__ import annotations
 import os
 import re
 import stat
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -82,6 +81,8 @@ def load_config(path: Path, commands: set[str], required: bool = False) -> Confi
         return Config()
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read config file: {getattr(exc, 'strerror', None) or exc}", path) from None
+    import tomllib  # (only when there is a config file: a run without one skips its import)
+
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -13,7 +13,6 @@ import datetime as dt
 import functools
 import itertools
 import time
-import traceback
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -122,7 +121,9 @@ def _worth_a_worker(files: Sequence[Path], run: _Run, state: ExportState) -> lis
     chosen = []
     for path in files:
         try:
-            if state.unchanged_dates(path, input_stamp(path, run.options), run.fingerprint(path)) is not None:
+            unchanged = state.unchanged_dates(path, input_stamp(path, run.options), run.fingerprint(path))
+            if unchanged is not None:
+                run.unchanged_ahead[path] = unchanged
                 continue
             from .parse import detect_format, read_head  # (only once an input changed)
 
@@ -151,6 +152,8 @@ class _Run:
     last_save: float = field(default_factory=time.monotonic)
     #: the dates whose deck this run wrote
     written_dates: set[dt.date] = field(default_factory=set)
+    #: inputs found unchanged ahead of their turn, with their dates
+    unchanged_ahead: dict[Path, tuple[str, ...]] = field(default_factory=dict)
     _fingerprints: dict[Path, Callable[[], str]] = field(default_factory=dict)
 
     @property
@@ -190,9 +193,12 @@ def _export_input(path: Path, run: _Run, state: ExportState, prepared: PreparedI
     """Export one input: its decks from ``prepared`` (made by a worker) when given, else made here."""
     report = run.report
     try:
-        stamp = input_stamp(path, run.options)
+        # (found unchanged ahead of its turn: still so while this run has written no deck)
+        unchanged = run.unchanged_ahead.pop(path, None) if not run.written_dates else None
+        stamp = input_stamp(path, run.options) if unchanged is None else ()
         fingerprint = run.fingerprint(path)
-        unchanged = state.unchanged_dates(path, stamp, fingerprint)
+        if unchanged is None:
+            unchanged = state.unchanged_dates(path, stamp, fingerprint)
         if unchanged is not None:
             report.unchanged.extend(run.options.out_dir / f"{date}.apkg" for date in unchanged)
             return
@@ -215,6 +221,8 @@ def _export_input(path: Path, run: _Run, state: ExportState, prepared: PreparedI
         where = error.filename if error.filename is not None else path  # the answer key, maybe
         report.failures.append(FlashdigestError(f"cannot read: {error.strerror or error}", where))
     except (Exception, RecursionError) as error:  # a bug must not cost the other inputs
+        import traceback  # (only for a bug)
+
         report.failures.append(InternalError.from_exception(error, path, traceback.format_exc()))
         state.forget_input(path)
 

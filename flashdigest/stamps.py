@@ -6,6 +6,7 @@ Public entry points: :func:`input_stamp` (settings, sizes and mtimes: no reading
 
 from __future__ import annotations
 
+import os
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,10 +20,31 @@ if TYPE_CHECKING:
 
 @cache
 def code_version() -> str:
-    """A hash of flashdigest's own code and card templates: any change to them reads every input again."""
-    root = Path(__file__).parent
-    files = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in {".py", ".html", ".css", ".js"})
-    return sha256_hex(*(str(p.relative_to(root)).encode() + b"\0" + p.read_bytes() for p in files))
+    """A key of flashdigest's own code and card templates: any change to them reads every input again."""
+    return code_key(Path(__file__).parent)
+
+
+def code_key(root: Path) -> str:
+    """The version and the names, sizes and modification times of the code and template files
+    under ``root``: a stat each, not a read, so a run over unchanged inputs reads none of them
+    (an edit, a checkout or an install changes a time; a file rewritten with its old size and
+    time is not seen, as ``make`` would not see it)."""
+    from . import __version__
+
+    files: list[str] = []
+    _code_files(str(root), "", files)
+    return sha256_hex(__version__, *sorted(files))
+
+
+def _code_files(folder: str, prefix: str, files: list[str]) -> None:
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                if entry.name != "__pycache__":
+                    _code_files(entry.path, f"{prefix}{entry.name}/", files)
+            elif entry.name.endswith((".py", ".html", ".css", ".js")):
+                info = entry.stat()
+                files.append(f"{prefix}{entry.name}:{info.st_size}:{info.st_mtime_ns}")
 
 
 Stamp = tuple[str | int | None, ...]

@@ -20,7 +20,7 @@ import json
 import os
 import shutil
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -184,8 +184,8 @@ class ExportState:
             return
         data = {
             "version": STATE_VERSION,
-            "inputs": {key: asdict(record) for key, record in sorted(self.inputs.items())},
-            "decks": {key: asdict(record) for key, record in sorted(self.decks.items())},
+            "inputs": {key: vars(record) for key, record in sorted(self.inputs.items())},
+            "decks": {key: vars(record) for key, record in sorted(self.decks.items())},
             "delivered": dict(sorted(self.delivered.items())),
             "delivered_notes": {key: list(guids) for key, guids in sorted(self.delivered_notes.items())},
             "digests": dict(sorted(self.digests.items())),
@@ -233,7 +233,7 @@ class ExportState:
                 return False
         except OSError:
             return False
-        self.decks[date] = DeckRecord(**{**asdict(record), "mtime_ns": info.st_mtime_ns})
+        self.decks[date] = replace(record, mtime_ns=info.st_mtime_ns)
         self.dirty = True
         return True
 

@@ -175,3 +175,29 @@ def test_inputs_that_no_longer_exist_are_pruned(tmp_path: Path) -> None:
     kept = json.loads((out / STATE_DIR / "index.json").read_text())["inputs"]
     assert sorted(kept) == sorted(os.path.realpath(path) for path in sources[1:])
     assert (out / f"{sources[0].stem}.apkg").is_file()  # the deck stays: it is the learner's
+
+
+def test_the_code_key_changes_with_any_code_or_template_file_and_reads_none(tmp_path: Path) -> None:
+    """A change of flashdigest's code reads every input again: the key moves with a file's edit
+    (size or time), a new file or a removed one, in any folder; caches and other files do not count."""
+    from flashdigest.stamps import code_key
+
+    package = tmp_path / "flashdigest"
+    shutil.copytree(ROOT / "flashdigest" / "cards" / "templates", package / "cards" / "templates")
+    (package / "parse").mkdir()
+    module = package / "parse" / "html.py"
+    module.write_text("x = 1\n", encoding="utf-8")
+    first = code_key(package)
+    (package / "__pycache__").mkdir()
+    (package / "__pycache__" / "html.cpython-311.pyc").write_bytes(b"\0")
+    (package / "notes.txt").write_text("not code", encoding="utf-8")
+    assert code_key(package) == first
+    os.utime(module, ns=(1, 1))
+    touched = code_key(package)
+    assert touched != first
+    module.write_text("x = 22\n", encoding="utf-8")
+    os.utime(module, ns=(1, 1))
+    assert code_key(package) != touched  # the size moved
+    template = package / "cards" / "templates" / "cards.css"
+    template.unlink()
+    assert code_key(package) not in {first, touched}

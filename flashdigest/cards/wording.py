@@ -8,6 +8,7 @@ The templates carry their own prompts in both languages and show the one the not
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from ..model import ZH_LABELS, Paper, PointKind
 
@@ -19,7 +20,9 @@ SHORT_NAME_MAX = 44
 _ZH_LABELS = ZH_LABELS
 _TEXT_FLOWCHART = {"en": "Flowchart (text)", "zh": "流程图（文字）"}
 
-_CJK_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]")
+#: (compiled when first needed: its wide ranges take milliseconds, a daily run's time for nothing
+#: when the text has no character from U+3000 up)
+_CJK = r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]"
 _COLON_RE = re.compile(r"\s*(?::\s|：)")
 _SPACE_RE = re.compile(r"\s+")
 
@@ -127,8 +130,13 @@ def paper_language(paper: Paper) -> str:
         texts.extend(question.options)
     text = "".join(texts)
     letters = sum(map(str.isalpha, text))  # (as fast as a walk over every character gets)
-    cjk = len(_CJK_RE.findall(text))
+    cjk = len(_cjk_re().findall(text)) if max(text, default="") >= "\u3000" else 0
     return "zh" if letters and cjk * 5 >= letters else "en"
+
+
+@cache
+def _cjk_re() -> re.Pattern[str]:
+    return re.compile(_CJK)
 
 
 def point_label(kind: PointKind, lang: str) -> str:

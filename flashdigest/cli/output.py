@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import re
 import sys
-import traceback
 from typing import Any, NoReturn
 
 import click
@@ -137,6 +136,8 @@ class Main(click.Group):
             raise
         except (Exception, RecursionError) as error:
             if debugging():
+                import traceback  # (only for a bug's traceback)
+
                 traceback.print_exc()
             hint = "a bug in flashdigest; --debug shows the traceback"
             say(f"flashdigest: internal error: {type(error).__name__}: {error} ({hint})", err=True)
