@@ -25,7 +25,6 @@ from .handoff import HandOff, hand_off
 from .inputs import InputScan, scan_inputs
 from .limits import LIMIT_PROBLEMS
 from .lock import output_lock
-from .model import Digest
 from .options import DEFAULT_WAIT_SECONDS
 from .outcome import DeckResult, ExportOptions, ExportReport, run_clock
 from .pool import ordered_map, usable_cores
@@ -34,6 +33,7 @@ from .state import ExportState, remove_temporary_files
 
 if TYPE_CHECKING:
     from .export.job import JobOptions, PreparedDeck, PreparedInput
+    from .model import Digest
 
 __all__ = [
     "DEFAULT_WAIT_SECONDS",

@@ -18,7 +18,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -334,6 +333,8 @@ def _write_json(path: Path, data: Any, durable: bool) -> None:
         folder.unlink()  # ours by its name: a symlink (to elsewhere) or a stray file
     folder.mkdir(parents=True, exist_ok=True)
     if path.is_dir() and not path.is_symlink():  # something in the state's own place: replaced
+        import shutil  # (only then)
+
         shutil.rmtree(path)
     text = json.dumps(data, sort_keys=True, separators=(",", ":"))
     write_atomically(path, text.encode("utf-8"), durable=durable)
