@@ -31,7 +31,7 @@ import functools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, overload
 
 from ..errors import LineErrors, ParseError
 from ..limits import LIMITS
@@ -104,6 +104,10 @@ class _Index:
             self.kept_bytes += len(raw)
 
 
+@overload
+def parse_jsonl(path: Path) -> Iterator[Digest]: ...
+@overload
+def parse_jsonl(path: Path, memory: ArchiveMemory | None) -> Iterator[Digest | KnownDate]: ...
 def parse_jsonl(path: Path, memory: ArchiveMemory | None = None) -> Iterator[Digest | KnownDate]:
     """Yield one Digest per deck date of the archive at ``path`` (a KnownDate for a date whose rows
     ``memory`` knows unchanged); then raise LineErrors if some lines could not be read."""
@@ -180,7 +184,8 @@ def _first_read(raw: bytes | None, number: int, path: Path, index: _Index) -> dt
     if row is None or raw is None:
         return None
     index.keep(row, raw)
-    return row.deck_date
+    # a date object of its own: the digest's date, not its papers' (inspect's YAML would alias them)
+    return dt.date.fromordinal(row.deck_date.toordinal())
 
 
 @dataclass
