@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -133,3 +135,29 @@ def test_a_lost_state_or_a_deleted_deck_reads_again_what_it_must(
     same_as_cold(archive, tmp_path, report, monkeypatch, same_bytes=True)
     report, built, decoded = export_counting(archive, out, monkeypatch)  # and it is remembered again
     assert built == [] and decoded == []
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda memory: memory.update(salt="another"),
+        lambda memory: memory["dates"].update({"2025-04-02": ["key", "digest", "not hex", 0, 0]}),
+        lambda memory: memory["dates"].update({"not a date": ["key", "digest", "", 0, 0]}),
+        lambda memory: memory.update(dates=[]),
+    ],
+)
+def test_a_damaged_archive_memory_reads_the_archive_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: Callable[[dict[str, Any]], None]
+) -> None:
+    rows, archive, out = first_export(tmp_path, monkeypatch)
+    index = out / STATE_DIR / "index.json"
+    state = json.loads(index.read_text(encoding="utf-8"))
+    (memory,) = state["archives"].values()
+    damage(memory)
+    index.write_text(json.dumps(state), encoding="utf-8")
+    rows += archive_rows(tmp_path / "corpus-more", 1, first_day=6)
+    write_rows(archive, rows)
+    report, built, decoded = export_counting(archive, out, monkeypatch)
+    assert set(decoded) == set(range(1, 22)) and built == ["2025-04-07"]  # the others' digests are known
+    assert not report.notices  # the state itself was fine: no "state lost"
+    same_as_cold(archive, tmp_path, report, monkeypatch, same_bytes=True)
