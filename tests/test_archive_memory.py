@@ -15,6 +15,7 @@ import pytest
 
 import flashdigest.export.job
 import flashdigest.stamps
+from flashdigest.limits import LIMITS
 from flashdigest.options import DeckOptions
 from flashdigest.pipeline import ExportOptions
 from flashdigest.state import STATE_DIR
@@ -28,6 +29,7 @@ from tests.test_archive_append import (
     same_as_cold,
     write_rows,
 )
+from tests.test_parse_jsonl import row
 
 
 def test_a_duplicated_row_gives_its_notices_and_its_line_numbers_stay_right(
@@ -160,4 +162,24 @@ def test_a_damaged_archive_memory_reads_the_archive_whole(
     report, built, decoded = export_counting(archive, out, monkeypatch)
     assert set(decoded) == set(range(1, 22)) and built == ["2025-04-07"]  # the others' digests are known
     assert not report.notices  # the state itself was fine: no "state lost"
+    same_as_cold(archive, tmp_path, report, monkeypatch, same_bytes=True)
+
+
+def test_rows_over_a_dates_limit_fail_alone_on_every_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    full = [json.dumps(row(f"Paper {number}")) for number in range(LIMITS.max_papers + 2)]  # 2025-06-03
+    rows = [*full, *(json.dumps(row(f"Day {day}", date=f"2025-06-0{day}")) for day in (4, 5, 6))]
+    archive = tmp_path / "in" / "summaries.jsonl"
+    write_rows(archive, rows)
+    out = tmp_path / "out"
+    report, _built, _decoded = export_counting(archive, out, monkeypatch)
+    over = [LIMITS.max_papers + 1, LIMITS.max_papers + 2]
+    assert [failure.line for failure in report.failures] == over
+    rows.append(json.dumps(row("Day 7", date="2025-06-07")))
+    write_rows(archive, rows)
+    report, built, decoded = export_counting(archive, out, monkeypatch)
+    assert [failure.line for failure in report.failures] == over  # counted on the known rows too
+    assert "already has" in failures(report)[0]
+    assert built == ["2025-06-07"] and decoded == [*over, len(rows)]
     same_as_cold(archive, tmp_path, report, monkeypatch, same_bytes=True)
