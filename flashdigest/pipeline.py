@@ -241,15 +241,15 @@ def _decks_of(
     unchanged is not built here at all (an archive with a day more), nor its notices repeated."""
     from .export.job import prepared_decks
 
-    def reuse(digest: Digest, key: str) -> PreparedDeck | None:
-        return _reused(digest.date, digest.source, key, run, state)
+    def reuse(date: dt.date, source: Path, key: str) -> PreparedDeck | None:
+        return _reused(date, source, key, run, state)
 
     if prepared is None:
-        yield from prepared_decks(path, run.job, reuse)
+        yield from prepared_decks(path, run.job, reuse, state)
         return
     for index, deck in enumerate(prepared.decks_then_failure()):
         if deck.date in run.written_dates:
-            yield from itertools.islice(prepared_decks(path, run.job, reuse), index, None)
+            yield from itertools.islice(prepared_decks(path, run.job, reuse, state), index, None)
             return
         yield _reused(deck.date, deck.source, deck.digest_key, run, state) or deck
 

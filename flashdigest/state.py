@@ -128,6 +128,9 @@ class ExportState:
     #: per date, the hash of the digest (and settings) that gave its deck: a date of a changed
     #: archive whose digest is the same is not built again
     digests: dict[str, str] = field(default_factory=dict)
+    #: per archive input, what its reader learnt of its rows (JSON of flashdigest.parse.jsonl_memory,
+    #: which checks its shape): the dates of rows unchanged since are known without decoding them
+    archives: dict[str, Any] = field(default_factory=dict)
     #: whether something changed since the last save
     dirty: bool = False
 
@@ -164,9 +167,12 @@ class ExportState:
             if not all(isinstance(v, str) for v in [*delivered.values(), *digests.values()]):
                 raise ValueError("delivered, digests: not tables of hashes")
             notes = _guid_lists(data.get("delivered_notes", {}))
+            archives = data.get("archives", {})
+            if not isinstance(archives, dict):
+                raise ValueError("archives: not a table")
         except (OSError, ValueError, TypeError, KeyError, RecursionError, MemoryError) as exc:
             return cls(out_dir), _lost(path, f"cannot be read ({type(exc).__name__})")
-        state = cls(out_dir, inputs, decks, delivered, notes, digests)
+        state = cls(out_dir, inputs, decks, delivered, notes, digests, archives)
         state.prune()
         return state, None
 
@@ -175,7 +181,10 @@ class ExportState:
         gone = [key for key in self.inputs if not os.path.lexists(key)]
         for key in gone:
             del self.inputs[key]
-        self.dirty = self.dirty or bool(gone)
+        gone_archives = [key for key in self.archives if not os.path.lexists(key)]
+        for key in gone_archives:
+            del self.archives[key]
+        self.dirty = self.dirty or bool(gone) or bool(gone_archives)
 
     def save(self, durable: bool = True) -> None:
         """Write the index if it changed, through a temporary file and a rename."""
@@ -188,6 +197,7 @@ class ExportState:
             "delivered": dict(sorted(self.delivered.items())),
             "delivered_notes": {key: list(guids) for key, guids in sorted(self.delivered_notes.items())},
             "digests": dict(sorted(self.digests.items())),
+            "archives": dict(sorted(self.archives.items())),
         }
         _write_json(self.path, data, durable)
         self.dirty = False
@@ -292,6 +302,17 @@ class ExportState:
         added = set(guids) - known
         if added:
             self.delivered_notes[target] = tuple(sorted(known | added))
+            self.dirty = True
+
+    def archive_memory(self, source: Path) -> Any:
+        """What the last run's reader learnt of the archive ``source`` (its JSON), or None."""
+        return self.archives.get(_key(source))
+
+    def remember_archive(self, source: Path, memory: Any) -> None:
+        """Keep what the reader learnt of the archive ``source`` (kept when the input is forgotten:
+        it says only which rows gave which digest, each checked again against the decks)."""
+        if self.archives.get(_key(source)) != memory:
+            self.archives[_key(source)] = memory
             self.dirty = True
 
     def forget_input(self, source: Path) -> None:

@@ -25,6 +25,8 @@ PARSER_FAMILIES = {
     "html_quiz": "html",
     "jsonl": "jsonl",
     "jsonl_row": "jsonl",
+    "jsonl_lines": "jsonl",
+    "jsonl_memory": "jsonl",
     "yaml_digest": "yaml",
     "answers": "answers",
 }

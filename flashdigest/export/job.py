@@ -13,14 +13,19 @@ import traceback
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 from ..cards import DeckBuild, all_models, cloze_model, mcq_model
 from ..errors import FlashdigestError, InternalError
+from ..limits import LIMITS
 from ..model import Digest
 from ..options import DeckOptions, ParseOptions
 from ..stamps import code_version
 from ..state import sha256_hex
 from . import DeckStamps, PreviousDeck, deck_bytes, deck_path, read_previous, stamp_deck
+
+if TYPE_CHECKING:
+    from ..parse.jsonl_memory import ArchiveMemory
 
 
 @dataclass(frozen=True)
@@ -75,8 +80,17 @@ def richness(digest: Digest) -> tuple[int, ...]:
     return (answered, flowcharts, points)
 
 
-#: given a digest and its key, the deck already made of it (nothing to build), or None
-Reuse = Callable[[Digest, str], "PreparedDeck | None"]
+#: given a date, its source and the key of its digest, the deck already made of it (nothing to
+#: build), or None
+Reuse = Callable[[dt.date, Path, str], "PreparedDeck | None"]
+
+
+class ArchiveStore(Protocol):
+    """Where what an archive's reader learnt is kept between runs (the output directory's state)."""
+
+    def archive_memory(self, source: Path) -> object: ...
+
+    def remember_archive(self, source: Path, memory: object) -> None: ...
 
 
 def digest_key(digest: Digest, options: JobOptions) -> str:
@@ -85,16 +99,61 @@ def digest_key(digest: Digest, options: JobOptions) -> str:
     return sha256_hex(code_version(), repr(options.deck), repr(digest))
 
 
-def prepared_decks(path: Path, options: JobOptions, reuse: Reuse | None = None) -> Iterator[PreparedDeck]:
+def prepared_decks(
+    path: Path, options: JobOptions, reuse: Reuse | None = None, store: ArchiveStore | None = None
+) -> Iterator[PreparedDeck]:
     """The decks of the digests in ``path``, each made when asked for (so a deck asked for after
     the one before was written stamps itself against it), or what ``reuse`` gives for it; raises
-    what reading the input raises."""
+    what reading the input raises. An archive is read with what ``store`` kept of it: a date whose
+    rows are unchanged is not even decoded when ``reuse`` gives its deck."""
     from ..parse import read_digests
 
-    for digest in read_digests(path, options.parse):
-        key = digest_key(digest, options)
-        reused = reuse(digest, key) if reuse is not None else None
-        yield reused if reused is not None else prepare_digest(digest, options, key)
+    slot = _ArchiveSlot(path, options, store)
+    try:
+        for item in read_digests(path, options.parse, slot.open):
+            if not isinstance(item, Digest):  # a KnownDate: the rows of its last digest
+                reused = reuse(item.date, path, item.digest_key) if reuse is not None else None
+                if reused is not None:
+                    slot.remember(item.date, item.digest_key)
+                    yield reused
+                    continue
+                item = item.read()
+            key = digest_key(item, options)
+            slot.remember(item.date, key)
+            reused = reuse(item.date, item.source, key) if reuse is not None else None
+            yield reused if reused is not None else prepare_digest(item, options, key)
+    finally:
+        slot.close()
+
+
+@dataclass
+class _ArchiveSlot:
+    """An archive's memory (:mod:`flashdigest.parse.jsonl_memory`) while it is read: taken from the
+    store when the reader asks for it, given back to it at the end."""
+
+    path: Path
+    options: JobOptions
+    store: ArchiveStore | None
+    memory: ArchiveMemory | None = None
+
+    def open(self) -> ArchiveMemory | None:
+        if self.store is None:
+            return None
+        from ..parse.jsonl_memory import ArchiveMemory  # (only for an archive)
+
+        salt = sha256_hex(
+            code_version(), repr(LIMITS), repr(self.options.parse), repr(self.options.deck), str(self.path)
+        )
+        self.memory = ArchiveMemory(salt, self.store.archive_memory(self.path))
+        return self.memory
+
+    def remember(self, date: dt.date, key: str) -> None:
+        if self.memory is not None:
+            self.memory.remember(date, key)
+
+    def close(self) -> None:
+        if self.store is not None and self.memory is not None:
+            self.store.remember_archive(self.path, self.memory.to_json())
 
 
 def prepare_digest(digest: Digest, options: JobOptions, key: str = "") -> PreparedDeck:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import importlib
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, overload
 
 from ..errors import ParseError
 from ..limits import LIMITS, env_name
@@ -25,6 +26,9 @@ from ..options import (
 from .common import HEADING_RE
 from .source import decode_source, read_source
 
+if TYPE_CHECKING:
+    from .jsonl_memory import ArchiveMemory, KnownDate
+
 # Each format's parser is imported when a file of that format is read, not before: a run over
 # HTML pages never loads YAML or the JSONL reader (start-up is most of a daily run's time).
 
@@ -39,8 +43,18 @@ __all__ = [
 ]
 
 
-def read_digests(path: Path, options: ParseOptions | None = None) -> Iterator[Digest]:
-    """The digests in ``path`` (one for most formats; one per date for an archive)."""
+@overload
+def read_digests(path: Path, options: ParseOptions | None = None) -> Iterator[Digest]: ...
+@overload
+def read_digests(
+    path: Path, options: ParseOptions | None, archive: Callable[[], ArchiveMemory | None]
+) -> Iterator[Digest | KnownDate]: ...
+def read_digests(
+    path: Path, options: ParseOptions | None = None, archive: Callable[[], ArchiveMemory | None] | None = None
+) -> Iterator[Digest | KnownDate]:
+    """The digests in ``path`` (one for most formats; one per date for an archive). An archive is
+    read with the memory ``archive()`` gives, when given: a date whose rows it knows unchanged
+    comes as a KnownDate (see :mod:`.jsonl_memory`)."""
     options = options or ParseOptions()
     if is_answer_key(path):
         raise ParseError("an answer key, not a digest", path)
@@ -48,7 +62,7 @@ def read_digests(path: Path, options: ParseOptions | None = None) -> Iterator[Di
     if fmt == "jsonl":  # streamed line by line, never read whole
         from .jsonl import parse_jsonl
 
-        yield from parse_jsonl(path)
+        yield from parse_jsonl(path, archive() if archive is not None else None)
         return
     if fmt == "yaml":
         from .yaml_digest import parse_yaml

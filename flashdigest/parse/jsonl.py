@@ -2,10 +2,15 @@
 
 The file is streamed in two passes, so memory does not grow with the number of rows:
 
-1. *index*: every line is decoded and checked; the byte ranges of consecutive rows of the same
-   deck date ("runs") are remembered, and each bad line becomes a ParseError with its number.
+1. *index*: every line is hashed; a row the last run read (its hash in the archive's
+   :class:`~.jsonl_memory.ArchiveMemory`) gives its date without being decoded, any other line is
+   decoded and checked (a good row decoded here is kept for pass 2 while they take little room).
+   The byte ranges of consecutive rows of the same deck date ("runs") are remembered, and each bad
+   line becomes a ParseError with its number.
 2. *read*: for each deck date, in the order of its first row, its runs are read again and turned
-   into a Digest. A date whose rows reappear later in the file is still one digest.
+   into a Digest. A date whose rows reappear later in the file is still one digest. A date whose
+   rows are those of the last run comes as a :class:`~.jsonl_memory.KnownDate` instead, decoded
+   only if the caller asks.
 
 Rows without a ``date`` (the archive's oldest) are filed under their ``published_at`` date, with a
 notice; the same paper in several undated rows becomes one paper. Within a date, a paper that
@@ -20,30 +25,35 @@ so the caller has exported every good date before it hears of them.
 
 from __future__ import annotations
 
-import codecs
-import contextlib
 import dataclasses
 import datetime as dt
-import json
-import tempfile
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, overload
 
 from ..errors import LineErrors, ParseError
 from ..limits import LIMITS
 from ..model import Digest, Paper
-from ..textutil import SURROGATE_RE, clean_text
-from .jsonl_row import ArchiveRow, read_row
+from ..textutil import clean_text
+from . import jsonl_lines
+from .jsonl_lines import MAX_LINE_BYTES, as_utf8, lines, replacement
+from .jsonl_memory import ArchiveMemory, DateRows, KnownDate, row_hash
+from .jsonl_row import ArchiveRow
 
-#: a line longer than this (a paper with a huge flowchart, or not an archive) is reported, not read
-MAX_LINE_BYTES = LIMITS.max_jsonl_line_bytes
+__all__ = ["MAX_LINE_BYTES", "parse_jsonl"]
+
 #: bad lines reported one by one; any beyond are summed up in one more error
 MAX_REPORTED_LINES = 50
+#: rows decoded in pass 1 are kept for pass 2 while their lines total no more than this
+KEEP_ROW_BYTES = 256 * 1024
+
+#: a good row, decoded, and what decoding its line replaced (for a notice), if anything
+_Decoded = tuple[ArchiveRow, str | None]
 
 
-@dataclass
+@dataclass(slots=True)
 class _Run:
     """Consecutive lines whose rows share a deck date: [start, end) in bytes, from first_line."""
 
@@ -55,65 +65,67 @@ class _Run:
 @dataclass
 class _Index:
     runs: dict[dt.date, list[_Run]] = field(default_factory=dict)
+    #: per date, the rows its digest is read from (the first max_papers), by hash and line
+    rows: dict[dt.date, DateRows] = field(default_factory=dict)
     errors: list[ParseError] = field(default_factory=list)
     bad_lines: int = 0
-    rows_per_date: dict[dt.date, int] = field(default_factory=dict)
     #: the line after which the file was read no further (far more bad lines than rows)
     stopped_at: int | None = None
+    #: rows decoded in pass 1, by line, for pass 2 (up to KEEP_ROW_BYTES of their lines)
+    kept: dict[int, _Decoded] = field(default_factory=dict)
+    kept_bytes: int = 0
+    good_rows: int = 0
 
     def reject(self, error: ParseError) -> None:
         self.bad_lines += 1
         if len(self.errors) < MAX_REPORTED_LINES:
             self.errors.append(error)
 
-    def count_row(self, row: ArchiveRow, path: Path) -> bool:
-        """Count ``row`` for its date; False (and a bad line) once the date has max_papers rows."""
-        count = self.rows_per_date.get(row.deck_date, 0) + 1
-        if count == 1 and len(self.rows_per_date) >= LIMITS.max_digests:  # each date is a deck to write
-            self.reject(ParseError(f"over {LIMITS.max_digests} digest dates in one archive", path, row.line))
+    def count_row(self, date: dt.date, digest: bytes, line: int, path: Path) -> bool:
+        """Count the row on ``line`` for ``date``; False (a bad line) once the date has max_papers rows."""
+        rows = self.rows.get(date)
+        if rows is None and len(self.rows) >= LIMITS.max_digests:  # each date is a deck to write
+            self.reject(ParseError(f"over {LIMITS.max_digests} digest dates in one archive", path, line))
             return False
-        if count > LIMITS.max_papers:
+        if rows is not None and len(rows.lines) >= LIMITS.max_papers:
             self.reject(
                 ParseError(
-                    f"{row.deck_date} already has {LIMITS.max_papers} rows, the most a digest takes",
-                    path,
-                    row.line,
+                    f"{date} already has {LIMITS.max_papers} rows, the most a digest takes", path, line
                 )
             )
             return False
-        self.rows_per_date[row.deck_date] = count
+        self.rows.setdefault(date, DateRows()).add(digest, line)
+        self.good_rows += 1
         return True
 
+    def keep(self, row: ArchiveRow, raw: bytes) -> None:
+        if self.kept_bytes + len(raw) <= KEEP_ROW_BYTES:
+            self.kept[row.line] = (row, replacement(raw))
+            self.kept_bytes += len(raw)
 
-def parse_jsonl(path: Path) -> Iterator[Digest]:
-    """Yield one Digest per deck date of the archive at ``path``; then raise LineErrors if
-    some lines could not be read."""
+
+@overload
+def parse_jsonl(path: Path) -> Iterator[Digest]: ...
+@overload
+def parse_jsonl(path: Path, memory: ArchiveMemory | None) -> Iterator[Digest | KnownDate]: ...
+def parse_jsonl(path: Path, memory: ArchiveMemory | None = None) -> Iterator[Digest | KnownDate]:
+    """Yield one Digest per deck date of the archive at ``path`` (a KnownDate for a date whose rows
+    ``memory`` knows unchanged); then raise LineErrors if some lines could not be read."""
     try:
-        with path.open("rb") as raw, _as_utf8(raw) as handle:
-            index = _index(handle, path)
-            undated_seen: set[str] = set()
+        with path.open("rb") as raw, as_utf8(raw) as handle:
+            index = _index(handle, path, memory)
+            reader = _Reader(handle, path, index, memory)
             for date, runs in index.runs.items():
-                yield _digest(handle, path, date, runs, undated_seen)
+                starts = [run.first_line for run in runs]
+                known = memory.unchanged(date, index.rows[date], starts) if memory is not None else None
+                if known is None:
+                    yield reader.digest(date)
+                else:
+                    yield KnownDate(date, known.digest_key, functools.partial(reader.digest, date))
     except OSError as exc:
         raise ParseError(f"cannot read: {exc.strerror or exc}", path) from None
     if index.bad_lines:
         raise LineErrors(tuple(_reported_errors(index, path)), path)
-
-
-def _as_utf8(raw: BinaryIO) -> contextlib.AbstractContextManager[BinaryIO]:
-    """``raw`` itself, or for a UTF-16 file (with its BOM) a temporary UTF-8 copy made in chunks:
-    line offsets stay byte offsets and memory stays constant."""
-    if raw.read(2) not in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
-        raw.seek(0)
-        return contextlib.nullcontext(raw)
-    raw.seek(0)
-    decoder = codecs.getincrementaldecoder("utf-16")(errors="replace")
-    copy: BinaryIO = tempfile.TemporaryFile()  # noqa: SIM115 (closed by the caller's with)
-    while chunk := raw.read(1 << 20):
-        copy.write(decoder.decode(chunk).encode("utf-8", "surrogatepass"))
-    copy.write(decoder.decode(b"", final=True).encode("utf-8", "surrogatepass"))
-    copy.seek(0)
-    return copy
 
 
 def _reported_errors(index: _Index, path: Path) -> list[ParseError]:
@@ -135,110 +147,86 @@ def _reported_errors(index: _Index, path: Path) -> list[ParseError]:
     return errors
 
 
-def _lines(handle: BinaryIO, start: int, first_line: int) -> Iterator[tuple[int, int, bytes | None]]:
-    """(line number, offset after the line, its bytes or None when over MAX_LINE_BYTES)."""
-    handle.seek(start)
-    number = first_line
-    while raw := handle.readline(MAX_LINE_BYTES + 1):
-        if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
-            while (more := handle.readline(MAX_LINE_BYTES)) and not more.endswith(b"\n"):
-                pass
-            yield number, handle.tell(), None
-        else:
-            yield number, handle.tell(), raw
-        number += 1
-
-
-def _decode_row(raw: bytes | None, path: Path, line: int) -> ArchiveRow | None:
-    """The row on a line; None for a blank line; ParseError for a bad one."""
-    if raw is None:
-        raise ParseError(f"line is over {MAX_LINE_BYTES} bytes", path, line)
-    text = raw.decode("utf-8", errors="replace").lstrip("\ufeff").strip()
-    if not text:
-        return None
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
-        if not raw.endswith(b"\n"):
-            reason = "the last line is cut off (no newline at its end): is the archive still being written?"
-            raise ParseError(reason, path, line) from None
-        raise ParseError(f"not JSON: {exc.msg} at column {exc.colno}", path, line) from None
-    except RecursionError:
-        raise ParseError("not JSON that can be read: nested too deeply", path, line) from None
-    if "\\ud" in text or "\\uD" in text:  # a lone surrogate escape would reach the deck, or inspect's output
-        value = _without_surrogates(value)
-    return read_row(value, path, line)
-
-
-def _without_surrogates(value: object) -> object:
-    """``value`` with every string's control characters removed and lone surrogates as U+FFFD."""
-    if isinstance(value, str):
-        return clean_text(value)
-    if isinstance(value, list):
-        return [_without_surrogates(item) for item in value]
-    if isinstance(value, dict):
-        return {clean_text(str(key)): _without_surrogates(item) for key, item in value.items()}
-    return value
-
-
-def _index(handle: BinaryIO, path: Path) -> _Index:
-    """Pass 1: check every line, remember each deck date's runs, collect the bad lines."""
+def _index(handle: BinaryIO, path: Path, memory: ArchiveMemory | None) -> _Index:
+    """Pass 1: the date of every line (decoding only the rows ``memory`` does not know), each deck
+    date's runs and rows; the bad lines."""
     index = _Index()
     current: _Run | None = None
     current_date: dt.date | None = None
     start = 0
-    for number, end, raw in _lines(handle, 0, 1):
-        try:
-            row = _decode_row(raw, path, number)
-        except ParseError as error:
-            index.reject(error)
-            row = None
-        if row is not None and not index.count_row(row, path):
-            row = None
-        if index.bad_lines > LIMITS.max_jsonl_bad_lines + sum(index.rows_per_date.values()):
+    for number, end, raw in lines(handle, 0, 1):
+        digest = row_hash(raw) if raw is not None else b""
+        date = memory.date_of(digest) if memory is not None and raw is not None else None
+        if date is None:
+            date = _first_read(raw, number, path, index)
+        if date is not None and not index.count_row(date, digest, number, path):
+            date = None
+        if index.bad_lines > LIMITS.max_jsonl_bad_lines + index.good_rows:
             index.stopped_at = number
             break
-        if row is not None and (current is None or row.deck_date != current_date):
-            current, current_date = _Run(start, end, number), row.deck_date
-            index.runs.setdefault(row.deck_date, []).append(current)
-        elif row is not None and current is not None:
+        if date is not None and (current is None or date != current_date):
+            current, current_date = _Run(start, end, number), date
+            index.runs.setdefault(date, []).append(current)
+        elif date is not None and current is not None:
             current.end = end
         start = end
     return index
 
 
-def _rows(
-    handle: BinaryIO, path: Path, date: dt.date, runs: list[_Run]
-) -> Iterator[tuple[ArchiveRow, str | None]]:
-    """Pass 2: the good rows of ``date`` in its runs (the first max_papers, as pass 1 counted),
-    each with the notice of what its text lost (bad UTF-8, lone surrogates), if anything."""
-    count = 0
-    for run in runs:
-        for number, end, raw in _lines(handle, run.start, run.first_line):
-            try:
-                row = _decode_row(raw, path, number)
-            except ParseError:
-                row = None  # reported in pass 1
-            if row is not None and row.deck_date == date and count < LIMITS.max_papers:
-                count += 1
-                yield row, _replacement(raw) if raw is not None else None
-            if end >= run.end:
-                break
+def _first_read(raw: bytes | None, number: int, path: Path, index: _Index) -> dt.date | None:
+    """The date of the row on line ``number`` (decoded, and kept for pass 2 if there is room);
+    None for a blank line or a bad one (rejected)."""
+    try:
+        row = jsonl_lines.decode_row(raw, path, number)
+    except ParseError as error:
+        index.reject(error)
+        return None
+    if row is None or raw is None:
+        return None
+    index.keep(row, raw)
+    # a date object of its own: the digest's date, not its papers' (inspect's YAML would alias them)
+    return dt.date.fromordinal(row.deck_date.toordinal())
 
 
-def _replacement(raw: bytes) -> str | None:
-    """What decoding a good row's line had to replace with U+FFFD, said for a notice; None if nothing."""
-    text = raw.decode("utf-8", errors="replace")
-    if "\ufffd" in text and b"\xef\xbf\xbd" not in raw:
-        return "invalid UTF-8 bytes replaced with U+FFFD"
-    if "\\ud" in text or "\\uD" in text:  # escapes of a surrogate pair are fine; a lone one is not text
+@dataclass
+class _Reader:
+    """Pass 2: the digests of the dates pass 1 found, each read from its runs when asked for."""
+
+    handle: BinaryIO
+    path: Path
+    index: _Index
+    memory: ArchiveMemory | None
+    #: the undated papers filed so far (an undated row repeating one is kept once)
+    undated_seen: set[str] = field(default_factory=set)
+
+    def digest(self, date: dt.date) -> Digest:
+        runs, rows = self.index.runs[date], self.index.rows[date]
+        digest, undated = _digest(self.path, date, runs, self._rows(runs, rows), self.undated_seen)
+        if self.memory is not None:
+            self.memory.read(date, rows, [run.first_line for run in runs], undated, bool(digest.notices))
+        return digest
+
+    def _rows(self, runs: list[_Run], rows: DateRows) -> Iterator[_Decoded]:
+        """The rows of a date on the lines pass 1 counted for it, decoded (or as pass 1 kept them)."""
+        wanted = iter(rows.lines)
+        line = next(wanted, None)
+        for run in runs:
+            for number, end, raw in lines(self.handle, run.start, run.first_line):
+                if number == line:
+                    line = next(wanted, None)
+                    decoded = self.index.kept.pop(number, None) or self._decode(raw, number)
+                    if decoded is not None:
+                        yield decoded
+                if end >= run.end:
+                    break
+
+    def _decode(self, raw: bytes | None, number: int) -> _Decoded | None:
         try:
-            decoded = json.dumps(json.loads(text.lstrip("\ufeff")), ensure_ascii=False)
-        except (ValueError, RecursionError):
+            row = jsonl_lines.decode_row(raw, self.path, number)
+        except ParseError as error:  # a line that changed since pass 1 read it
+            self.index.reject(error)
             return None
-        if SURROGATE_RE.search(decoded):
-            return "lone UTF-16 surrogate escapes (\\udXXX) replaced with U+FFFD"
-    return None
+        return None if row is None or raw is None else (row, replacement(raw))
 
 
 @dataclass
@@ -250,9 +238,12 @@ class _Group:
     undated_lines: list[int] = field(default_factory=list)
 
 
-def _digest(handle: BinaryIO, path: Path, date: dt.date, runs: list[_Run], undated_seen: set[str]) -> Digest:
+def _digest(
+    path: Path, date: dt.date, runs: list[_Run], rows: Iterator[_Decoded], undated_seen: set[str]
+) -> tuple[Digest, bool]:
+    """The digest of ``date`` from its ``rows``, and whether some of them had no ``date``."""
     group = _Group()
-    for row, replaced in _rows(handle, path, date, runs):
+    for row, replaced in rows:
         if replaced:
             group.notices.append(f"{path}:{row.line}: {replaced}")
         if not row.dated:
@@ -275,7 +266,8 @@ def _digest(handle: BinaryIO, path: Path, date: dt.date, runs: list[_Run], undat
         dataclasses.replace(paper, number=number)
         for number, paper in enumerate(group.papers.values(), start=1)
     )
-    return Digest(date, papers, path, "jsonl", tuple(clean_text(notice) for notice in group.notices))
+    notices = tuple(clean_text(notice) for notice in group.notices)
+    return Digest(date, papers, path, "jsonl", notices), bool(group.undated_lines)
 
 
 def _add_paper(group: _Group, row: ArchiveRow, path: Path) -> None:
