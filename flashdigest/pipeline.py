@@ -33,7 +33,6 @@ from .state import ExportState, remove_temporary_files
 
 if TYPE_CHECKING:
     from .export.job import JobOptions, PreparedDeck, PreparedInput
-    from .model import Digest
 
 __all__ = [
     "DEFAULT_WAIT_SECONDS",
