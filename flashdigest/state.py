@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from .atomic import TEMP_PREFIX, write_atomically
+from .state_records import DeckRecord, InputRecord, guid_lists, record_from_json
 
 STATE_DIR = ".flashdigest-state"
 STATE_VERSION = 4
@@ -56,60 +57,6 @@ def file_sha256(path: Path) -> str:
     """The file's SHA-256, read in chunks: any size hashes in constant memory."""
     with path.open("rb") as handle:
         return hashlib.file_digest(handle, "sha256").hexdigest()
-
-
-@dataclass(frozen=True)
-class InputRecord:
-    """One input as last exported: its stamp (settings, sizes, mtimes), fingerprint and deck dates."""
-
-    stamp: tuple[str | int | None, ...]
-    fingerprint: str
-    dates: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class DeckRecord:
-    """One deck as last written: where it came from and what the file should be."""
-
-    source: str
-    richness: tuple[int, ...]
-    content: str  # hash of the notes, their modification times, the note types and the media
-    size: int
-    mtime_ns: int
-    sha256: str
-
-
-#: the JSON shape of each record: per field, its type, or (list, the type of its items)
-_Shape = dict[str, type | tuple[type, tuple[type, ...]]]
-_SHAPES: dict[type, _Shape] = {
-    InputRecord: {"stamp": (list, (str, int, type(None))), "fingerprint": str, "dates": (list, (str,))},
-    DeckRecord: {
-        "source": str,
-        "richness": (list, (int,)),
-        "content": str,
-        "size": int,
-        "mtime_ns": int,
-        "sha256": str,
-    },
-}
-
-
-def _record(kind: type[InputRecord] | type[DeckRecord], data: Any) -> Any:
-    """A record from JSON, or ValueError when ``data`` has another shape."""
-    shape = _SHAPES[kind]
-    if not isinstance(data, dict) or set(data) != set(shape):
-        raise ValueError(f"not a {kind.__name__}")
-    values: dict[str, Any] = {}
-    for name, expected in shape.items():
-        value = data[name]
-        if isinstance(expected, tuple):
-            if not isinstance(value, list) or not all(isinstance(item, expected[1]) for item in value):
-                raise ValueError(f"{kind.__name__}.{name}: not a list of {expected[1]}")
-            value = tuple(value)
-        elif not isinstance(value, expected) or isinstance(value, bool):
-            raise ValueError(f"{kind.__name__}.{name}: not a {expected.__name__}")
-        values[name] = value
-    return kind(**values)
 
 
 @dataclass
@@ -160,13 +107,13 @@ class ExportState:
             data = json.loads(path.read_bytes())
             if not isinstance(data, dict) or data.get("version") != STATE_VERSION:
                 return cls(out_dir), _lost(path, "written by another version of flashdigest")
-            inputs = {str(k): _record(InputRecord, v) for k, v in dict(data["inputs"]).items()}
-            decks = {str(k): _record(DeckRecord, v) for k, v in dict(data["decks"]).items()}
+            inputs = {str(k): record_from_json(InputRecord, v) for k, v in dict(data["inputs"]).items()}
+            decks = {str(k): record_from_json(DeckRecord, v) for k, v in dict(data["decks"]).items()}
             delivered = dict(data.get("delivered", {}))
             digests = dict(data.get("digests", {}))
             if not all(isinstance(v, str) for v in [*delivered.values(), *digests.values()]):
                 raise ValueError("delivered, digests: not tables of hashes")
-            notes = _guid_lists(data.get("delivered_notes", {}))
+            notes = guid_lists(data.get("delivered_notes", {}))
             archives = data.get("archives", {})
             if not isinstance(archives, dict):
                 raise ValueError("archives: not a table")
@@ -318,18 +265,6 @@ class ExportState:
     def forget_input(self, source: Path) -> None:
         if self.inputs.pop(_key(source), None) is not None:
             self.dirty = True
-
-
-def _guid_lists(data: Any) -> dict[str, tuple[str, ...]]:
-    """``{target: [guid, ...]}`` from JSON, or ValueError."""
-    if not isinstance(data, dict):
-        raise ValueError("delivered_notes: not a table")
-    lists = {}
-    for key, guids in data.items():
-        if not isinstance(guids, list) or not all(isinstance(guid, str) for guid in guids):
-            raise ValueError("delivered_notes: not lists of GUIDs")
-        lists[str(key)] = tuple(guids)
-    return lists
 
 
 def _key(source: Path) -> str:
