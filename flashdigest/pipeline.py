@@ -12,11 +12,8 @@ import contextlib
 import datetime as dt
 import functools
 import itertools
-import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,8 +25,9 @@ from .lock import output_lock
 from .options import DEFAULT_WAIT_SECONDS
 from .outcome import DeckResult, ExportOptions, ExportReport, run_clock
 from .pool import ordered_map, usable_cores
-from .stamps import input_fingerprint, input_stamp
-from .state import ExportState, remove_temporary_files
+from .run import ExportRun, save_state
+from .stamps import input_stamp
+from .state import ExportState
 
 if TYPE_CHECKING:
     from .export.job import JobOptions, PreparedDeck, PreparedInput
@@ -49,8 +47,6 @@ __all__ = [
 
 #: changed inputs from which a run spreads over the cores (below, a pool costs more than it saves)
 PARALLEL_FROM = 4
-#: how often, at most, the state is saved while a run goes on (a killed run keeps what it wrote)
-SAVE_EVERY_SECONDS = 1.0
 
 
 def export_inputs(
@@ -66,7 +62,7 @@ def export_inputs(
     recorded in the report and the other inputs still export."""
     scan = paths if isinstance(paths, InputScan) else scan_inputs(list(paths))
     report = ExportReport(notices=[*LIMIT_PROBLEMS, *scan.notices], failures=list(scan.errors))
-    run = _Run(options, run_clock(options), report)
+    run = ExportRun(options, run_clock(options), report)
     with output_lock(options.out_dir, options.wait, options.wait_timeout):
         state = run.open_state()
         try:
@@ -74,12 +70,12 @@ def export_inputs(
             if options.hand_off != HandOff():
                 report.hand_off = hand_off(report.decks(), options.hand_off, state)
         finally:
-            _save_state(state)
+            save_state(state)
     return report
 
 
 def _export_all(
-    files: Sequence[Path], run: _Run, state: ExportState, progress: Callable[[Path], None] | None
+    files: Sequence[Path], run: ExportRun, state: ExportState, progress: Callable[[Path], None] | None
 ) -> None:
     """Export ``files`` in their order; with several to read and several cores, their decks are
     made by worker processes meanwhile (and only written here, in the same order as serially)."""
@@ -103,7 +99,7 @@ def _export_all(
                 ready = next(prepared)
             _export_input(path, run, state, ready)
             if run.save_due():
-                _save_state(state, durable=False)
+                save_state(state, durable=False)
             if progress is not None:
                 progress(path)
 
@@ -116,7 +112,7 @@ def _prepare_input(path: Path, options: JobOptions | None) -> PreparedInput:
     return prepare_input(path, options)
 
 
-def _worth_a_worker(files: Sequence[Path], run: _Run, state: ExportState) -> dict[Path, str]:
+def _worth_a_worker(files: Sequence[Path], run: ExportRun, state: ExportState) -> dict[Path, str]:
     """The inputs a worker can make the decks of, in order, with their formats: changed since
     the last run, and not an archive (its dates are made one after the other where they are
     written, so memory stays bounded). A guess made ahead: each input is checked again in its turn."""
@@ -139,61 +135,7 @@ def _worth_a_worker(files: Sequence[Path], run: _Run, state: ExportState) -> dic
     return chosen
 
 
-def _save_state(state: ExportState, durable: bool = True) -> None:
-    try:
-        state.save(durable)
-    except OSError as exc:
-        raise OutputError(f"cannot write the state: {exc.strerror or exc}", state.path) from None
-
-
-@dataclass
-class _Run:
-    """One export run: its options, clock and report, and when the state was last saved."""
-
-    options: ExportOptions
-    now: int
-    report: ExportReport
-    last_save: float = field(default_factory=time.monotonic)
-    #: the dates whose deck this run wrote
-    written_dates: set[dt.date] = field(default_factory=set)
-    #: inputs found unchanged ahead of their turn, with their dates
-    unchanged_ahead: dict[Path, tuple[str, ...]] = field(default_factory=dict)
-    _fingerprints: dict[Path, Callable[[], str]] = field(default_factory=dict)
-
-    @property
-    def job(self) -> JobOptions:
-        from .export.job import JobOptions
-
-        return JobOptions(self.options.out_dir, self.now, self.options.parse, self.options.deck)
-
-    def fingerprint(self, path: Path) -> Callable[[], str]:
-        """The input's fingerprint, computed once per run when first asked for."""
-        if path not in self._fingerprints:
-            self._fingerprints[path] = cache(lambda: input_fingerprint(path, self.options))
-        return self._fingerprints[path]
-
-    def open_state(self) -> ExportState:
-        out_dir = self.options.out_dir
-        try:
-            if removed := remove_temporary_files(out_dir):
-                self.report.notices.append(
-                    f"{out_dir}: removed {removed} temporary file(s) of an interrupted run"
-                )
-        except OSError as exc:
-            raise OutputError(f"cannot clean the output directory: {exc.strerror or exc}", out_dir) from None
-        state, lost = ExportState.load(out_dir)
-        if lost:
-            self.report.notices.append(lost)
-        return state
-
-    def save_due(self) -> bool:
-        if time.monotonic() - self.last_save < SAVE_EVERY_SECONDS:
-            return False
-        self.last_save = time.monotonic()
-        return True
-
-
-def _export_input(path: Path, run: _Run, state: ExportState, prepared: PreparedInput | None) -> None:
+def _export_input(path: Path, run: ExportRun, state: ExportState, prepared: PreparedInput | None) -> None:
     """Export one input: its decks from ``prepared`` (made by a worker) when given, else made here."""
     report = run.report
     try:
@@ -232,7 +174,7 @@ def _export_input(path: Path, run: _Run, state: ExportState, prepared: PreparedI
 
 
 def _decks_of(
-    path: Path, prepared: PreparedInput | None, run: _Run, state: ExportState
+    path: Path, prepared: PreparedInput | None, run: ExportRun, state: ExportState
 ) -> Iterator[PreparedDeck]:
     """The input's decks as a serial run makes them, each after the one before was written: a
     worker's, while none of their dates was written earlier in this run (it read the deck it
@@ -253,7 +195,7 @@ def _decks_of(
         yield _reused(deck.date, deck.source, deck.digest_key, run, state) or deck
 
 
-def _reused(date: dt.date, source: Path, key: str, run: _Run, state: ExportState) -> PreparedDeck | None:
+def _reused(date: dt.date, source: Path, key: str, run: ExportRun, state: ExportState) -> PreparedDeck | None:
     """The deck of ``date`` as it is, when ``source`` gave it from the digest of hash ``key``."""
     from .export.job import PreparedDeck
 
@@ -275,7 +217,7 @@ def _richer_source_owns(deck: PreparedDeck, state: ExportState) -> str | None:
     return owner.source if tuple(owner.richness) >= deck.richness else None
 
 
-def _apply(deck: PreparedDeck, run: _Run, state: ExportState) -> str | None:
+def _apply(deck: PreparedDeck, run: ExportRun, state: ExportState) -> str | None:
     """Write one prepared deck unless it is unchanged or a richer source gives its date; the date
     of the deck it stands behind, or None when it gave no deck."""
     report = run.report
