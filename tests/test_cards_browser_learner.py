@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from flashdigest.cards.mcq import answer_of
 from flashdigest.model import PointKind
 from flashdigest.parse import ParseOptions, read_digests
 from flashdigest.pipeline import ExportOptions, export_inputs
@@ -181,7 +182,7 @@ def test_chinese_page_gives_chinese_prompts_and_labels(
             wrong = next(
                 row.text
                 for row in option_rows(phone.page)
-                if row.text != html.unescape(card.fields["Answer"])
+                if row.text != html.unescape(answer_of(card.fields["Answer"]))
             )
             phone.page.locator(".fd-choices li", has_text=wrong).first.click()
             assert phone.page.inner_text(".fd-verdict").startswith("\u2717 不对：答案是")
