@@ -2,7 +2,7 @@
 the shared pages, parsed by the project's parser; the Answer field as the real Anki backend
 renders it. (At 360 px in Chromium: tests/test_cards_browser_learner.py.)"""
 
-# ruff: noqa: RUF001, RUF003  (Chinese text is written with Chinese punctuation)
+# ruff: noqa: RUF001, RUF002, RUF003  (Chinese punctuation, and figures with the times sign)
 
 from __future__ import annotations
 
@@ -89,6 +89,16 @@ def test_a_figure_is_stated_by_itself_not_inside_a_longer_number(shared_digests:
     assert four.answer_text == "4"
     assert "47.90%" in second.points[PointKind.RESULTS]
     assert stated_answer(second, four) is None
+
+
+def test_a_figure_inside_a_name_states_nothing(shared_digests: Path) -> None:
+    """Glyph's "8×" (its maximum compression) is not stated by "Qwen3-8B" in its Results point
+    (which gives 3-4×): the back shows no point rather than a wrong one."""
+    digests = read_digests(shared_digests / "summaries-sample.jsonl", ParseOptions())
+    glyph = next(paper for digest in digests for paper in digest.papers if paper.title.startswith("Glyph"))
+    ratio = question(glyph, 2)
+    assert ratio.answer_text == "8×" and "Qwen3-8B" in glyph.points[PointKind.RESULTS]
+    assert stated_answer(glyph, ratio) is None
 
 
 def test_the_real_backend_renders_the_stated_sentence_on_the_back(
