@@ -256,3 +256,22 @@ def test_an_answer_field_from_before_the_stated_point_still_shows_once(demo: Dem
     click_option(phone.page, WRONG)
     phone.desktop(demo, current.answer, current.body_class())
     assert visible_text(phone.page, ".fd-answer-body") == letter_of(option_rows(phone.page), RIGHT)
+
+
+def test_hand_edited_choices_without_keys_find_the_answer_before_its_stated_point(
+    demo: Demo, phone: Phone
+) -> None:
+    """Options without keys are checked against the answer's own words, not against the sentence
+    of the point that states the answer after them."""
+    plain = "".join(f"<li>{option}</li>" for option in DEMO_OPTIONS)
+    stated = '<div class="fd-stated"><span class="fd-kicker">Methods</span> The student is distilled.</div>'
+    answer = f'<span class="fd-answer-own">{RIGHT}</span>{stated}'
+    card = edit_mcq_note(demo, Choices=f"<ol>{plain}</ol>", Answer=answer)
+    phone.desktop(demo, card.question, card.body_class())
+    click_option(phone.page, WRONG)
+    phone.desktop(demo, card.answer, card.body_class())
+    assert {row.text: row.marks for row in option_rows(phone.page) if row.marks} == {
+        WRONG: {"fd-wrong"},
+        RIGHT: {"fd-correct"},
+    }
+    assert visible_text(phone.page, ".fd-stated") == "METHODS The student is distilled."  # an upper-case kicker

@@ -21,8 +21,9 @@ SHIPPED: dict[int, tuple[str, int]] = {
     # in the shared CSS, which paper cards do not use: the same time, not put over that version
     1744601234511: ("59356d22eaed1967", 1_796_428_800),
     # FlashDigest MCQ v2, 2026-12-05 03:00: the back shows the summary point that states the
-    # answer (CSS only, the same fields; replaces a learner's edits of this note type once)
-    1744601234512: ("52ebf6eb8354c026", 1_796_439_600),
+    # answer (CSS, and the script reads the answer's own words; the same fields; replaces a
+    # learner's edits of this note type once)
+    1744601234512: ("2dbfe7d2db64884d", 1_796_439_600),
     # FlashDigest Cloze: the shared CSS changes, which these cards do not use (they show no
     # flowchart, no answer box), so a time before every earlier release's: not put over a collection's
     1744601234513: ("825e8fa872abc345", 1_764_547_200),
