@@ -274,4 +274,4 @@ def test_hand_edited_choices_without_keys_find_the_answer_before_its_stated_poin
         WRONG: {"fd-wrong"},
         RIGHT: {"fd-correct"},
     }
-    assert visible_text(phone.page, ".fd-stated") == "METHODS The student is distilled."  # an upper-case kicker
+    assert visible_text(phone.page, ".fd-stated") == "METHODS The student is distilled."  # kicker in capitals
