@@ -1,5 +1,5 @@
 """What a learner gets from each deck: cards shown as new, clozes by what they blank, give-away
-questions shipped as multiple choice.
+questions shipped as multiple choice, MCQs whose back states the answer's summary point.
 
     python bench/cards_report.py [INPUT ...] [--all] [--lang en|zh]
 
@@ -41,6 +41,9 @@ _LABEL_RE = re.compile(r"(?:Section|Sec\.|Table|Tab\.|Figure|Fig\.|Eq\.|Appendix
 _TIMES_RE = re.compile(r"\d\s?[×x]\s?\{\{c\d+::|\{\{c\d+::\d+\}\}\s?[×x]\s?\d")
 _FRAGMENT_START_RE = re.compile(r"^[a-z(\"“]|^(?:and|or|vs|e\.g|i\.e)\b")
 _FRAGMENT_END_RE = re.compile(r"(?:\bvs|\be\.g|\bi\.e|\bet al|\bFig)\.$")
+#: an MCQ's Answer field: the answer's own words, then the point that states it (when one does)
+_OWN_ANSWER_RE = re.compile(r'^<span class="fd-answer-own">(.*?)</span>', re.DOTALL)
+_STATED = '<div class="fd-stated">'
 
 
 def cloze_kind(text: str) -> str:
@@ -66,7 +69,8 @@ def _giveaway_mcq(note: Any) -> bool:
     texts = re.findall(
         r'<li class="fd-option" data-fd-key="[0-9a-f]+">.*?fd-option-text">(.*?)</span>', note.fields[1]
     )
-    answer = note.fields[2]
+    own = _OWN_ANSWER_RE.match(note.fields[2])
+    answer = own.group(1) if own else note.fields[2]
     if answer not in texts or len(texts) < 2:
         return False
     others = [len(t) for t in texts if t != answer]
@@ -79,6 +83,7 @@ def report(paths: list[Path], options: ParseOptions, cards: str | None) -> dict[
     kinds: Counter[str] = Counter()
     giveaways = 0
     siblings = 0
+    mcqs = stated = 0
     for path in find_inputs(paths).files:
         try:
             digests = list(read_digests(path, options))
@@ -95,8 +100,10 @@ def report(paths: list[Path], options: ParseOptions, cards: str | None) -> dict[
                 if note.model.name.startswith("FlashDigest Cloze") and live:
                     for _ in live:
                         kinds[cloze_kind(note.fields[0])] += 1
-                if note.model.name.startswith("FlashDigest MCQ") and live and _giveaway_mcq(note):
-                    giveaways += 1
+                if note.model.name.startswith("FlashDigest MCQ") and live:
+                    mcqs += 1
+                    stated += _STATED in note.fields[2]
+                    giveaways += _giveaway_mcq(note)
             new_per_deck.append(shown)
     return {
         "decks": len(new_per_deck),
@@ -108,6 +115,8 @@ def report(paths: list[Path], options: ParseOptions, cards: str | None) -> dict[
         "clozes_by_kind": dict(sorted(kinds.items())),
         "cloze_siblings_shown": siblings,
         "giveaway_mcqs_shown": giveaways,
+        "mcqs_shipped": mcqs,
+        "mcqs_shipped_whose_back_states_the_answers_point": stated,
     }
 
 

@@ -125,3 +125,21 @@ def assert_kept_in(col: Any, kept: Annotation) -> None:
     assert len(mods) == NOTES  # no duplicates
     written = {nid for nid, mod in mods.items() if kept.note_mods.get(nid) != mod}
     assert len(written - {kept.note_id}) == CHANGED - 1, written  # only what the correction changed
+
+
+BIT_WIDTH_QUESTION = "What average bit width does the method reach?"
+#: the sentence of the sample's Results point that states that question's answer ("3.1 bits")
+BIT_WIDTH_SENTENCE = "At an average of 3.1 bits the method matches 4-bit uniform accuracy"
+
+
+def review_mcq(col: Any) -> tuple[int, tuple[int, int, int, int]]:
+    """The learner's Extra and tag on the bit-width MCQ note, and a review of its card."""
+    (note_id,) = col.find_notes(f'"Question:{BIT_WIDTH_QUESTION}"')
+    note = col.get_note(note_id)
+    note["Extra"] = LEARNER_TEXT
+    note.add_tag("my::quiz")
+    col.update_note(note)
+    (card,) = note.cards()
+    card.start_timer()
+    col.sched.answerCard(card, 3)
+    return note_id, card_state(col, card.id)

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from flashdigest.cards.notetypes import PAPER_MODEL_ID
+from flashdigest.cards.notetypes import MCQ_MODEL_ID, PAPER_MODEL_ID
 from flashdigest.deliver.ankiconnect import AnkiConnect
 from flashdigest.deliver.types import AnkiConnectTarget
 from tests.anki_desktop import AnkiDesktop, desktop_missing, start_anki
@@ -363,3 +363,57 @@ _MEASURE_IN_REVIEWER = f"""(() => {{
   figure.click();
   return {{fitted: fitted, zoomed: zoomed}};
 }})()"""
+
+
+def test_the_mcq_back_shows_the_point_that_states_the_answer_in_ankis_own_reviewer(
+    tmp_path: Path, anki: AnkiDesktop
+) -> None:
+    """Through the real AnkiConnect add-on (which brings this version's MCQ v2 CSS) and the real
+    reviewer's webview: the back names the letter and shows the sentence of the point that states
+    the answer below it; the answer's own words show once, as the marked option."""
+    if not SHARED_HTML.is_dir():
+        pytest.skip("../shared is absent")
+    source = tmp_path / "in"
+    source.mkdir()
+    shutil.copy(SHARED_HTML / "2025-04-14.html", source)
+    assert export(source, tmp_path / "out", anki.url)[0] == 0
+    assert "fd-answer-own" in anki.python(f"result = mw.col.models.get({MCQ_MODEL_ID})['css']")
+    cards = anki.call("findCards", query=f'mid:{MCQ_MODEL_ID} "Question:*H100 GPU hours*"')
+    assert len(cards) == 1
+    anki.call("changeDeck", cards=cards, deck="Stated test")
+    anki.call("unsuspend", cards=cards)
+    assert anki.call("guiDeckOverview", name="Stated test")
+    anki.python(f"from aqt.qt import QTimer\nQTimer.singleShot(0, lambda: mw.moveToState({'review'!r}))")
+    back = None
+    for _ in range(150):
+        if (
+            anki.python("result = mw.state == 'review' and mw.reviewer.card and mw.reviewer.card.id")
+            == cards[0]
+        ):
+            anki.python("from aqt.qt import QTimer\nQTimer.singleShot(0, mw.reviewer._showAnswer)")
+            back = anki.eval_reviewer(_READ_THE_BACK)
+            if back:
+                break
+        time.sleep(0.2)
+    assert back, "the MCQ back did not show in the reviewer"
+    assert back["letter"] in {"A", "B", "C"} and back["ownShown"] is False, back
+    assert back["stated"].startswith("Results and Evaluation") or back["stated"].startswith("RESULTS"), back
+    assert "665,000 H100 GPU hours (27.7 days on 1,000 GPUs)" in back["stated"], back
+    assert back["statedTop"] > back["letterTop"] and back["fits"], back
+    anki.python("from aqt.qt import QTimer\nQTimer.singleShot(0, lambda: mw.moveToState('deckBrowser'))")
+
+
+#: the back's answer box as drawn (null until the back shows)
+_READ_THE_BACK = """(() => {
+  const back = document.querySelector(".fd-mcq-back.fd-marked");
+  if (!back) return null;
+  const box = name => back.querySelector(name).getBoundingClientRect();
+  return {
+    letter: back.querySelector(".fd-answer-letter").textContent,
+    ownShown: box(".fd-answer-own").height > 0,
+    stated: back.querySelector(".fd-stated").innerText,
+    statedTop: box(".fd-stated").top,
+    letterTop: box(".fd-answer-letter").top,
+    fits: document.scrollingElement.scrollWidth <= window.innerWidth,
+  };
+})()"""

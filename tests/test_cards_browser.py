@@ -240,3 +240,38 @@ def test_templates_load_nothing_from_outside() -> None:
         texts = [model.css] + [t[side] for t in model.templates for side in ("qfmt", "afmt")]
         for text in texts:
             assert not re.search(r"(?i)@import|url\(|\bsrc=|https?:|//[a-z]", text), text
+
+
+def test_an_answer_field_from_before_the_stated_point_still_shows_once(demo: Demo, phone: Phone) -> None:
+    """An MCQ note a release before wrote (its Answer the answer's words alone, no span) under this
+    version's CSS: after a tap the back names the letter only, the marked option shows the words."""
+    card = edit_mcq_note(demo, Answer=RIGHT)
+    phone.desktop(demo, card.question, card.body_class())
+    click_option(phone.page, WRONG)
+    letter = letter_of(option_rows(phone.page), RIGHT)
+    phone.desktop(demo, card.answer, card.body_class())
+    assert visible_text(phone.page, ".fd-answer-body") == letter
+    current = edit_mcq_note(demo, Answer=f'<span class="fd-answer-own">{RIGHT}</span>')
+    phone.desktop(demo, current.question, current.body_class())
+    click_option(phone.page, WRONG)
+    phone.desktop(demo, current.answer, current.body_class())
+    assert visible_text(phone.page, ".fd-answer-body") == letter_of(option_rows(phone.page), RIGHT)
+
+
+def test_hand_edited_choices_without_keys_find_the_answer_before_its_stated_point(
+    demo: Demo, phone: Phone
+) -> None:
+    """Options without keys are checked against the answer's own words, not against the sentence
+    of the point that states the answer after them."""
+    plain = "".join(f"<li>{option}</li>" for option in DEMO_OPTIONS)
+    stated = '<div class="fd-stated"><span class="fd-kicker">Methods</span> The student is distilled.</div>'
+    answer = f'<span class="fd-answer-own">{RIGHT}</span>{stated}'
+    card = edit_mcq_note(demo, Choices=f"<ol>{plain}</ol>", Answer=answer)
+    phone.desktop(demo, card.question, card.body_class())
+    click_option(phone.page, WRONG)
+    phone.desktop(demo, card.answer, card.body_class())
+    assert {row.text: row.marks for row in option_rows(phone.page) if row.marks} == {
+        WRONG: {"fd-wrong"},
+        RIGHT: {"fd-correct"},
+    }
+    assert visible_text(phone.page, ".fd-stated") == "METHODS The student is distilled."  # kicker in capitals

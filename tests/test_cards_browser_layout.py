@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from flashdigest.cards.mcq import answer_of
 from flashdigest.pipeline import ExportOptions, export_inputs
 from tests.anki_helpers import import_deck
 from tests.browser_helpers import (
@@ -151,7 +152,7 @@ def test_real_digest_cards_work_at_phone_width_light_and_night(
             assert [c for c in text_contrasts(phone.page) if c.ratio < 4.5] == []
             if card.notetype == "FlashDigest MCQ v2":
                 correct = [row.text for row in option_rows(phone.page) if "fd-correct" in row.marks]
-                assert correct == [html.unescape(card.fields["Answer"])]
+                assert correct == [html.unescape(answer_of(card.fields["Answer"]))]
             elif card.template.startswith("4."):
                 assert_flowchart_zooms(phone.page)
             else:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from flashdigest.cards.mcq import answer_of
 from flashdigest.model import PointKind
 from flashdigest.parse import ParseOptions, read_digests
 from flashdigest.pipeline import ExportOptions, export_inputs
@@ -181,7 +182,7 @@ def test_chinese_page_gives_chinese_prompts_and_labels(
             wrong = next(
                 row.text
                 for row in option_rows(phone.page)
-                if row.text != html.unescape(card.fields["Answer"])
+                if row.text != html.unescape(answer_of(card.fields["Answer"]))
             )
             phone.page.locator(".fd-choices li", has_text=wrong).first.click()
             assert phone.page.inner_text(".fd-verdict").startswith("\u2717 不对：答案是")
@@ -233,3 +234,39 @@ def test_a_wide_displayed_equation_scrolls_by_itself(demo: Demo, phone: Phone) -
     assert phone.page.evaluate("document.scrollingElement.scrollWidth") <= PHONE["width"]
     math = phone.page.locator("mjx-container")
     assert math.evaluate("m => m.scrollWidth > m.clientWidth && getComputedStyle(m).overflowX === 'auto'")
+
+
+BOX_TOPS = """() => ["fd-answer-letter", "fd-answer-own", "fd-stated"].map(name => {
+  const box = document.querySelector(".fd-mcq-back ." + name).getBoundingClientRect();
+  return box.height ? box.top : null; })"""
+
+
+@pytest.mark.parametrize(
+    ("page", "lang", "label"), [("2025-04-14", "en", "Results"), ("2026-04-10", "zh", "结果")]
+)
+def test_mcq_back_shows_the_point_that_states_the_answer_after_it_at_phone_width(
+    shared_digests: Path, collection: Any, tmp_path: Path, serve_collection: Callable[[], Demo],
+    phone: Phone, phone_without_js: Phone, page: str, lang: str, label: str,
+) -> None:  # fmt: skip
+    served = served_page(shared_digests, page, lang, collection, tmp_path, serve_collection)
+    stated = [card for card in of_kind(served, MCQ) if '<div class="fd-stated">' in card.fields["Answer"]]
+    assert len(stated) in {2, 3} and any(label in card.fields["Answer"] for card in stated)
+    for number, card in enumerate(stated):
+        sentence = html.unescape(card.fields["Answer"].split("</span> ", 2)[-1].removesuffix("</div>"))
+        answer = html.unescape(answer_of(card.fields["Answer"]))
+        phone.desktop(served, card.question, card.body_class())
+        phone.page.locator(".fd-choices li", has_text=answer).first.click()
+        phone.desktop(served, card.answer, card.body_class())
+        letter, own, block = phone.page.evaluate(BOX_TOPS)
+        assert (
+            own is None and block is not None and letter < block
+        )  # the letter, then the point's sentence below it
+        assert sentence in visible_text(phone.page, ".fd-stated")
+        assert phone.page.evaluate("document.scrollingElement.scrollWidth") <= PHONE["width"]
+        phone_without_js.droid(served, card.answer, card.body_class(), f"back-{number}.html")
+        _, own, block = phone_without_js.page.evaluate(BOX_TOPS)
+        assert (
+            own is not None and block is not None and own < block
+        )  # without the script: the answer's words, then the sentence
+        assert answer in visible_text(phone_without_js.page, ".fd-answer-own")
+        assert phone_without_js.page.evaluate("document.scrollingElement.scrollWidth") <= PHONE["width"]

@@ -14,9 +14,22 @@ import pytest
 from anki.collection import Collection
 from anki.models import NotetypeId
 
+from flashdigest.cards import builder
+from flashdigest.cards.fields import field_text
 from tests.ankiconnect_server import AnkiConnectServer
 from tests.conftest import SAMPLES
-from tests.deliver_helpers import CORRECTED, ORIGINAL, correct_source, new_collection, sample_source
+from tests.deliver_helpers import (
+    BIT_WIDTH_SENTENCE,
+    CORRECTED,
+    LEARNER_TEXT,
+    ORIGINAL,
+    card_state,
+    correct_source,
+    new_collection,
+    review_count,
+    review_mcq,
+    sample_source,
+)
 from tests.test_cli_deliver import run
 
 PAPER = 1744601234511
@@ -160,3 +173,40 @@ def test_a_renamed_note_type_is_kept_with_a_notice(tmp_path: Path, route: str) -
         assert col.find_notes(f'"Results:*{CORRECTED}*"')
     finally:
         col.close()
+
+
+def test_an_mcq_note_of_the_release_before_gets_the_stated_point_and_keeps_the_learners_work(
+    tmp_path: Path, route: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An MCQ note delivered by the release before (its Answer the answer's words alone) gets the
+    sentence of the point that states the answer; the learner's Extra, tags and review stay."""
+    monkeypatch.setenv("FLASHDIGEST_WORKERS", "1")  # the decks are built in this process
+    source = sample_source(tmp_path)
+    path = new_collection(tmp_path / "profile")
+    server = AnkiConnectServer(path) if route == "anki_connect" else None
+    target = ["--anki-connect-url", server.url] if server else ["--collection", str(path)]
+    try:
+        with monkeypatch.context() as before:
+            before.setattr(
+                builder, "answer_field", lambda _paper, question, _lang: field_text(question.answer_text)
+            )
+            deliver(tmp_path / "before", target, source)
+        col: Any = server.col if server else Collection(str(path))
+        note_id, reviewed = review_mcq(col)
+        assert "fd-stated" not in col.get_note(note_id)["Answer"]
+        reviews = review_count(col)
+        if not server:
+            col.close()
+        delivery = deliver(tmp_path / "now", target, source)
+        col = server.col if server else Collection(str(path))
+        note = col.get_note(note_id)
+        assert delivery["updated"] == 2  # the two MCQ notes the daily budget ships, one a paper
+        assert note["Answer"].startswith('<span class="fd-answer-own">3.1 bits</span><div class="fd-stated">')
+        assert BIT_WIDTH_SENTENCE in note["Answer"]
+        assert note["Extra"] == LEARNER_TEXT and "my::quiz" in note.tags
+        assert card_state(col, note.cards()[0].id) == reviewed and review_count(col) == reviews
+        if not server:
+            col.close()
+    finally:
+        if server:
+            server.close()

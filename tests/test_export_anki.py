@@ -11,6 +11,7 @@ from typing import Any
 import genanki
 
 from flashdigest.cards import DeckBuild, DeckOptions, build_deck, cloze_model, mcq_model, paper_model
+from flashdigest.cards.mcq import answer_of
 from flashdigest.parse import read_digests
 from flashdigest.pipeline import ExportOptions, export_inputs
 from tests.anki_helpers import CLOZE, MCQ, PAPER, by_type, import_deck, imported_notes
@@ -78,7 +79,7 @@ def test_shared_digest_with_key_adds_nine_mcq_notes_with_right_answers(
     mcq = by_type(notes, "FlashDigest MCQ")
     assert len(by_type(notes, "FlashDigest Paper")) == 3
     assert len(mcq) == 9 and all(n.cards == 1 for n in mcq)
-    answers = {n.fields["Question"]: n.fields["Answer"] for n in mcq}
+    answers = {n.fields["Question"]: answer_of(n.fields["Answer"]) for n in mcq}
     assert answers["How many H100 GPU hours were required to train the Seaweed-7B model?"] == (
         "665,000 hours (equivalent to 27.7 days on 1,000 GPUs)"
     )
@@ -90,7 +91,7 @@ def test_shared_digest_with_key_adds_nine_mcq_notes_with_right_answers(
         == "Optimizing only the last 5 layers (deep layers)"
     )
     for note in mcq:
-        assert note.fields["Answer"] in note.fields["Choices"]
+        assert answer_of(note.fields["Answer"]) in note.fields["Choices"]
         assert note.fields["Paper"] and note.fields["Link"].startswith("http://arxiv.org/pdf/")
 
 
@@ -99,7 +100,7 @@ def test_sample_exports_with_its_answer_key(tmp_path: Path, collection: Any) -> 
     import_deck(collection, deck)
     notes = imported_notes(collection)
     assert len(by_type(notes, "FlashDigest Paper")) == 2
-    assert sorted(n.fields["Answer"] for n in by_type(notes, "FlashDigest MCQ")) == sorted(
+    assert sorted(answer_of(n.fields["Answer"]) for n in by_type(notes, "FlashDigest MCQ")) == sorted(
         [
             "Which tokens of the context can be dropped without hurting the answer",
             "25% of the tokens",

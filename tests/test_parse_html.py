@@ -20,6 +20,7 @@ from bs4 import BeautifulSoup, Tag
 from click.testing import CliRunner
 
 from flashdigest.cards.builder import build_deck, field_text
+from flashdigest.cards.mcq import answer_of
 from flashdigest.cli import main
 from flashdigest.errors import ParseError
 from flashdigest.limits import LIMITS
@@ -140,7 +141,7 @@ def test_shared_page_imports_with_every_field_and_answer_of_the_page(
         assert note.fields["Flowchart"].startswith('<img class="fd-flowchart" src="fd-') == paper.has_svg
         for number, (question, answer) in paper.answers.items():
             mcq = mcq_notes[genanki.guid_for(f"arxiv:{paper.arxiv}", f"mcq{number}")]
-            assert (mcq.fields["Question"], mcq.fields["Answer"]) == (
+            assert (mcq.fields["Question"], answer_of(mcq.fields["Answer"])) == (
                 field_text(question),
                 field_text(answer),
             )
@@ -209,7 +210,7 @@ def test_bilingual_page_in_chinese_and_fallback_of_an_english_only_page(
     import_deck(collection, tmp_path / "2026-05-06.apkg")
     tidepool = next(n for n in imported_notes(collection) if n.fields.get("Title", "").startswith("Tidepool"))
     assert tidepool.fields["Problem"] == "物理风暴潮模型精确但运行需数小时\uff0c难以支撑疏散决策。"
-    answers = {n.fields["Answer"] for n in by_type(imported_notes(collection), "FlashDigest MCQ")}
+    answers = {answer_of(n.fields["Answer"]) for n in by_type(imported_notes(collection), "FlashDigest MCQ")}
     assert answers == {"不规则的海岸网格", "不到9厘米", "非配对的含噪与干净录音"}
 
 
@@ -255,7 +256,7 @@ def test_broken_page_exports_what_a_browser_shows(tmp_path: Path, collection: An
         "Cut Short: A Flowchart Truncated Mid-Way",
         "After the Cut: Markup in Points",
     }  # paper 3 has no points, so no paper note, but its question is there:
-    mcq = {n.guid: n.fields["Answer"] for n in by_type(notes, "FlashDigest MCQ")}
+    mcq = {n.guid: answer_of(n.fields["Answer"]) for n in by_type(notes, "FlashDigest MCQ")}
     assert mcq == {
         genanki.guid_for("arxiv:2509.00001", "mcq3"): "Shown text",
         genanki.guid_for("arxiv:2509.00003", "mcq1"): "Yes",
@@ -340,7 +341,7 @@ def test_truncated_svg_in_the_middle_keeps_every_later_paper(
     page.write_text(markup, encoding="utf-8")
     (deck,) = export([page], tmp_path / "decks")
     assert import_deck(collection, deck).new == 12
-    answers = {n.fields["Answer"] for n in by_type(imported_notes(collection), "FlashDigest MCQ")}
+    answers = {answer_of(n.fields["Answer"]) for n in by_type(imported_notes(collection), "FlashDigest MCQ")}
     assert answers == {f"yes {n}" for n in range(1, 7)}
 
 

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from flashdigest.cards.mcq import answer_of
 from flashdigest.cli import main
 from flashdigest.errors import LineErrors
 from flashdigest.limits import LIMITS
@@ -76,7 +77,7 @@ def test_shared_sample_exports_one_deck_per_date_with_every_answered_question(
         import_deck(collection, deck.path)
     notes = imported_notes(collection)
     mcq = {
-        (unescape(n.fields["Paper"]), unescape(n.fields["Question"])): unescape(n.fields["Answer"])
+        (unescape(n.fields["Paper"]), unescape(n.fields["Question"])): unescape(answer_of(n.fields["Answer"]))
         for n in by_type(notes, "FlashDigest MCQ")
     }
     assert mcq == answered_questions(rows)
@@ -179,7 +180,7 @@ def test_bad_lines_are_named_one_per_stderr_line_and_the_other_dates_export(
         import_deck(collection, deck)
     notes = imported_notes(collection)
     assert sorted(n.fields["Title"] for n in by_type(notes, "FlashDigest Paper")) == ["Good One", "Good Two"]
-    assert [n.fields["Answer"] for n in by_type(notes, "FlashDigest MCQ")] == ["b"]
+    assert [answer_of(n.fields["Answer"]) for n in by_type(notes, "FlashDigest MCQ")] == ["b"]
 
 
 def test_many_bad_lines_are_summed_up_after_the_first_fifty(tmp_path: Path) -> None:

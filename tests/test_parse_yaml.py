@@ -14,6 +14,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
+from flashdigest.cards.mcq import answer_of
 from flashdigest.cli import main
 from flashdigest.errors import ParseError
 from flashdigest.limits import LIMITS
@@ -86,7 +87,7 @@ def test_hand_written_sample_exports_every_answer_form(tmp_path: Path, collectio
             else:
                 expected[question["question"]] = answer
     mcq = by_type(notes, "FlashDigest MCQ")
-    assert {unescape(n.fields["Question"]): unescape(n.fields["Answer"]) for n in mcq} == expected
+    assert {unescape(n.fields["Question"]): unescape(answer_of(n.fields["Answer"])) for n in mcq} == expected
     papers = {unescape(n.fields["Title"]): n for n in by_type(notes, "FlashDigest Paper")}
     first = doc["papers"][0]
     note = papers[first["title"]]

@@ -16,7 +16,7 @@ from .budget import BEST_QUESTION_RANK, HEADLINE_RANK, OTHER_RANK, POINT_CARD_KI
 from .fields import field_text, math_delimiters, safe_link
 from .figures import cloze_field, cloze_sentences
 from .flowchart import flowchart_image
-from .mcq import choices_field, option_key, option_letter, stating_point
+from .mcq import answer_field, choices_field, option_key, option_letter, stating_point
 from .notes import StableNote, stable_int
 from .notetypes import cloze_model, mcq_model, paper_model
 from .selection import CardChoice, Item, apply_budget
@@ -277,7 +277,7 @@ def _mcq_note(context: _PaperContext, question: Question) -> StableNote:
     fields = [
         field_text(question.text),
         choices_field(question, guid, seed),
-        field_text(question.answer_text or ""),
+        answer_field(paper, question, context.lang),
         field_text(paper.title),
         safe_link(paper.link),
         context.date.isoformat(),

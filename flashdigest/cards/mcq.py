@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import dataclass
 
 from ..model import Paper, PointKind, Question
 from .fields import field_text
+from .figures import sentences
+from .wording import point_label
 
 
 def _hash_int(text: str) -> int:
@@ -56,25 +59,68 @@ def option_key(seed: str, index: int, correct: bool) -> str:
 
 _WORD_RE = re.compile(r"[^\W_]+")
 _NUMBER_RE = re.compile(r"\d+(?:[.,]\d+)*")
+#: the answer's own words in the Answer field, before the block of the point that states it
+_OWN_RE = re.compile(r'^<span class="fd-answer-own">(.*?)</span>', re.DOTALL)
 
 
-def stating_point(paper: Paper, question: Question) -> PointKind | None:
-    """The summary point of ``paper`` that states ``question``'s answer, if one does: the point
-    that holds the answer's words in order, or, for an answer with figures, all of its figures
-    and most of its words."""
+@dataclass(frozen=True)
+class StatedAnswer:
+    """Where a paper's summary points state a question's answer: the point, and its one sentence
+    that does (the whole point when no one sentence holds the answer's words and figures)."""
+
+    kind: PointKind
+    text: str
+
+
+def _states(text: str, words: list[str], numbers: list[str]) -> bool:
+    """Whether ``text`` holds the answer's words in order (not inside longer Latin words or
+    numbers: "4" is not stated by "47.90%"), or all of its figures and most of its words."""
+    text_words = _WORD_RE.findall(text.lower())
+    joined = re.escape(" ".join(words))
+    if words and re.search(rf"(?<![0-9a-z]){joined}(?![0-9a-z])", " ".join(text_words)):
+        return True
+    if numbers and set(numbers) <= set(_NUMBER_RE.findall(text)):
+        in_text = set(text_words)
+        return sum(word in in_text for word in words) * 3 >= len(words) * 2
+    return False
+
+
+def stated_answer(paper: Paper, question: Question) -> StatedAnswer | None:
+    """The first summary point of ``paper`` (in the digest's order) that states ``question``'s
+    answer, with its sentence that states it (split by :func:`.figures.sentences`)."""
     answer = question.answer_text
     if not answer:
         return None
     words = _WORD_RE.findall(answer.lower())
     numbers = _NUMBER_RE.findall(answer)
     for kind in PointKind:
-        point = paper.points.get(kind, "")
-        if not point:
-            continue
-        if words and " ".join(words) in " ".join(_WORD_RE.findall(point.lower())):
-            return kind
-        if numbers and all(number in point for number in numbers):
-            in_point = set(_WORD_RE.findall(point.lower()))
-            if sum(word in in_point for word in words) * 3 >= len(words) * 2:
-                return kind
+        point = paper.points.get(kind, "").strip()
+        if point and _states(point, words, numbers):
+            found = (sentence for sentence in sentences(point) if _states(sentence, words, numbers))
+            return StatedAnswer(kind, next(found, point))
     return None
+
+
+def stating_point(paper: Paper, question: Question) -> PointKind | None:
+    """The summary point of ``paper`` that states ``question``'s answer, if one does."""
+    stated = stated_answer(paper, question)
+    return stated.kind if stated else None
+
+
+def answer_field(paper: Paper, question: Question, lang: str) -> str:
+    """The MCQ note's Answer field: the answer's words, then, when a summary point states the
+    answer, that point's label and sentence (``fd-stated``); the script hides the words (the
+    marked option shows them) and never the point's sentence."""
+    own = f'<span class="fd-answer-own">{field_text(question.answer_text or "")}</span>'
+    stated = stated_answer(paper, question)
+    if stated is None:
+        return own
+    label = f'<span class="fd-kicker">{field_text(point_label(stated.kind, lang))}</span>'
+    return f'{own}<div class="fd-stated">{label} {field_text(stated.text)}</div>'
+
+
+def answer_of(answer: str) -> str:
+    """The answer's own words (field HTML) of an Answer field written by :func:`answer_field`, or
+    of one from before it (the whole field)."""
+    own = _OWN_RE.match(answer)
+    return own.group(1) if own else answer

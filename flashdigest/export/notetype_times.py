@@ -17,12 +17,16 @@ from __future__ import annotations
 SHIPPED: dict[int, tuple[str, int]] = {
     # FlashDigest Paper v2, 2026-12-05: the flowchart zoom under the apps' stylesheets (replaces
     # a learner's edits of this note type once; releases before stamped note types with the
-    # export's time, so this time must be later than those)
-    1744601234511: ("a92244adc0e08f0b", 1_796_428_800),
-    # FlashDigest MCQ v2 and Cloze: the same CSS change, which these cards do not use (they show
-    # no flowchart), so a time before every earlier release's: not put over a collection's
-    1744601234512: ("54f04b3ba3b1d102", 1_764_547_200),
-    1744601234513: ("92074c1bc6b55837", 1_764_547_200),
+    # export's time, so this time must be later than those); then the MCQ back's stated point
+    # in the shared CSS, which paper cards do not use: the same time, not put over that version
+    1744601234511: ("59356d22eaed1967", 1_796_428_800),
+    # FlashDigest MCQ v2, 2026-12-05 03:00: the back shows the summary point that states the
+    # answer (CSS, and the script reads the answer's own words; the same fields; replaces a
+    # learner's edits of this note type once)
+    1744601234512: ("2dbfe7d2db64884d", 1_796_439_600),
+    # FlashDigest Cloze: the shared CSS changes, which these cards do not use (they show no
+    # flowchart, no answer box), so a time before every earlier release's: not put over a collection's
+    1744601234513: ("825e8fa872abc345", 1_764_547_200),
 }
 #: the time of a note type whose content is not one shipped (a template changed before its
 #: release is recorded, or a test's): this plus an offset from its hash, below every shipped time

@@ -9,8 +9,22 @@ from typing import Any
 
 import pytest
 
+from flashdigest.cards import builder
+from flashdigest.cards.fields import field_text
 from flashdigest.deliver.account import load_account
-from tests.deliver_helpers import NOTES, NOW, annotate_in, assert_kept_in, correct_source, sample_source
+from tests.deliver_helpers import (
+    BIT_WIDTH_SENTENCE,
+    LEARNER_TEXT,
+    NOTES,
+    NOW,
+    annotate_in,
+    assert_kept_in,
+    card_state,
+    correct_source,
+    review_count,
+    review_mcq,
+    sample_source,
+)
 from tests.sync.helpers import (
     export_sync,
     flowchart_source,
@@ -120,3 +134,32 @@ def test_starting_over_makes_a_new_own_collection_that_gets_every_deck(
     assert own.exists()
     code, stdout, _ = export_sync(source, tmp_path / "out")
     assert code == 0 and "delivered 0 deck(s)" in stdout  # that collection had them already
+
+
+def test_a_phones_mcq_note_of_the_release_before_gets_the_stated_point_and_keeps_its_review(
+    server: SyncServer, phone: Any, data_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An MCQ note the release before synced (its Answer the answer's words alone), reviewed and
+    annotated on the phone: the next run's sync brings the sentence of the point that states the
+    answer; the phone's Extra, tag and review stay."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(NOW))
+    monkeypatch.setenv("FLASHDIGEST_WORKERS", "1")  # the decks are built in this process
+    assert login(server)[0] == 0
+    source = sample_source(tmp_path)
+    with monkeypatch.context() as before:
+        before.setattr(
+            builder, "answer_field", lambda _paper, question, _lang: field_text(question.answer_text)
+        )
+        assert export_sync(source, tmp_path / "before")[0] == 0
+    phone_sync(phone, server)
+    note_id, reviewed = review_mcq(phone)
+    assert "fd-stated" not in phone.get_note(note_id)["Answer"]
+    reviews = review_count(phone)
+    assert phone_sync(phone, server) not in FULL
+    code, _, err = export_sync(source, tmp_path / "now")
+    assert code == 0, err
+    assert phone_sync(phone, server) not in FULL
+    note = phone.get_note(note_id)
+    assert BIT_WIDTH_SENTENCE in note["Answer"] and 'class="fd-stated"' in note["Answer"]
+    assert note["Extra"] == LEARNER_TEXT and "my::quiz" in note.tags
+    assert card_state(phone, note.cards()[0].id) == reviewed and review_count(phone) == reviews

@@ -90,7 +90,8 @@
         }
       }
     }
-    var answer = back ? back.querySelector(".fd-answer-text") : null;
+    /* the answer's own words: not the sentence of the point that states it, which follows them */
+    var answer = back ? back.querySelector(".fd-answer-own") || back.querySelector(".fd-answer-text") : null;
     var wanted = answer ? squash(answer.textContent) : "";
     for (var j = 0; wanted && j < choices.items.length; j++) {
       if (optionText(choices.items[j]) === wanted) {
