@@ -60,17 +60,22 @@ def deliver_to_collection(
         }
         plan = make_plan(ours, _read(path, lambda: existing_notes(col, list(notes))), memory)
         plan, refused = notetypes.leave_out_refused(plan, changes)
-        if plan.new or plan.updates:
+        upgraded = notetypes.upgrades(contents, col.models.get)
+        if plan.new or plan.updates or upgraded:
             backup = make_backup(col, hold, target.backup_dir or path.parent / "backups")
             renames = {mid: change.renamed for mid, change in changes.items()}
-            _write(col, hold, plan, contents, renames)
+            _write(col, hold, plan, contents, renames, upgraded)
     return DeliveryReport(
         tuple(content.path for content in contents),
         added=len(plan.new),
         updated=len(plan.updates),
         unchanged=len(plan.unchanged),
         backup=backup,
-        notices=(*plan_notices(plan), *notetypes.notices(changes, plan, refused)),
+        notices=(
+            *plan_notices(plan),
+            *notetypes.notices(changes, plan, refused),
+            *notetypes.upgrade_notices(upgraded),
+        ),
         left_out=len(plan.deleted) + sum(refused.values()),
         present=plan.present(),
     )
@@ -136,12 +141,15 @@ def _write(
     plan: DeliveryPlan,
     contents: Sequence[PackageContent],
     renames: Mapping[int, Mapping[str, str]],
+    upgraded: Mapping[int, dict[str, Any]],
 ) -> None:
     """Carry out ``plan`` in one transaction, the lock checked before and at its end."""
     hold.verify_locked()
     media = _media_lookup(contents)
 
     def change() -> None:
+        for model in upgraded.values():  # (templates and CSS only: no schema change)
+            col.models.update_dict(model)
         _apply(col, plan, contents, media, renames)
         hold.verify_locked()  # still ours when the transaction commits
 

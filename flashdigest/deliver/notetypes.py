@@ -11,19 +11,26 @@ there; :mod:`.plan` compares fields by name, so a renamed field's corrections wo
   and new notes of that note type are left out rather than added under a copy;
 * the note type deleted: its notes delivered before stay deleted (:class:`.plan.Memory`); new
   notes add it again;
-* the note type renamed: kept, notes are delivered into it.
+* the note type renamed: kept, notes are delivered into it;
+* the note type as flashdigest wrote it in an earlier version, never edited (its templates and CSS
+  hash to one of :data:`~flashdigest.export.notetype_times.EARLIER`): brought up to this version's
+  templates and CSS by the collection routes (:func:`upgrades`); one the learner edited is theirs.
 
 Each is said in a notice naming what the learner changed and what flashdigest does.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
+from ..export import notetype_hash
 from ..export.apkg import database_of, package_bytes_into, read_media, read_package_files
+from ..export.notetype_times import EARLIER
 from .package import PackageContent, PackageNote
 from .plan import LEARNER_FIELDS, DeliveryPlan
 
@@ -158,3 +165,33 @@ def rename_in_package(package: Path, renames: Mapping[int, Mapping[str, str]]) -
         database = connection.serialize()
     with package.open("wb") as handle:  # a temporary package of this delivery's own
         package_bytes_into(handle, database, media)
+
+
+def upgrades(
+    contents: Sequence[PackageContent], collection: Callable[[int], dict[str, Any] | None]
+) -> dict[int, dict[str, Any]]:
+    """The run's note types that the collection holds as an earlier flashdigest wrote them and
+    the learner never edited: id -> the collection's note type (``collection(id)``) with this
+    version's templates and CSS. The same fields and names, so no full sync follows."""
+    found: dict[int, dict[str, Any]] = {}
+    for mid, ours in {mid: m for content in contents for mid, m in content.models.items()}.items():
+        theirs = collection(mid)
+        if theirs is None or notetype_hash(theirs) not in EARLIER.get(mid, frozenset()):
+            continue  # not there, or edited by the learner (or already this version)
+        if [t["name"] for t in theirs["tmpls"]] != [t["name"] for t in ours["tmpls"]]:
+            continue
+        updated = copy.deepcopy(theirs)
+        for key in ("css", "latexPre", "latexPost"):
+            updated[key] = ours.get(key, updated.get(key))
+        for template, new in zip(updated["tmpls"], ours["tmpls"], strict=True):
+            template["qfmt"], template["afmt"] = new["qfmt"], new["afmt"]
+        found[mid] = updated
+    return found
+
+
+def upgrade_notices(upgraded: Mapping[int, Mapping[str, Any]]) -> tuple[str, ...]:
+    return tuple(
+        f"note type '{model['name']}': brought up to this version's templates and style "
+        "(your collection had it as an earlier flashdigest wrote it, unchanged)"
+        for _mid, model in sorted(upgraded.items())
+    )

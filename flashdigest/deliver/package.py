@@ -46,6 +46,8 @@ class PackageContent:
     media: Mapping[str, str]
     #: the package's note types: id -> name
     notetypes: Mapping[int, str] = field(default_factory=dict)
+    #: the package's note types as written (Anki's JSON): id -> note type
+    models: Mapping[int, Mapping[str, Any]] = field(default_factory=dict)
 
     def media_bytes(self, name: str) -> bytes:
         """The bytes of the media file ``name`` shipped in the package."""
@@ -61,26 +63,27 @@ def read_package(path: Path) -> PackageContent:
         files = read_package_files(path)
     except BAD_PACKAGE as exc:
         raise DeliveryError(f"not an Anki package: {exc}", path) from None
-    notes, notetypes = _read_notes(files.database, path)
-    return PackageContent(path, notes, files.media, notetypes)
+    notes, models = _read_notes(files.database, path)
+    notetypes = {mid: str(model.get("name", "")) for mid, model in models.items()}
+    return PackageContent(path, notes, files.media, notetypes, models)
 
 
-def _read_notes(database: bytes, path: Path) -> tuple[tuple[PackageNote, ...], dict[int, str]]:
+def _read_notes(database: bytes, path: Path) -> tuple[tuple[PackageNote, ...], dict[int, dict[str, Any]]]:
     try:
         with database_of(database) as connection:
-            models, decks = connection.execute("select models, decks from col").fetchone()
+            models_json, decks = connection.execute("select models, decks from col").fetchone()
             note_decks = dict(connection.execute("select nid, did from cards order by ord desc").fetchall())
             rows = connection.execute(
                 "select id, guid, mid, mod, tags, flds from notes order by id"
             ).fetchall()
-        table = json.loads(models)
+        table = json.loads(models_json)
         fields = _field_names(table)
-        notetypes = {int(key): str(model.get("name", "")) for key, model in table.items()}
+        models = {int(key): dict(model) for key, model in table.items()}
         deck_names = {int(key): str(deck["name"]) for key, deck in json.loads(decks).items()}
     except BAD_PACKAGE as exc:
         raise DeliveryError(f"not an Anki package: {exc}", path) from None
     notes = tuple(_note(row, fields, deck_names.get(note_decks.get(row[0], 0), ""), path) for row in rows)
-    return notes, notetypes
+    return notes, models
 
 
 def _field_names(models: Mapping[str, Any]) -> dict[int, tuple[str, ...]]:

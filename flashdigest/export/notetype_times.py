@@ -28,6 +28,21 @@ SHIPPED: dict[int, tuple[str, int]] = {
     # flowchart, no answer box), so a time before every earlier release's: not put over a collection's
     1744601234513: ("825e8fa872abc345", 1_764_547_200),
 }
+#: per note type id: the hashes of every earlier version flashdigest wrote into decks (found by
+#: exporting the samples with each commit since the v2 note types, 2026-11-29, that changed the
+#: card builder or the exporter). A collection holding one of these holds it as flashdigest wrote
+#: it, never edited: delivery into the collection (``--collection``, ``--sync``) may bring it up
+#: to the version shipped (:func:`flashdigest.deliver.notetypes.upgrades`). When a note type's
+#: content changes, its hash in SHIPPED moves here.
+EARLIER: dict[int, frozenset[str]] = {
+    1744601234511: frozenset(
+        {"a92244adc0e08f0b", "cd28e03b798cac77", "c6848dfcf6d70c4e", "202997c49d0e6ce3", "7c4080cf19c3e3a0"}
+    ),
+    1744601234512: frozenset(
+        {"54f04b3ba3b1d102", "52ebf6eb8354c026", "6e7b4a9a55fc7bb2", "25e7038d9c47d501"}
+    ),
+    1744601234513: frozenset({"92074c1bc6b55837", "6c9eae76c25d2fb6", "7becd0917722b4d3"}),
+}
 #: the time of a note type whose content is not one shipped (a template changed before its
 #: release is recorded, or a test's): this plus an offset from its hash, below every shipped time
 UNSHIPPED_EPOCH = 1_735_689_600  # 2025-01-01 UTC
