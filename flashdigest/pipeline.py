@@ -79,17 +79,12 @@ def _export_all(
 ) -> None:
     """Export ``files`` in their order; with several to read and several cores, their decks are
     made by worker processes meanwhile (and only written here, in the same order as serially)."""
-    formats = _worth_a_worker(files, run, state)
-    ahead = deque(formats)
+    ahead = deque(_worth_a_worker(files, run, state))
     workers = min(usable_cores(), len(ahead)) if len(ahead) >= PARALLEL_FROM else 1
     if workers <= 1:
         ahead.clear()
     # (run.job imports the exporter: only when there is work for the workers)
     job = run.job if ahead else None
-    if ahead:
-        from .export.job import ready_for_workers
-
-        ready_for_workers(set(formats.values()))
     prepare = functools.partial(_prepare_input, options=job)
     with contextlib.closing(ordered_map(prepare, list(ahead), workers)) as prepared:
         for path in files:
@@ -112,13 +107,13 @@ def _prepare_input(path: Path, options: JobOptions | None) -> PreparedInput:
     return prepare_input(path, options)
 
 
-def _worth_a_worker(files: Sequence[Path], run: ExportRun, state: ExportState) -> dict[Path, str]:
-    """The inputs a worker can make the decks of, in order, with their formats: changed since
-    the last run, and not an archive (its dates are made one after the other where they are
-    written, so memory stays bounded). A guess made ahead: each input is checked again in its turn."""
+def _worth_a_worker(files: Sequence[Path], run: ExportRun, state: ExportState) -> list[Path]:
+    """The inputs a worker can make the decks of: changed since the last run, and not an archive
+    (its dates are made one after the other where they are written, so memory stays bounded).
+    A guess made ahead: each input is checked again in its turn."""
     if len(files) < PARALLEL_FROM:
-        return {}
-    chosen: dict[Path, str] = {}
+        return []
+    chosen = []
     for path in files:
         try:
             unchanged = state.unchanged_dates(path, input_stamp(path, run.options), run.fingerprint(path))
@@ -131,7 +126,7 @@ def _worth_a_worker(files: Sequence[Path], run: ExportRun, state: ExportState) -
         except (Exception, RecursionError):  # met again, and reported, in its turn
             continue
         if fmt != "jsonl":
-            chosen[path] = fmt
+            chosen.append(path)
     return chosen
 
 

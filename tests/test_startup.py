@@ -79,29 +79,3 @@ def test_a_one_file_export_imports_only_its_format(sample: str, tmp_path: Path) 
     others |= {"flashdigest.parse.text"} if sample.endswith(".html") else {"flashdigest.parse.html"}
     forbidden = HEAVY | others | {"flashdigest.deliver", "flashdigest.fetch", "flashdigest.export.bundle"}
     assert heavy_in(names, forbidden) == set()
-
-
-def test_workers_share_the_parser_and_note_types_the_run_made_ready(tmp_path: Path) -> None:
-    """With a pool, the run imports the inputs' parser and renders the note types' card
-    requirements (chevron) once before its workers fork: they share them, not import their own."""
-    page = (SAMPLES / "2025-05-02.html").read_text(encoding="utf-8")
-    folder = tmp_path / "in"
-    folder.mkdir()
-    for day in range(10, 16):  # six pages of six dates: enough for a pool
-        (folder / f"2025-05-{day}.html").write_text(page.replace("2025-05-02", f"2025-05-{day}"), "utf-8")
-    env = {key: value for key, value in os.environ.items() if not key.startswith("COVERAGE_")}
-    env |= {"XDG_CONFIG_HOME": str(tmp_path), "FLASHDIGEST_WORKERS": "2"}
-    command = [sys.executable, "-X", "importtime", "-m", "flashdigest", "export", "-q", str(folder)]
-    result = subprocess.run(
-        [*command, "--out", str(tmp_path / "out")],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
-    assert len(list((tmp_path / "out").glob("*.apkg"))) == 6
-    lines = [line.rsplit("|", 1)[1].strip() for line in result.stderr.splitlines() if "|" in line]
-    assert "concurrent.futures.process" in lines  # (a pool ran)
-    assert lines.count("flashdigest.parse.html_quiz") == 1  # (imported by flashdigest.parse.html)
-    assert lines.count("chevron") == 1

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import traceback
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from ..cards import DeckBuild, all_models, cloze_model, mcq_model
+from ..cards import DeckBuild, cloze_model, mcq_model
 from ..errors import FlashdigestError, InternalError
 from ..limits import LIMITS
 from ..model import Digest
@@ -216,15 +216,3 @@ def replaced_notetypes(
         for model_id, mod in sorted(stamps.notetype_mods.items())
         if model_id in previous.notetypes and mod > previous.notetypes[model_id][0]
     )
-
-
-def ready_for_workers(formats: Iterable[str]) -> None:
-    """Before worker processes fork: import the parsers of ``formats`` and work out the note
-    types' card requirements (``req``, rendered with chevron) once, so that every worker shares
-    them instead of doing both again (about 10 ms and 2 MB a worker, measured)."""
-    from ..parse import import_parser
-
-    for fmt in formats:
-        import_parser(fmt)
-    for model in all_models():
-        _ = model.req

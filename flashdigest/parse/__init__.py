@@ -6,7 +6,6 @@ only breaks ties) unless the caller names it.
 
 from __future__ import annotations
 
-import importlib
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -37,7 +36,6 @@ __all__ = [
     "SUPPORTED_SUFFIXES",
     "ParseOptions",
     "detect_format",
-    "import_parser",
     "is_candidate_input",
     "read_digests",
 ]
@@ -146,14 +144,3 @@ def detect_format(text: str, path: Path) -> str:
     if suffix == ".jsonl":
         return "jsonl"
     return "text"
-
-
-#: each format's parser module (imported when a file of the format is read, or by :func:`import_parser`)
-_PARSERS = {"jsonl": ".jsonl", "yaml": ".yaml_digest", "text": ".text", "html": ".html"}
-
-
-def import_parser(fmt: str) -> None:
-    """Import the parser of ``fmt`` now rather than at its first file (worker processes forked
-    afterwards share it instead of importing it each)."""
-    if fmt in _PARSERS:
-        importlib.import_module(_PARSERS[fmt], __name__)
