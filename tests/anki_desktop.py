@@ -137,6 +137,28 @@ class AnkiDesktop:
         """Run Python ``code`` inside Anki (``mw`` is the main window); the value of ``result``."""
         return self.call("flashdigestTestPython", code=code)
 
+    def on_the_back(self, card_id: int, deck: str, script: str) -> Any:
+        """Card ``card_id`` moved to ``deck`` and opened in Anki's reviewer as a learner opens it,
+        its back shown: the first value of JavaScript ``script`` there that is not null (None if
+        none came in 30 s); then back to the deck browser."""
+        self.call("changeDeck", cards=[card_id], deck=deck)
+        self.call("unsuspend", cards=[card_id])
+        # from Qt's event loop: AnkiConnect's own gui actions run inside its request and leave
+        # the webview on the deck's overview
+        assert self.call("guiDeckOverview", name=deck)
+        self.python("from aqt.qt import QTimer\nQTimer.singleShot(0, lambda: mw.moveToState('review'))")
+        value = None
+        showing = "result = mw.state == 'review' and mw.reviewer.card and mw.reviewer.card.id"
+        for _ in range(150):
+            if self.python(showing) == card_id:
+                self.python("from aqt.qt import QTimer\nQTimer.singleShot(0, mw.reviewer._showAnswer)")
+                value = self.eval_reviewer(script)
+                if value:
+                    break
+            time.sleep(0.2)
+        self.python("from aqt.qt import QTimer\nQTimer.singleShot(0, lambda: mw.moveToState('deckBrowser'))")
+        return value
+
     def api_call_count(self) -> int:
         """How many requests AnkiConnect has logged (its ``apiLogPath``)."""
         return len(self.api_calls())

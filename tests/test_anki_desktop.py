@@ -12,7 +12,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -327,28 +326,11 @@ def test_the_flowchart_zooms_in_ankis_own_reviewer(tmp_path: Path, anki: AnkiDes
     assert export(source, tmp_path / "out", anki.url)[0] == 0
     cards = anki.call("findCards", query=f'mid:{PAPER_MODEL_ID} card:4 "Flowchart:*<img*"')
     assert cards
-    anki.call("changeDeck", cards=cards[:1], deck="Zoom test")
-    anki.call("unsuspend", cards=cards[:1])
-    # the reviewer, as a learner opens it (from Qt's event loop: AnkiConnect's own gui actions
-    # run inside its request and leave the webview on the deck's overview)
-    assert anki.call("guiDeckOverview", name="Zoom test")
-    anki.python(f"from aqt.qt import QTimer\nQTimer.singleShot(0, lambda: mw.moveToState({'review'!r}))")
-    measured = None
-    for _ in range(150):
-        if (
-            anki.python("result = mw.state == 'review' and mw.reviewer.card and mw.reviewer.card.id")
-            == cards[0]
-        ):
-            anki.python("from aqt.qt import QTimer\nQTimer.singleShot(0, mw.reviewer._showAnswer)")
-            measured = anki.eval_reviewer(_MEASURE_IN_REVIEWER)
-            if measured:
-                break
-        time.sleep(0.2)
+    measured = anki.on_the_back(cards[0], "Zoom test", _MEASURE_IN_REVIEWER)
     assert measured, "the flowchart did not show in the reviewer"
     fitted, zoomed = measured["fitted"], measured["zoomed"]
     assert zoomed["drawn"] >= ZOOM * fitted["drawn"], measured
     assert zoomed["chartLeft"] <= 16 and zoomed["chartRight"] >= zoomed["frameWidth"], measured
-    anki.python("from aqt.qt import QTimer\nQTimer.singleShot(0, lambda: mw.moveToState('deckBrowser'))")
 
 
 #: fit, tap, measure: the flowchart as drawn before and after a tap (null until it has loaded)
@@ -380,27 +362,12 @@ def test_the_mcq_back_shows_the_point_that_states_the_answer_in_ankis_own_review
     assert "fd-answer-own" in anki.python(f"result = mw.col.models.get({MCQ_MODEL_ID})['css']")
     cards = anki.call("findCards", query=f'mid:{MCQ_MODEL_ID} "Question:*H100 GPU hours*"')
     assert len(cards) == 1
-    anki.call("changeDeck", cards=cards, deck="Stated test")
-    anki.call("unsuspend", cards=cards)
-    assert anki.call("guiDeckOverview", name="Stated test")
-    anki.python(f"from aqt.qt import QTimer\nQTimer.singleShot(0, lambda: mw.moveToState({'review'!r}))")
-    back = None
-    for _ in range(150):
-        if (
-            anki.python("result = mw.state == 'review' and mw.reviewer.card and mw.reviewer.card.id")
-            == cards[0]
-        ):
-            anki.python("from aqt.qt import QTimer\nQTimer.singleShot(0, mw.reviewer._showAnswer)")
-            back = anki.eval_reviewer(_READ_THE_BACK)
-            if back:
-                break
-        time.sleep(0.2)
+    back = anki.on_the_back(cards[0], "Stated test", _READ_THE_BACK)
     assert back, "the MCQ back did not show in the reviewer"
     assert back["letter"] in {"A", "B", "C"} and back["ownShown"] is False, back
     assert back["stated"].startswith("Results and Evaluation") or back["stated"].startswith("RESULTS"), back
     assert "665,000 H100 GPU hours (27.7 days on 1,000 GPUs)" in back["stated"], back
     assert back["statedTop"] > back["letterTop"] and back["fits"], back
-    anki.python("from aqt.qt import QTimer\nQTimer.singleShot(0, lambda: mw.moveToState('deckBrowser'))")
 
 
 #: the back's answer box as drawn (null until the back shows)
