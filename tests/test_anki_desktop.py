@@ -316,14 +316,19 @@ def test_an_api_key(tmp_path: Path, anki: AnkiDesktop) -> None:
         locked.stop()
 
 
-def test_the_flowchart_zooms_in_ankis_own_reviewer(tmp_path: Path, anki: AnkiDesktop) -> None:
-    """Measured by JavaScript in the real reviewer's webview, under Anki's own stylesheet."""
+def export_real_page(tmp_path: Path, anki: AnkiDesktop) -> None:
+    """A real page (2025-04-14) exported and delivered through the add-on."""
     if not SHARED_HTML.is_dir():
         pytest.skip("../shared is absent")
     source = tmp_path / "in"
     source.mkdir()
     shutil.copy(SHARED_HTML / "2025-04-14.html", source)
     assert export(source, tmp_path / "out", anki.url)[0] == 0
+
+
+def test_the_flowchart_zooms_in_ankis_own_reviewer(tmp_path: Path, anki: AnkiDesktop) -> None:
+    """Measured by JavaScript in the real reviewer's webview, under Anki's own stylesheet."""
+    export_real_page(tmp_path, anki)
     cards = anki.call("findCards", query=f'mid:{PAPER_MODEL_ID} card:4 "Flowchart:*<img*"')
     assert cards
     measured = anki.on_the_back(cards[0], "Zoom test", _MEASURE_IN_REVIEWER)
@@ -353,12 +358,7 @@ def test_the_mcq_back_shows_the_point_that_states_the_answer_in_ankis_own_review
     """Through the real AnkiConnect add-on (which brings this version's MCQ v2 CSS) and the real
     reviewer's webview: the back names the letter and shows the sentence of the point that states
     the answer below it; the answer's own words show once, as the marked option."""
-    if not SHARED_HTML.is_dir():
-        pytest.skip("../shared is absent")
-    source = tmp_path / "in"
-    source.mkdir()
-    shutil.copy(SHARED_HTML / "2025-04-14.html", source)
-    assert export(source, tmp_path / "out", anki.url)[0] == 0
+    export_real_page(tmp_path, anki)
     assert "fd-answer-own" in anki.python(f"result = mw.col.models.get({MCQ_MODEL_ID})['css']")
     cards = anki.call("findCards", query=f'mid:{MCQ_MODEL_ID} "Question:*H100 GPU hours*"')
     assert len(cards) == 1
