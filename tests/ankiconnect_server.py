@@ -41,7 +41,8 @@ class AnkiConnectServer:
                 "version", "findCards", "findNotes", "notesInfo", "getDecks", "getMediaDirPath",
                 "exportPackage", "retrieveMediaFile", "deleteMediaFile", "storeMediaFile", "importPackage",
                 "updateNoteFields", "addTags", "removeTags", "modelNamesAndIds", "modelFieldNames",
-                "deckNames", "getDeckConfig", "setDeckConfigId",
+                "deckNames", "getDeckConfig", "setDeckConfigId", "modelStyling", "modelTemplates",
+                "updateModelTemplates", "updateModelStyling",
             )
         }  # fmt: skip
         self.http = HTTPServer(("127.0.0.1", 0), self._handler())
@@ -143,6 +144,33 @@ class AnkiConnectServer:
         if model is None:
             raise ValueError(f"model was not found: {modelName}")
         return [str(field["name"]) for field in model["flds"]]
+
+    def modelStyling(self, modelName: str) -> dict[str, str]:
+        return {"css": str(self._model(modelName)["css"])}
+
+    def modelTemplates(self, modelName: str) -> dict[str, dict[str, str]]:
+        templates = self._model(modelName)["tmpls"]
+        return {str(t["name"]): {"Front": str(t["qfmt"]), "Back": str(t["afmt"])} for t in templates}
+
+    def updateModelTemplates(self, model: dict[str, Any]) -> None:
+        found = self._model(model["name"])
+        for template in found["tmpls"]:
+            sides = model["templates"].get(template["name"])
+            if sides:
+                template["qfmt"] = sides.get("Front") or template["qfmt"]
+                template["afmt"] = sides.get("Back") or template["afmt"]
+        self.col.models.update_dict(found)
+
+    def updateModelStyling(self, model: dict[str, Any]) -> None:
+        found = self._model(model["name"])
+        found["css"] = model["css"]
+        self.col.models.update_dict(found)
+
+    def _model(self, name: str) -> Any:
+        model = self.col.models.by_name(name)
+        if model is None:
+            raise ValueError(f"model was not found: {name}")
+        return model
 
     def getMediaDirPath(self) -> str:
         return os.path.abspath(str(self.col.media.dir()))

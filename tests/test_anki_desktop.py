@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from flashdigest.cards.notetypes import MCQ_MODEL_ID, PAPER_MODEL_ID
+from flashdigest.cards.notetypes import MCQ_MODEL_ID, MCQ_MODEL_NAME, PAPER_MODEL_ID
 from flashdigest.deliver.ankiconnect import AnkiConnect
 from flashdigest.deliver.types import AnkiConnectTarget
 from tests.anki_desktop import AnkiDesktop, desktop_missing, start_anki
@@ -29,6 +29,7 @@ from tests.deliver_helpers import CORRECTED, LEARNER_TEXT, ORIGINAL
 SHARED_HTML = Path(__file__).resolve().parent.parent.parent / "shared" / "digests" / "html"
 MY_TEMPLATE = "<!-- the learner's own line -->"
 MY_NAME = "My paper cards"
+MY_STYLE = "\n.fd-answer { font-size: 30px; } /* the learner's */\n"
 #: a run that adds one digest to a collection of many delivered decks makes at most this many calls
 FEW_CALLS = 30
 
@@ -161,6 +162,29 @@ def test_a_renamed_field_gets_its_corrections_and_no_copy_of_the_note_type(
         f"m = mw.col.models.get({PAPER_MODEL_ID}); f = [f for f in m['flds'] if f['name'] == 'Findings'][0]\n"
         "mw.col.models.rename_field(m, f, 'Results'); mw.col.models.update_dict(m)"
     )
+
+
+def test_a_note_type_the_learner_edited_stays_theirs(tmp_path: Path, anki: AnkiDesktop) -> None:
+    """Through the real add-on: the learner's style sheet of the MCQ note type, edited before this
+    version was released, stays when new notes of that note type come (Anki's import alone would
+    put the shipped version over it, as it is newer)."""
+    source = copy_sample(tmp_path / "in", "2026-01-15.txt", "2026-01-15.answers.yaml")
+    out = tmp_path / "out"
+    assert export(source, out, anki.url)[0] == 0
+    before = anki.python(f"result = mw.col.models.get({MCQ_MODEL_ID})['css']")
+    anki.python(
+        f"m = mw.col.models.get({MCQ_MODEL_ID}); m['css'] += {MY_STYLE!r}; mw.col.models.update_dict(m)\n"
+        f"mw.col.db.execute('update notetypes set mtime_secs = 1700000000 where id = {MCQ_MODEL_ID}')\n"
+        "mw.col.models._clear_cache()"
+    )
+    copy_sample(source, "2025-05-02.html")
+    code, _stdout, stderr = export(source, out, anki.url)
+    assert code == 0, stderr
+    assert anki.call("findNotes", query=f'"deck:Paper Digests::2025-05-02" mid:{MCQ_MODEL_ID}'), "no new MCQ"
+    anki.python("mw.col.models._clear_cache()")
+    assert anki.call("modelStyling", modelName=MCQ_MODEL_NAME)["css"].endswith(MY_STYLE)
+    assert "brought up" not in stderr
+    anki.call("updateModelStyling", model={"name": MCQ_MODEL_NAME, "css": before})  # for the tests after
 
 
 def test_a_note_the_learner_deleted_stays_deleted(tmp_path: Path, anki: AnkiDesktop) -> None:

@@ -1,10 +1,12 @@
 """A collection that holds one of flashdigest's note types as an earlier version wrote it, never
-edited, gets this version's templates and CSS through ``--collection`` (and ``--sync``, which
-delivers by the same rules); one the learner edited stays theirs. Real backend, through the CLI."""
+edited, gets this version's templates and CSS by delivery (``--collection``, ``--sync`` by the same
+rules, and ``--anki-connect``); one the learner edited stays theirs, on every route. Real backend,
+through the CLI; the real add-on in Anki desktop is in tests/test_anki_desktop.py."""
 
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,8 +16,10 @@ import pytest
 from anki.collection import Collection
 from anki.models import NotetypeId
 
-from flashdigest.export import notetype_hash
-from flashdigest.export.notetype_times import EARLIER, SHIPPED
+from flashdigest.cards import all_models
+from flashdigest.export.notetype_times import EARLIER, SHIPPED_LOOKS, look_of
+from tests.ankiconnect_server import AnkiConnectServer
+from tests.conftest import SAMPLES
 from tests.deliver_helpers import (
     LEARNER_TEXT,
     card_state,
@@ -27,22 +31,34 @@ from tests.deliver_helpers import (
 from tests.test_cli_deliver import run
 
 MCQ = 1744601234512
-#: what stands for an earlier version's style sheet in these tests (its hash put in EARLIER)
+#: what stands for an earlier version's style sheet in these tests (its look put in EARLIER)
 OLD_RULE = "\n.fd-old-version { color: red; }\n"
 
 
+@pytest.fixture(params=["collection", "anki_connect"])
+def route(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
 @contextmanager
-def opened(path: Path) -> Iterator[Any]:
+def opened(path: Path, route: str) -> Iterator[tuple[Any, list[str]]]:
+    """The collection, and the export options that deliver into it by ``route``."""
+    if route == "anki_connect":
+        server = AnkiConnectServer(path)
+        try:
+            yield server.col, ["--anki-connect-url", server.url]
+        finally:
+            server.close()
+        return
     col = Collection(str(path))
     try:
-        yield col
+        yield col, ["--collection", str(path)]
     finally:
         col.close()
 
 
-def deliver(tmp_path: Path, collection: Path, source: Path) -> dict[str, Any]:
-    out = str(tmp_path / "out")
-    code, stdout, err = run("export", str(source), "--out", out, "--collection", str(collection), "--json")
+def deliver(out: Path, target: list[str], source: Path, *more: Path) -> dict[str, Any]:
+    code, stdout, err = run("export", str(source), *map(str, more), "--out", str(out), *target, "--json")
     assert code == 0, err
     delivery = json.loads(stdout)["delivery"]
     assert isinstance(delivery, dict)
@@ -50,73 +66,94 @@ def deliver(tmp_path: Path, collection: Path, source: Path) -> dict[str, Any]:
 
 
 def restyle(col: Any, css: Callable[[str], str]) -> str:
-    """Give the collection's MCQ note type another style sheet; its hash."""
+    """Give the collection's MCQ note type another style sheet; its look."""
     model = col.models.get(NotetypeId(MCQ))
     model["css"] = css(model["css"])
     col.models.update_dict(model)
-    return notetype_hash(col.models.get(NotetypeId(MCQ)))
+    return look_of(col.models.get(NotetypeId(MCQ)))
 
 
-def delivered_then(
-    tmp_path: Path, change: Callable[[Any], str]
-) -> tuple[Path, Path, int, tuple[Any, ...], str]:
-    """The sample delivered, the learner's review and Extra on an MCQ, then ``change(col)``."""
+def new_day(tmp_path: Path) -> Path:
+    """Digests of other papers (new notes: AnkiConnect's route changes note types by importing)."""
+    more = tmp_path / "in" / "two-days.yaml"
+    shutil.copy(SAMPLES / "two-days.yaml", more)
+    return more
+
+
+def test_this_versions_looks_are_recorded_and_read_back_from_a_collection(tmp_path: Path) -> None:
+    """SHIPPED_LOOKS are this version's note types' looks (a template change fails here until the
+    look before joins EARLIER), and a collection they were delivered into reads them back alike."""
+    assert {model.model_id: look_of(model.to_json(0, 1)) for model in all_models()} == SHIPPED_LOOKS
+    assert all(SHIPPED_LOOKS[mid] not in EARLIER[mid] for mid in SHIPPED_LOOKS)
     source = sample_source(tmp_path)
     path = new_collection(tmp_path / "profile")
-    deliver(tmp_path / "first", path, source)
-    with opened(path) as col:
-        note_id, reviewed = review_mcq(col)
-        changed = change(col)
-    return path, source, note_id, reviewed, changed
-
-
-def test_the_collection_holds_each_note_type_as_shipped(tmp_path: Path) -> None:
-    """The hash read back from the real collection is the one the decks ship: an earlier
-    version's hash in EARLIER is what a collection holding it gives."""
-    source = sample_source(tmp_path)
-    path = new_collection(tmp_path / "profile")
-    deliver(tmp_path, path, source)
-    with opened(path) as col:
+    with opened(path, "collection") as (col, target):
+        col.close()
+        deliver(tmp_path / "out", target, source)
+        col.reopen()
         held = {
-            mid: notetype_hash(col.models.get(NotetypeId(mid)))
-            for mid in SHIPPED
+            mid: look_of(col.models.get(NotetypeId(mid)))
+            for mid in SHIPPED_LOOKS
             if col.models.get(NotetypeId(mid))
         }
     assert MCQ in held
-    assert held == {mid: SHIPPED[mid][0] for mid in held}
-    assert all(SHIPPED[mid][0] not in EARLIER[mid] for mid in SHIPPED)
+    assert held == {mid: SHIPPED_LOOKS[mid] for mid in held}
 
 
 def test_an_earlier_version_never_edited_is_brought_up_to_date(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, route: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    path, source, note_id, reviewed, old = delivered_then(
-        tmp_path, lambda col: restyle(col, lambda css: css + OLD_RULE)
-    )
-    monkeypatch.setitem(EARLIER, MCQ, EARLIER[MCQ] | {old})
-    with opened(path) as col:
-        schema = col.db.scalar("select scm from col")
-        reviews = review_count(col)
-    delivery = deliver(tmp_path / "again", path, source)
-    assert any("brought up to this version's templates" in line for line in delivery["notices"])
-    with opened(path) as col:
+    source = sample_source(tmp_path)
+    path = new_collection(tmp_path / "profile")
+    with opened(path, route) as (col, target):
+        if route == "collection":
+            col.close()
+        deliver(tmp_path / "first", target, source)
+        if route == "collection":
+            col.reopen()
+        note_id, reviewed = review_mcq(col)
+        old = restyle(col, lambda css: css + OLD_RULE)
+        monkeypatch.setitem(EARLIER, MCQ, EARLIER[MCQ] | {old})
+        schema, reviews = col.db.scalar("select scm from col"), review_count(col)
+        if route == "collection":
+            col.close()
+        delivery = deliver(tmp_path / "again", target, source, new_day(tmp_path))
+        if route == "collection":
+            col.reopen()
+        assert any(
+            "'FlashDigest MCQ v2': brought up to this version's" in line for line in delivery["notices"]
+        )
+        col.models._clear_cache()  # (an import changes note types behind the Python cache)
         model = col.models.get(NotetypeId(MCQ))
-        assert notetype_hash(model) == SHIPPED[MCQ][0]
-        assert OLD_RULE not in model["css"]
+        assert look_of(model) == SHIPPED_LOOKS[MCQ] and OLD_RULE not in model["css"]
         assert col.db.scalar("select scm from col") == schema  # no full sync for the phone
         note = col.get_note(note_id)  # the learner's work on its notes stays
         assert note["Extra"] == LEARNER_TEXT and "my::quiz" in note.tags
         assert card_state(col, note.cards()[0].id) == reviewed and review_count(col) == reviews
-    assert not any("brought up" in line for line in deliver(tmp_path / "third", path, source)["notices"])
 
 
-def test_a_note_type_the_learner_edited_stays_theirs(tmp_path: Path) -> None:
+def test_a_note_type_the_learner_edited_stays_theirs(tmp_path: Path, route: str) -> None:
     mine = "\n.fd-answer { font-size: 30px; } /* mine */\n"
-    path, source, _note_id, _reviewed, edited = delivered_then(
-        tmp_path, lambda col: restyle(col, lambda css: css + mine)
-    )
-    delivery = deliver(tmp_path / "again", path, source)
-    assert not any("brought up" in line for line in delivery["notices"])
-    with opened(path) as col:
+    source = sample_source(tmp_path)
+    path = new_collection(tmp_path / "profile")
+    with opened(path, route) as (col, target):
+        if route == "collection":
+            col.close()
+        deliver(tmp_path / "first", target, source)
+        if route == "collection":
+            col.reopen()
+        edited = restyle(col, lambda css: css + mine)
+        # edited before this version was released: Anki's "update note types if newer" alone
+        # would put the shipped version over it
+        col.db.execute("update notetypes set mtime_secs = ? where id = ?", 1_700_000_000, MCQ)
+        col.models._clear_cache()
+        if route == "collection":
+            col.close()
+        delivery = deliver(tmp_path / "again", target, source, new_day(tmp_path))
+        assert delivery["added"] > 0  # (new notes came, by an import on the AnkiConnect route)
+        assert not any("brought up" in line for line in delivery["notices"])
+        if route == "collection":
+            col.reopen()
+        col.models._clear_cache()  # (an import changes note types behind the Python cache)
         model = col.models.get(NotetypeId(MCQ))
-        assert model["css"].endswith(mine) and notetype_hash(model) == edited
+        assert model["css"].endswith(mine) and look_of(model) == edited

@@ -13,131 +13,30 @@ the collection's media folder or Anki's ``media.trash``; changed notes get ``upd
 with flashdigest's fields only, ``addTags``/``removeTags``, and ``storeMediaFile`` for a new image
 they show. Anki reads and writes those packages itself: AnkiConnect must run on this machine.
 
-The add-on answers each request and closes the connection without saying so (no
-``Connection: close``), so every call is a new connection that asks for ``Connection: close``.
+The add-on's client (each call a connection of its own, with deadlines) is
+:mod:`.ankiconnect_client`; what the collection has of flashdigest's note types,
+:mod:`.ankiconnect_notetypes`.
 """
 
 from __future__ import annotations
 
 import base64
-import contextlib
-import json
 import tempfile
-import threading
-import time
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import urllib3
-
-from ..errors import AnkiConnectKeyRefused, CollectionBusy, DeliveryError
+from ..errors import DeliveryError
 from ..export.bundle import write_bundle
 from . import notetypes
+from .ankiconnect_client import PROTOCOL_VERSION, AnkiConnect
+from .ankiconnect_notetypes import LearnerNotetypes
 from .notemap import load_map, map_path, save_map
 from .package import PackageContent, PackageNote, latest_notes, read_package
 from .plan import CollectionNote, Memory, NoteUpdate, make_plan, plan_notices
 from .types import AnkiConnectTarget, DeliveryReport
 
-PROTOCOL_VERSION = 6
-#: AnkiConnect's answer to a request without its ``apiKey`` (or with another)
-KEY_REFUSED = "valid api key must be provided"
-
-
-class AnkiConnect:
-    """One AnkiConnect endpoint: ``call(action, **params)`` returns the action's result."""
-
-    def __init__(self, target: AnkiConnectTarget):
-        self.target = target
-        self._timeout = urllib3.Timeout(connect=5.0, read=target.timeout)
-        #: the whole delivery's deadline (a ``time.monotonic()`` value)
-        self._ends = time.monotonic() + target.total_time
-        #: the actions called, in order (what a run cost)
-        self.calls: list[str] = []
-
-    def call(self, action: str, **params: Any) -> Any:
-        body: dict[str, Any] = {"action": action, "version": PROTOCOL_VERSION, "params": params}
-        if self.target.key is not None:
-            body["key"] = self.target.key
-        self.calls.append(action)
-        now = time.monotonic()
-        if now >= self._ends:
-            raise self._past_total()
-        # the whole call's deadline, not each read's, and never past the delivery's
-        deadline = min(now + self.target.timeout, self._ends)
-        # a connection of its own per call: the add-on closes it after each answer
-        http = urllib3.PoolManager(num_pools=1, timeout=self._timeout, retries=False)
-        try:
-            response = http.request(
-                "POST", self.target.url, json=body, headers={"Connection": "close"}, preload_content=False
-            )
-            data = _read_by(response, deadline)
-        except TimeoutError:
-            if time.monotonic() >= self._ends:
-                raise self._past_total() from None
-            raise CollectionBusy(
-                f"AnkiConnect at {self.target.url} took over {self.target.timeout:g} s to answer {action}"
-            ) from None
-        except (urllib3.exceptions.HTTPError, OSError) as exc:
-            raise CollectionBusy(
-                f"AnkiConnect at {self.target.url} does not answer ({type(exc).__name__}): "
-                "is Anki running with AnkiConnect?"
-            ) from None
-        finally:
-            http.clear()
-        try:
-            reply = json.loads(data)
-        except ValueError:
-            reply = None
-        if response.status != 200 or not isinstance(reply, dict) or set(reply) != {"result", "error"}:
-            raise self.error(f"not an AnkiConnect answer to {action} (HTTP {response.status})")
-        if reply["error"] is not None:
-            if str(reply["error"]) == KEY_REFUSED:
-                raise AnkiConnectKeyRefused(
-                    f"AnkiConnect at {self.target.url} refused the request: give its apiKey with "
-                    "--anki-connect-key (config key anki-connect-key)"
-                )
-            raise self.error(f"AnkiConnect refused {action}: {reply['error']}")
-        return reply["result"]
-
-    def _past_total(self) -> CollectionBusy:
-        return CollectionBusy(
-            f"the delivery through AnkiConnect at {self.target.url} took over "
-            f"{self.target.total_time:g} s in all; the next run delivers what is left"
-        )
-
-    def error(self, reason: str) -> DeliveryError:
-        """A DeliveryError naming this endpoint (a URL is not a file, so it goes in the reason)."""
-        return DeliveryError(f"{reason} ({self.target.url})")
-
-
-def _read_by(response: Any, deadline: float) -> bytes:
-    """The whole body of ``response``, or TimeoutError once ``deadline`` passes (a whole answer's
-    deadline, not each read's: a server dripping a byte at a time is cut off too)."""
-    watchdog = threading.Timer(max(0.0, deadline - time.monotonic()), _cut_off, (response,))
-    watchdog.daemon = True
-    watchdog.start()
-    chunks = []
-    try:
-        while chunk := response.read1(65536):
-            chunks.append(chunk)
-            if time.monotonic() >= deadline:
-                break
-    except (urllib3.exceptions.HTTPError, OSError):
-        if time.monotonic() < deadline:
-            raise
-    finally:
-        watchdog.cancel()
-        response.release_conn()
-    if time.monotonic() >= deadline:
-        response.close()
-        raise TimeoutError
-    return b"".join(chunks)
-
-
-def _cut_off(response: Any) -> None:
-    with contextlib.suppress(Exception):
-        response.shutdown()
+__all__ = ["AnkiConnect", "deliver_to_anki_connect"]
 
 
 def deliver_to_anki_connect(
@@ -152,12 +51,16 @@ def deliver_to_anki_connect(
     profile = f"{target.url} {anki.call('getMediaDirPath')}"
     where = map_path(contents[0].path.parent)
     lookup = NoteLookup(anki, load_map(where, profile), sorted({n.notetype_id for n in notes.values()}))
-    changes = notetype_changes(anki, contents, notes)
+    seen = LearnerNotetypes(anki)
+    changes = notetypes.changes_for(contents, notes, seen.fields)
     ours = {guid: notetypes.translate(note, changes.get(note.notetype_id)) for guid, note in notes.items()}
     plan, refused = notetypes.leave_out_refused(make_plan(ours, lookup.existing(notes), memory), changes)
+    # a note type the learner edited stays theirs; one as an earlier flashdigest wrote it is
+    # brought up to date, by AnkiConnect's model actions (the import never changes one: see below)
+    upgraded = seen.bring_up_to_date(notetypes.earlier_looks(contents, seen.look), contents)
     if plan.new:
         renames = {mid: change.renamed for mid, change in changes.items()}
-        _import_new(anki, [content.path for content in contents], plan.new, renames)
+        _import_new(anki, [content.path for content in contents], plan.new, renames, seen.held())
         lookup.learn_unknown()
     if lookup.learned:
         save_map(where, profile, lookup.known)
@@ -168,7 +71,11 @@ def deliver_to_anki_connect(
         added=len(plan.new),
         updated=len(plan.updates),
         unchanged=len(plan.unchanged),
-        notices=(*plan_notices(plan), *notetypes.notices(changes, plan, refused)),
+        notices=(
+            *plan_notices(plan),
+            *notetypes.notices(changes, plan, refused),
+            *notetypes.upgrade_notices(upgraded),
+        ),
         left_out=len(plan.deleted),
         present=plan.present(),
     )
@@ -259,17 +166,23 @@ def outermost(decks: Iterable[str]) -> list[str]:
 
 
 def _import_new(
-    anki: AnkiConnect, decks: list[Path], new: Sequence[PackageNote], renames: Mapping[int, Mapping[str, str]]
+    anki: AnkiConnect,
+    decks: list[Path],
+    new: Sequence[PackageNote],
+    renames: Mapping[int, Mapping[str, str]],
+    held: Iterable[int],
 ) -> None:
     """One package of the new notes, imported by Anki from a private folder on this machine (its note
-    types under the learner's field names, so Anki adds no copy of them)."""
+    types under the learner's field names, so Anki adds no copy of them; those the collection
+    ``held`` dated 0, so that Anki's "update note types if newer" never puts them over the
+    collection's: a learner's edits stay, and AnkiConnect's cached note types stay true)."""
     # AnkiConnect's import puts a package's deck presets over the decks it already has: a preset
     # the learner chose for a deck of theirs is set back after it
     present = set(anki.call("deckNames"))
     chosen = {deck: anki.call("getDeckConfig", deck=deck)["id"] for deck in {n.deck for n in new} & present}
     with tempfile.TemporaryDirectory(prefix="flashdigest-ankiconnect-") as folder:
         package = write_bundle(decks, Path(folder) / "new.apkg", {note.guid for note in new})
-        notetypes.rename_in_package(package, renames)
+        notetypes.rewrite_package_models(package, renames, dict.fromkeys(held, 0))
         try:
             imported = anki.call("importPackage", path=str(package.resolve()))
         except DeliveryError as error:
@@ -305,19 +218,3 @@ def _update(anki: AnkiConnect, update: NoteUpdate, contents: Sequence[PackageCon
         anki.call("addTags", notes=[update.note_id], tags=" ".join(update.add_tags))
     if update.remove_tags:
         anki.call("removeTags", notes=[update.note_id], tags=" ".join(update.remove_tags))
-
-
-def notetype_changes(
-    anki: AnkiConnect, contents: Sequence[PackageContent], notes: Mapping[str, PackageNote]
-) -> dict[int, notetypes.NotetypeChange]:
-    """How the learner's collection has each of the run's note types, where it differs (one call,
-    and one more for each of them the collection has)."""
-    names = {int(mid): str(name) for name, mid in dict(anki.call("modelNamesAndIds")).items()}
-
-    def learner(mid: int) -> tuple[str, list[str]] | None:
-        name = names.get(mid)
-        return (
-            None if name is None else (name, [str(f) for f in anki.call("modelFieldNames", modelName=name)])
-        )
-
-    return notetypes.changes_for(contents, notes, learner)

@@ -74,7 +74,7 @@ def deliver_to_collection(
         notices=(
             *plan_notices(plan),
             *notetypes.notices(changes, plan, refused),
-            *notetypes.upgrade_notices(upgraded),
+            *notetypes.upgrade_notices([model["name"] for model in upgraded.values()]),
         ),
         left_out=len(plan.deleted) + sum(refused.values()),
         present=plan.present(),
@@ -261,7 +261,7 @@ def _import_new(
     )  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="flashdigest-deliver-") as folder:
         package = write_bundle(decks, Path(folder) / "new-notes.apkg", guids)
-        notetypes.rename_in_package(package, renames)
+        notetypes.rewrite_package_models(package, renames)
         col.import_anki_package(ImportAnkiPackageRequest(package_path=str(package), options=options))
 
 

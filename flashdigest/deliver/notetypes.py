@@ -28,9 +28,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from ..export import notetype_hash
 from ..export.apkg import database_of, package_bytes_into, read_media, read_package_files
-from ..export.notetype_times import EARLIER
+from ..export.notetype_times import EARLIER, look_of
 from .package import PackageContent, PackageNote
 from .plan import LEARNER_FIELDS, DeliveryPlan
 
@@ -147,10 +146,15 @@ def leave_out_refused(
     return replace(plan, new=tuple(note for note in plan.new if note.notetype_id not in refused)), counts
 
 
-def rename_in_package(package: Path, renames: Mapping[int, Mapping[str, str]]) -> None:
+def rewrite_package_models(
+    package: Path, renames: Mapping[int, Mapping[str, str]], mods: Mapping[int, int] | None = None
+) -> None:
     """Give the note types of the package at ``package`` the learner's field names, so that Anki's
-    importer puts its notes under the learner's note type instead of a copy."""
-    if not any(renames.values()):
+    importer puts its notes under the learner's note type instead of a copy, and the modification
+    times ``mods`` (by id), so that its "update note types if newer" keeps or replaces the
+    collection's as delivery decided."""
+    mods = mods or {}
+    if not any(renames.values()) and not mods:
         return
     files = read_package_files(package)
     media = read_media(package, files.media)
@@ -160,11 +164,27 @@ def rename_in_package(package: Path, renames: Mapping[int, Mapping[str, str]]) -
         for mid, renamed in renames.items():
             for entry in table.get(str(mid), {}).get("flds", []):
                 entry["name"] = renamed.get(entry["name"], entry["name"])
+        for mid, mod in mods.items():
+            if str(mid) in table:
+                table[str(mid)]["mod"] = mod
         connection.execute("update col set models = ?", (json.dumps(table),))
         connection.commit()
         database = connection.serialize()
     with package.open("wb") as handle:  # a temporary package of this delivery's own
         package_bytes_into(handle, database, media)
+
+
+def earlier_looks(contents: Sequence[PackageContent], look: Callable[[int], str | None]) -> dict[int, bool]:
+    """The run's note types that the collection holds in another look than this version's
+    (``look(id)``: the collection's :func:`~flashdigest.export.notetype_times.notetype_look`, None
+    when it has none): True for one an earlier flashdigest wrote and the learner never edited (to
+    bring up to date), False for one the learner edited (theirs: kept)."""
+    found = {}
+    for mid, ours in _models(contents).items():
+        theirs = look(mid)
+        if theirs is not None and theirs != look_of(ours):
+            found[mid] = theirs in EARLIER.get(mid, frozenset())
+    return found
 
 
 def upgrades(
@@ -173,25 +193,35 @@ def upgrades(
     """The run's note types that the collection holds as an earlier flashdigest wrote them and
     the learner never edited: id -> the collection's note type (``collection(id)``) with this
     version's templates and CSS. The same fields and names, so no full sync follows."""
+
+    def look(mid: int) -> str | None:
+        model = collection(mid)
+        return None if model is None else look_of(model)
+
     found: dict[int, dict[str, Any]] = {}
-    for mid, ours in {mid: m for content in contents for mid, m in content.models.items()}.items():
+    ours = _models(contents)
+    for mid, earlier in earlier_looks(contents, look).items():
         theirs = collection(mid)
-        if theirs is None or notetype_hash(theirs) not in EARLIER.get(mid, frozenset()):
-            continue  # not there, or edited by the learner (or already this version)
-        if [t["name"] for t in theirs["tmpls"]] != [t["name"] for t in ours["tmpls"]]:
+        if not earlier or theirs is None:
+            continue
+        if [t["name"] for t in theirs["tmpls"]] != [t["name"] for t in ours[mid]["tmpls"]]:
             continue
         updated = copy.deepcopy(theirs)
         for key in ("css", "latexPre", "latexPost"):
-            updated[key] = ours.get(key, updated.get(key))
-        for template, new in zip(updated["tmpls"], ours["tmpls"], strict=True):
+            updated[key] = ours[mid].get(key, updated.get(key))
+        for template, new in zip(updated["tmpls"], ours[mid]["tmpls"], strict=True):
             template["qfmt"], template["afmt"] = new["qfmt"], new["afmt"]
         found[mid] = updated
     return found
 
 
-def upgrade_notices(upgraded: Mapping[int, Mapping[str, Any]]) -> tuple[str, ...]:
+def _models(contents: Sequence[PackageContent]) -> dict[int, Mapping[str, Any]]:
+    return {mid: model for content in contents for mid, model in content.models.items()}
+
+
+def upgrade_notices(names: Sequence[str]) -> tuple[str, ...]:
     return tuple(
-        f"note type '{model['name']}': brought up to this version's templates and style "
+        f"note type '{name}': brought up to this version's templates and style "
         "(your collection had it as an earlier flashdigest wrote it, unchanged)"
-        for _mid, model in sorted(upgraded.items())
+        for name in sorted(names)
     )

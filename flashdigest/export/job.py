@@ -205,14 +205,15 @@ def replaced_notetypes(
     build: DeckBuild, stamps: DeckStamps, previous: PreviousDeck | None
 ) -> tuple[str, ...]:
     """A notice per note type this deck ships in a newer version than the deck it replaces: Anki's
-    import ("update note types if newer") puts it over the learner's edits of that note type."""
+    import by hand ("update note types if newer") puts it over the learner's edits of that note
+    type (delivery does not: :mod:`flashdigest.deliver.notetypes`)."""
     if previous is None:
         return ()
     names = {note.model.model_id: note.model.name for note in build.notes}
     return tuple(
         f"flashdigest ships a new version of the note type {names[model_id]!r}: importing these decks "
-        "(File > Import, --anki-connect) replaces your own edits of its templates, styling and name; "
-        "--collection and --sync keep them (see the CHANGELOG)"
+        "by hand (File > Import) replaces your own edits of its templates, styling and name; delivery "
+        "(--collection, --sync, --anki-connect) keeps them (see the CHANGELOG)"
         for model_id, mod in sorted(stamps.notetype_mods.items())
         if model_id in previous.notetypes and mod > previous.notetypes[model_id][0]
     )

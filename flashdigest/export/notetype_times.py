@@ -11,6 +11,10 @@ without a new entry here.
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Mapping, Sequence
+from typing import Any
+
 #: per note type id: (its :func:`~flashdigest.export.notetype_hash` as shipped, its time). A new
 #: version meant to replace what collections hold gets its release time, later than every
 #: earlier release's; see the entries.
@@ -28,20 +32,27 @@ SHIPPED: dict[int, tuple[str, int]] = {
     # flowchart, no answer box), so a time before every earlier release's: not put over a collection's
     1744601234513: ("825e8fa872abc345", 1_764_547_200),
 }
-#: per note type id: the hashes of every earlier version flashdigest wrote into decks (found by
-#: exporting the samples with each commit since the v2 note types, 2026-11-29, that changed the
-#: card builder or the exporter). A collection holding one of these holds it as flashdigest wrote
-#: it, never edited: delivery into the collection (``--collection``, ``--sync``) may bring it up
-#: to the version shipped (:func:`flashdigest.deliver.notetypes.upgrades`). When a note type's
-#: content changes, its hash in SHIPPED moves here.
+#: per note type id: the :func:`notetype_look` of every earlier version flashdigest wrote into
+#: decks (found by exporting the samples with each commit since the v2 note types, 2026-11-29,
+#: that changed the card builder or the exporter). A collection holding one of these holds it as
+#: flashdigest wrote it, never edited: delivery (``--collection``, ``--sync``, ``--anki-connect``)
+#: brings it up to the version shipped; one the learner edited stays theirs
+#: (:mod:`flashdigest.deliver.notetypes`). When a note type's content changes, the look of the
+#: version before joins these (``tests/test_deliver_notetype_upgrade.py`` fails until it does).
 EARLIER: dict[int, frozenset[str]] = {
     1744601234511: frozenset(
-        {"a92244adc0e08f0b", "cd28e03b798cac77", "c6848dfcf6d70c4e", "202997c49d0e6ce3", "7c4080cf19c3e3a0"}
+        {"47f0d113eda9007b", "ab8fbba248ecc9e5", "eeb9464ef8f23fe4", "c1de09a4d1b6d618", "6ad0720d29654584"}
     ),
     1744601234512: frozenset(
-        {"54f04b3ba3b1d102", "52ebf6eb8354c026", "6e7b4a9a55fc7bb2", "25e7038d9c47d501"}
+        {"6f08d76124ae5194", "0ba9e29380840b8b", "756112d083197790", "a25c14623ae04c23"}
     ),
-    1744601234513: frozenset({"92074c1bc6b55837", "6c9eae76c25d2fb6", "7becd0917722b4d3"}),
+    1744601234513: frozenset({"281f4de1d46079f2", "447823d405dc7be2", "e600dcfd08a60101"}),
+}
+#: the look of each note type this version ships (checked against the note types themselves)
+SHIPPED_LOOKS: dict[int, str] = {
+    1744601234511: "918fd6ac19cc6142",
+    1744601234512: "45b753c85cef07de",
+    1744601234513: "a08da1897be59170",
 }
 #: the time of a note type whose content is not one shipped (a template changed before its
 #: release is recorded, or a test's): this plus an offset from its hash, below every shipped time
@@ -55,3 +66,22 @@ def notetype_mod(model_id: int, content: str) -> int:
     if shipped is not None and shipped[0] == content:
         return shipped[1]
     return UNSHIPPED_EPOCH + int(content[:12], 16) % UNSHIPPED_SPREAD
+
+
+def notetype_look(
+    name: str, css: str, fields: Sequence[str], templates: Sequence[tuple[str, str, str]]
+) -> str:
+    """A hash of what a learner edits of a note type, and what delivery can read of it in a
+    collection, directly or through AnkiConnect: its name, field names, CSS and templates (name,
+    front, back)."""
+    digest = hashlib.sha256()
+    for part in (name, css, *fields, *(f"{t[0]}|{t[1]}|{t[2]}" for t in templates)):
+        digest.update(part.encode("utf-8") + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def look_of(model: Mapping[str, Any]) -> str:
+    """:func:`notetype_look` of a note type as Anki's JSON has it."""
+    fields = [str(field["name"]) for field in model.get("flds", [])]
+    templates = [(str(t["name"]), str(t["qfmt"]), str(t["afmt"])) for t in model.get("tmpls", [])]
+    return notetype_look(str(model.get("name", "")), str(model.get("css", "")), fields, templates)
