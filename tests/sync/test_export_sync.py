@@ -163,3 +163,35 @@ def test_a_phones_mcq_note_of_the_release_before_gets_the_stated_point_and_keeps
     assert BIT_WIDTH_SENTENCE in note["Answer"] and 'class="fd-stated"' in note["Answer"]
     assert note["Extra"] == LEARNER_TEXT and "my::quiz" in note.tags
     assert card_state(phone, note.cards()[0].id) == reviewed and review_count(phone) == reviews
+
+
+def test_a_note_type_as_an_earlier_release_wrote_it_reaches_the_phone_up_to_date(
+    server: SyncServer, phone: Any, data_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """flashdigest's own collection holds the MCQ note type as an earlier release wrote it (never
+    edited): the next run brings it up to this version's CSS, and the phone gets that by a normal
+    sync, not a full one."""
+    from anki.collection import Collection
+    from anki.models import NotetypeId
+
+    from flashdigest.export.notetype_times import EARLIER, SHIPPED_LOOKS, look_of
+
+    mcq = 1744601234512
+    assert login(server)[0] == 0
+    source = sample_source(tmp_path)
+    assert export_sync(source, tmp_path / "out")[0] == 0
+    own: Any = Collection(str(load_account().own_collection()))
+    try:
+        model = own.models.get(NotetypeId(mcq))
+        model["css"] += "\n.fd-earlier-release { color: red; }\n"
+        own.models.update_dict(model)
+        monkeypatch.setitem(EARLIER, mcq, EARLIER[mcq] | {look_of(own.models.get(NotetypeId(mcq)))})
+    finally:
+        own.close()
+    correct_source(source)  # (a run delivers when a deck changed, as a new release's decks do)
+    code, _, err = export_sync(source, tmp_path / "out")
+    assert code == 0, err
+    assert "'FlashDigest MCQ v2': brought up to this version's" in err
+    assert phone_sync(phone, server) not in FULL
+    phone.models._clear_cache()
+    assert look_of(phone.models.get(NotetypeId(mcq))) == SHIPPED_LOOKS[mcq]
