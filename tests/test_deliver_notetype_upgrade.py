@@ -84,7 +84,7 @@ def test_this_versions_looks_are_recorded_and_read_back_from_a_collection(tmp_pa
     """SHIPPED_LOOKS are this version's note types' looks (a template change fails here until the
     look before joins EARLIER), and a collection they were delivered into reads them back alike."""
     looks = {model.model_id: look_of(model.to_json(0, 1)) for model in all_models()}
-    assert looks == SHIPPED_LOOKS, "a note type changed: its new look in SHIPPED_LOOKS, the old one in EARLIER"
+    assert looks == SHIPPED_LOOKS, "a note type changed: new look in SHIPPED_LOOKS, the old one in EARLIER"
     assert all(SHIPPED_LOOKS[mid] not in EARLIER[mid] for mid in SHIPPED_LOOKS)
     source = sample_source(tmp_path)
     path = new_collection(tmp_path / "profile")
