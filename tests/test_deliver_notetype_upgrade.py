@@ -57,8 +57,17 @@ def opened(path: Path, route: str) -> Iterator[tuple[Any, list[str]]]:
         col.close()
 
 
-def deliver(out: Path, target: list[str], source: Path, *more: Path) -> dict[str, Any]:
-    code, stdout, err = run("export", str(source), *map(str, more), "--out", str(out), *target, "--json")
+def deliver(route: str, col: Any, out: Path, target: list[str], *sources: Path) -> dict[str, Any]:
+    """Deliver ``sources`` by ``route``, ``col`` closed meanwhile when ``--collection`` opens the
+    collection itself (the AnkiConnect test server holds it open, as Anki desktop does)."""
+    if route == "collection":
+        col.close()
+    try:
+        code, stdout, err = run("export", *map(str, sources), "--out", str(out), *target, "--json")
+    finally:
+        if route == "collection":
+            col.reopen()
+        col.models._clear_cache()  # (an import changes note types behind the Python cache)
     assert code == 0, err
     delivery = json.loads(stdout)["delivery"]
     assert isinstance(delivery, dict)
@@ -89,9 +98,7 @@ def test_this_versions_looks_are_recorded_and_read_back_from_a_collection(tmp_pa
     source = sample_source(tmp_path)
     path = new_collection(tmp_path / "profile")
     with opened(path, "collection") as (col, target):
-        col.close()
-        deliver(tmp_path / "out", target, source)
-        col.reopen()
+        deliver("collection", col, tmp_path / "out", target, source)
         held = {
             mid: look_of(col.models.get(NotetypeId(mid)))
             for mid in SHIPPED_LOOKS
@@ -107,24 +114,15 @@ def test_an_earlier_version_never_edited_is_brought_up_to_date(
     source = sample_source(tmp_path)
     path = new_collection(tmp_path / "profile")
     with opened(path, route) as (col, target):
-        if route == "collection":
-            col.close()
-        deliver(tmp_path / "first", target, source)
-        if route == "collection":
-            col.reopen()
+        deliver(route, col, tmp_path / "first", target, source)
         note_id, reviewed = review_mcq(col)
         old = restyle(col, lambda css: css + OLD_RULE)
         monkeypatch.setitem(EARLIER, MCQ, EARLIER[MCQ] | {old})
         schema, reviews = col.db.scalar("select scm from col"), review_count(col)
-        if route == "collection":
-            col.close()
-        delivery = deliver(tmp_path / "again", target, source, new_day(tmp_path))
-        if route == "collection":
-            col.reopen()
+        delivery = deliver(route, col, tmp_path / "again", target, source, new_day(tmp_path))
         assert any(
             "'FlashDigest MCQ v2': brought up to this version's" in line for line in delivery["notices"]
         )
-        col.models._clear_cache()  # (an import changes note types behind the Python cache)
         model = col.models.get(NotetypeId(MCQ))
         assert look_of(model) == SHIPPED_LOOKS[MCQ] and OLD_RULE not in model["css"]
         assert col.db.scalar("select scm from col") == schema  # no full sync for the phone
@@ -138,23 +136,14 @@ def test_a_note_type_the_learner_edited_stays_theirs(tmp_path: Path, route: str)
     source = sample_source(tmp_path)
     path = new_collection(tmp_path / "profile")
     with opened(path, route) as (col, target):
-        if route == "collection":
-            col.close()
-        deliver(tmp_path / "first", target, source)
-        if route == "collection":
-            col.reopen()
+        deliver(route, col, tmp_path / "first", target, source)
         edited = restyle(col, lambda css: css + mine)
         # edited before this version was released: Anki's "update note types if newer" alone
         # would put the shipped version over it
         col.db.execute("update notetypes set mtime_secs = ? where id = ?", 1_700_000_000, MCQ)
         col.models._clear_cache()
-        if route == "collection":
-            col.close()
-        delivery = deliver(tmp_path / "again", target, source, new_day(tmp_path))
+        delivery = deliver(route, col, tmp_path / "again", target, source, new_day(tmp_path))
         assert delivery["added"] > 0  # (new notes came, by an import on the AnkiConnect route)
         assert not any("brought up" in line for line in delivery["notices"])
-        if route == "collection":
-            col.reopen()
-        col.models._clear_cache()  # (an import changes note types behind the Python cache)
         model = col.models.get(NotetypeId(MCQ))
         assert model["css"].endswith(mine) and look_of(model) == edited
