@@ -57,7 +57,7 @@ def deliver_to_anki_connect(
     plan, refused = notetypes.leave_out_refused(make_plan(ours, lookup.existing(notes), memory), changes)
     # a note type the learner edited stays theirs; one as an earlier flashdigest wrote it is
     # brought up to date, by AnkiConnect's model actions (the import never changes one: see below)
-    upgraded = seen.bring_up_to_date(notetypes.earlier_looks(contents, seen.look), contents)
+    upgraded = seen.bring_up_to_date(notetypes.earlier_versions(contents, seen.look), contents)
     if plan.new:
         renames = {mid: change.renamed for mid, change in changes.items()}
         _import_new(anki, [content.path for content in contents], plan.new, renames, seen.held())

@@ -1,10 +1,10 @@
 """The learner's versions of flashdigest's note types as AnkiConnect shows them: their names and
 field names (what :func:`.notetypes.changes_for` compares) and their look (name, fields, CSS and
-templates: what :func:`.notetypes.earlier_looks` compares). Each is asked once a delivery."""
+templates: what :func:`.notetypes.earlier_versions` compares). Each is asked once a delivery."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -55,15 +55,13 @@ class LearnerNotetypes:
         """The ids of the note types the collection has."""
         return list(self.names)
 
-    def bring_up_to_date(self, looks: Mapping[int, bool], contents: Sequence[PackageContent]) -> list[str]:
-        """Give each note type ``looks`` marks as an earlier flashdigest's (True) this version's
-        templates and CSS, with AnkiConnect's ``updateModelTemplates`` and ``updateModelStyling``
-        (which keep the fields, so no full sync follows); their names."""
+    def bring_up_to_date(self, earlier: Sequence[int], contents: Sequence[PackageContent]) -> list[str]:
+        """Give each note type of ``earlier`` (ids) this version's templates and CSS, with
+        AnkiConnect's ``updateModelTemplates`` and ``updateModelStyling`` (which keep the fields,
+        so no full sync follows); their names."""
         ours = {mid: model for content in contents for mid, model in content.models.items()}
         names = []
-        for mid, earlier in sorted(looks.items()):
-            if not earlier:
-                continue
+        for mid in sorted(earlier):
             name = self.names[mid]
             templates = ours[mid]["tmpls"]
             sides = {str(t["name"]): {"Front": str(t["qfmt"]), "Back": str(t["afmt"])} for t in templates}

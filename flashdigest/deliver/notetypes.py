@@ -13,7 +13,7 @@ there; :mod:`.plan` compares fields by name, so a renamed field's corrections wo
   notes add it again;
 * the note type renamed: kept, notes are delivered into it;
 * the note type as flashdigest wrote it in an earlier version, never edited (its templates and CSS
-  hash to one of :data:`~flashdigest.export.notetype_times.EARLIER`): brought up to this version's
+  look like one of :data:`~flashdigest.export.notetype_times.EARLIER`): brought up to this version's
   templates and CSS by the collection routes (:func:`upgrades`); one the learner edited is theirs.
 
 Each is said in a notice naming what the learner changed and what flashdigest does.
@@ -79,7 +79,7 @@ def changes_for(
     """How the learner's collection has each of the run's note types, where it differs;
     ``learner(id)`` gives the collection's (name, field names) of a note type, None when it has none."""
     fields = {note.notetype_id: tuple(name for name, _value in note.fields) for note in notes.values()}
-    names = {mid: name for content in contents for mid, name in content.notetypes.items()}
+    names = {mid: str(model.get("name", "")) for mid, model in _models(contents).items()}
     changes = {}
     for mid, ours in fields.items():
         change = compare(mid, names.get(mid, str(mid)), ours, learner(mid))
@@ -174,17 +174,11 @@ def rewrite_package_models(
         package_bytes_into(handle, database, media)
 
 
-def earlier_looks(contents: Sequence[PackageContent], look: Callable[[int], str | None]) -> dict[int, bool]:
-    """The run's note types that the collection holds in another look than this version's
-    (``look(id)``: the collection's :func:`~flashdigest.export.notetype_times.notetype_look`, None
-    when it has none): True for one an earlier flashdigest wrote and the learner never edited (to
-    bring up to date), False for one the learner edited (theirs: kept)."""
-    found = {}
-    for mid, ours in _models(contents).items():
-        theirs = look(mid)
-        if theirs is not None and theirs != look_of(ours):
-            found[mid] = theirs in EARLIER.get(mid, frozenset())
-    return found
+def earlier_versions(contents: Sequence[PackageContent], look: Callable[[int], str | None]) -> list[int]:
+    """The run's note types that the collection holds as an earlier flashdigest wrote them, never
+    edited (``look(id)``: the collection's :func:`~flashdigest.export.notetype_times.notetype_look`,
+    None when it has none), to bring up to date; one the learner edited is theirs, kept."""
+    return [mid for mid in _models(contents) if look(mid) in EARLIER.get(mid, frozenset())]
 
 
 def upgrades(
@@ -200,9 +194,9 @@ def upgrades(
 
     found: dict[int, dict[str, Any]] = {}
     ours = _models(contents)
-    for mid, earlier in earlier_looks(contents, look).items():
+    for mid in earlier_versions(contents, look):
         theirs = collection(mid)
-        if not earlier or theirs is None:
+        if theirs is None:
             continue
         if [t["name"] for t in theirs["tmpls"]] != [t["name"] for t in ours[mid]["tmpls"]]:
             continue

@@ -44,8 +44,6 @@ class PackageContent:
     path: Path
     notes: tuple[PackageNote, ...]
     media: Mapping[str, str]
-    #: the package's note types: id -> name
-    notetypes: Mapping[int, str] = field(default_factory=dict)
     #: the package's note types as written (Anki's JSON): id -> note type
     models: Mapping[int, Mapping[str, Any]] = field(default_factory=dict)
 
@@ -64,8 +62,7 @@ def read_package(path: Path) -> PackageContent:
     except BAD_PACKAGE as exc:
         raise DeliveryError(f"not an Anki package: {exc}", path) from None
     notes, models = _read_notes(files.database, path)
-    notetypes = {mid: str(model.get("name", "")) for mid, model in models.items()}
-    return PackageContent(path, notes, files.media, notetypes, models)
+    return PackageContent(path, notes, files.media, models)
 
 
 def _read_notes(database: bytes, path: Path) -> tuple[tuple[PackageNote, ...], dict[int, dict[str, Any]]]:

@@ -11,9 +11,10 @@ without a new entry here.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping, Sequence
 from typing import Any
+
+from ..state import sha256_hex
 
 #: per note type id: (its :func:`~flashdigest.export.notetype_hash` as shipped, its time). A new
 #: version meant to replace what collections hold gets its release time, later than every
@@ -74,10 +75,7 @@ def notetype_look(
     """A hash of what a learner edits of a note type, and what delivery can read of it in a
     collection, directly or through AnkiConnect: its name, field names, CSS and templates (name,
     front, back)."""
-    digest = hashlib.sha256()
-    for part in (name, css, *fields, *(f"{t[0]}|{t[1]}|{t[2]}" for t in templates)):
-        digest.update(part.encode("utf-8") + b"\0")
-    return digest.hexdigest()[:16]
+    return sha256_hex(name, css, *fields, *(f"{t[0]}|{t[1]}|{t[2]}" for t in templates))[:16]
 
 
 def look_of(model: Mapping[str, Any]) -> str:
