@@ -242,7 +242,7 @@ def _apply(deck: PreparedDeck, run: ExportRun, state: ExportState) -> str | None
             report.notices.append(
                 f"{deck.source}: {date}: richer than {previous.source}; this one gives the deck"
             )
-        report.written.append(DeckResult(deck.date, deck.path, deck.source, *deck.counts))
+        report.written.append(DeckResult(deck.date, deck.path, deck.source, **vars(deck.counts)))
         run.written_dates.add(deck.date)
     try:
         state.record_deck(date, deck.source, deck.richness, deck.content_hash)

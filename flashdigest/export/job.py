@@ -39,6 +39,22 @@ class JobOptions:
 
 
 @dataclass(frozen=True)
+class DeckCounts:
+    """A deck's notes by note type and what its daily budget chose: the cards shown as new, the
+    paper cards suspended, the clozes and questions left out and of those the give-aways (the
+    pipeline's DeckResult reports them under these names)."""
+
+    paper_notes: int = 0
+    mcq_notes: int = 0
+    cloze_notes: int = 0
+    new_cards: int = 0
+    suspended_cards: int = 0
+    clozes_left_out: int = 0
+    questions_left_out: int = 0
+    giveaways_left_out: int = 0
+
+
+@dataclass(frozen=True)
 class PreparedDeck:
     """One digest's deck, ready to write: the package's bytes (None when it has no notes)."""
 
@@ -50,9 +66,7 @@ class PreparedDeck:
     path: Path
     data: bytes | None
     content_hash: str
-    #: what the pipeline's DeckResult reports after path and source: paper, MCQ and cloze notes, then
-    #: the daily budget's cards shown, suspended, clozes, questions and give-aways left out
-    counts: tuple[int, ...] = ()
+    counts: DeckCounts = field(default_factory=DeckCounts)
     #: the hash of the digest and of what else its deck depends on (:func:`digest_key`)
     digest_key: str = ""
 
@@ -169,8 +183,16 @@ def prepare_digest(digest: Digest, options: JobOptions, key: str = "") -> Prepar
     mcq = sum(note.model is mcq_model() for note in build.notes)
     cloze = sum(note.model is cloze_model() for note in build.notes)
     choice = build.choice
-    counts: tuple[int, ...] = (len(build.notes) - mcq - cloze, mcq, cloze, choice.shown, choice.suspended)
-    counts += (choice.clozes_left_out, choice.questions_left_out, choice.giveaways_left_out)
+    counts = DeckCounts(
+        len(build.notes) - mcq - cloze,
+        mcq,
+        cloze,
+        choice.shown,
+        choice.suspended,
+        choice.clozes_left_out,
+        choice.questions_left_out,
+        choice.giveaways_left_out,
+    )
     data = deck_bytes(build, stamps)
     return PreparedDeck(
         digest.date,
