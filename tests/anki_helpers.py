@@ -25,6 +25,15 @@ def import_deck(collection: Any, path: Path) -> ImportCounts:
     return import_package(collection, path)
 
 
+def import_with(collection: Any, deck: Path, *, presets: bool, scheduling: bool) -> None:
+    """Import ``deck`` with or without its deck presets and its cards' scheduling (Anki's import
+    options "Import any deck presets" and "Import any learning progress")."""
+    from anki.collection import ImportAnkiPackageOptions, ImportAnkiPackageRequest
+
+    options = ImportAnkiPackageOptions(with_scheduling=scheduling, with_deck_configs=presets)
+    collection.import_anki_package(ImportAnkiPackageRequest(package_path=str(deck), options=options))
+
+
 def imported_notes(collection: Any) -> list[ImportedNote]:
     """Every note in the collection, with its fields by name, its decks and its card count."""
     notes = []

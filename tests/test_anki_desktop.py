@@ -87,6 +87,17 @@ def note_with(anki: AnkiDesktop, query: str, text: str) -> dict[str, Any]:
     return dict(found)
 
 
+def export_real_page(tmp_path: Path, anki: AnkiDesktop) -> Path:
+    """A real page (2025-04-14) exported and delivered through the add-on; its folder."""
+    if not SHARED_HTML.is_dir():
+        pytest.skip("../shared is absent")
+    source = tmp_path / "in"
+    source.mkdir()
+    shutil.copy(SHARED_HTML / "2025-04-14.html", source)
+    assert export(source, tmp_path / "out", anki.url)[0] == 0
+    return source
+
+
 def test_deliver_learn_correct_keeps_the_learners_work(tmp_path: Path, anki: AnkiDesktop) -> None:
     source = copy_sample(tmp_path / "in", "2026-01-15.txt", "2026-01-15.answers.yaml")
     out = tmp_path / "out"
@@ -239,13 +250,8 @@ def test_the_daily_budget_and_a_preset_the_learner_chose(tmp_path: Path, anki: A
 
 
 def test_no_file_is_left_in_the_media_folder_or_its_trash(tmp_path: Path, anki: AnkiDesktop) -> None:
-    if not SHARED_HTML.is_dir():
-        pytest.skip("../shared is absent")
-    source = tmp_path / "in"
-    source.mkdir()
-    shutil.copy(SHARED_HTML / "2025-04-14.html", source)
     before, trash = media_names(anki), trash_bytes(anki)
-    assert export(source, tmp_path / "out", anki.url)[0] == 0
+    source = export_real_page(tmp_path, anki)
     added = media_names(anki) - before
     assert added and all(name.startswith("fd-") and name.endswith(".svg") for name in added)
     notes = anki.call("notesInfo", notes=anki.call("findNotes", query="DigestDate:2025-04-14"))
@@ -338,16 +344,6 @@ def test_an_api_key(tmp_path: Path, anki: AnkiDesktop) -> None:
         assert locked.call("findNotes", query="")
     finally:
         locked.stop()
-
-
-def export_real_page(tmp_path: Path, anki: AnkiDesktop) -> None:
-    """A real page (2025-04-14) exported and delivered through the add-on."""
-    if not SHARED_HTML.is_dir():
-        pytest.skip("../shared is absent")
-    source = tmp_path / "in"
-    source.mkdir()
-    shutil.copy(SHARED_HTML / "2025-04-14.html", source)
-    assert export(source, tmp_path / "out", anki.url)[0] == 0
 
 
 def test_the_flowchart_zooms_in_ankis_own_reviewer(tmp_path: Path, anki: AnkiDesktop) -> None:

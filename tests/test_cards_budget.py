@@ -18,7 +18,7 @@ from flashdigest.inspect import digest_yaml
 from flashdigest.model import Digest, Paper, PointKind, Question
 from flashdigest.options import DEFAULT_MAX_CARDS
 from flashdigest.parse import ParseOptions, read_digests
-from tests.anki_helpers import CLOZE, MCQ, PAPER, family
+from tests.anki_helpers import CLOZE, MCQ, PAPER, family, import_with
 from tests.conftest import SAMPLES
 from tests.test_cards_learner import written_deck
 
@@ -67,13 +67,9 @@ def test_each_paper_gets_its_key_idea_problem_method_headline_figure_and_best_qu
 def test_suspended_cards_stay_suspended_in_the_real_backend_when_scheduling_is_imported(
     shared_digests: Path, tmp_path: Path, collection: Any
 ) -> None:
-    from anki.collection import ImportAnkiPackageOptions, ImportAnkiPackageRequest
-
     (digest,) = read_digests(shared_digests / "html" / "2025-04-14.html")
     build = build_deck(digest)
-    deck = written_deck(build, tmp_path, now=1_746_000_000)
-    options = ImportAnkiPackageOptions(with_scheduling=True, with_deck_configs=True)
-    collection.import_anki_package(ImportAnkiPackageRequest(package_path=str(deck), options=options))
+    import_with(collection, written_deck(build, tmp_path, now=1_746_000_000), presets=True, scheduling=True)
     cards = [collection.get_card(card_id) for card_id in collection.find_cards("")]
     assert sum(card.queue == 0 for card in cards) == build.choice.shown == 15
     suspended = [card for card in cards if card.queue == -1]

@@ -11,15 +11,8 @@ import pytest
 from flashdigest.cards import build_deck
 from flashdigest.cards.preset import NEW_SORT_ORDER_GATHERED, PRESET_NAME, deck_preset
 from flashdigest.parse import ParseOptions, read_digests
-from tests.anki_helpers import MCQ, PAPER, family
+from tests.anki_helpers import MCQ, PAPER, family, import_with
 from tests.test_cards_learner import written_deck
-
-
-def import_with(collection: Any, deck: Path, *, presets: bool, scheduling: bool) -> None:
-    from anki.collection import ImportAnkiPackageOptions, ImportAnkiPackageRequest
-
-    options = ImportAnkiPackageOptions(with_scheduling=scheduling, with_deck_configs=presets)
-    collection.import_anki_package(ImportAnkiPackageRequest(package_path=str(deck), options=options))
 
 
 def first_day(collection: Any, deck_name: str) -> list[Any]:
