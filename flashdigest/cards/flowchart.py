@@ -132,8 +132,11 @@ def sanitize_svg_node(node: LexborNode) -> str:
     )
     writer.children(node, 1)
     writer.parts.append("</svg>")
-    # (a CR would come back as LF once parsed again: written as LF, the output is a fixed point)
-    document = _XML_INVALID_RE.sub("", "".join(writer.parts)).replace("\r\n", "\n").replace("\r", "\n")
+    # Every text and attribute value went through _plain, so no character XML forbids is left. A CR
+    # would come back as LF once parsed again: written as LF, the output is a fixed point.
+    document = "".join(writer.parts)
+    if "\r" in document:
+        document = document.replace("\r\n", "\n").replace("\r", "\n")
     if len(document.encode("utf-8")) > MAX_SVG_BYTES:
         raise SvgRejected(f"flowchart SVG is over {MAX_SVG_BYTES} bytes once sanitized")
     return document
@@ -156,12 +159,14 @@ class _SvgWriter:
         self.parts: list[str] = []
         self.elements = 0
 
-    def children(self, node: LexborNode, depth: int) -> None:
-        keep_text = (node.tag or "").lower() in _TEXT_ELEMENTS
+    def children(self, node: LexborNode, depth: int, name: str | None = None) -> None:
+        """The sanitized children of ``node`` (its kept ``name``, when the caller knows it)."""
+        parent = (name if name is not None else node.tag or "").lower()
+        keep_text = parent in _TEXT_ELEMENTS
         for child in node.iter(include_text=keep_text):  # elsewhere text is layout whitespace
             tag = child.tag or "-"
             if tag == "-text":
-                if keep_text and (text := _xml_text(_plain(child.text_content or ""), node)):
+                if keep_text and (text := _xml_text(_plain(child.text_content or ""), parent)):
                     self.parts.append(text)  # (an empty one would make <style></style>, not <style/>)
             elif tag[0] != "-":  # an element, not a comment or doctype
                 self.element(child, tag, depth)
@@ -180,13 +185,24 @@ class _SvgWriter:
         self.elements += 1
         if self.elements > MAX_SVG_ELEMENTS:
             raise SvgRejected(f"flowchart SVG has over {MAX_SVG_ELEMENTS} elements")
-        attributes = "".join([_attribute(key, value) for key, value in raw_attributes.items()])
+        # short attributes are looked up in a cache: flowcharts repeat the same ones over and over
+        attributes = "".join(
+            [
+                _cached_attribute(key, value)
+                if value is None or len(value) <= 200
+                else _checked_attribute(key, value)
+                for key, value in raw_attributes.items()
+            ]
+        )
         if name in ("title", "desc", "style"):  # text only; a style sheet is sanitized whole, once
-            self.parts.append(f"<{name}{attributes}>{_xml_text(node.text(deep=True), node)}</{name}>")
+            text = node.text(deep=True)  # (a style sheet's own sanitizer takes what _plain drops)
+            self.parts.append(
+                f"<{name}{attributes}>{_xml_text(text if name == 'style' else _plain(text), name)}</{name}>"
+            )
             return
         start = len(self.parts)
         self.parts.append(f"<{name}{attributes}>")
-        self.children(node, depth + 1)
+        self.children(node, depth + 1, name)
         if len(self.parts) == start + 1:
             self.parts[start] = f"<{name}{attributes}/>"
         else:
@@ -195,7 +211,7 @@ class _SvgWriter:
 
 def _attribute(raw_name: str, raw_value: str | None) -> str:
     """`` name="value"`` for an allowed attribute with a safe value, else nothing (event handlers
-    are never allowed). Short ones are cached: flowcharts repeat the same attributes over and over."""
+    are never allowed)."""
     if raw_value is not None and len(raw_value) > 200:
         return _checked_attribute(raw_name, raw_value)
     return _cached_attribute(raw_name, raw_value)
@@ -226,6 +242,8 @@ def _safe_value(name: str, value: str) -> str | None:
 def _plain(text: str) -> str:
     """``text`` without the characters the document drops at the end (controls, U+FFFE...), so
     that no check passes on a value that dropping them would change (``url\\6(``, ``htt\\x1cp:``)."""
+    if text.isprintable():  # (no control, surrogate or noncharacter: nothing to drop)
+        return text
     return _XML_INVALID_RE.sub("", clean_text(text))
 
 
@@ -285,8 +303,9 @@ def _format_number(value: float) -> str:
     return str(int(value)) if value == int(value) else repr(value)
 
 
-def _xml_text(text: str, parent: LexborNode) -> str:
-    if (parent.tag or "").lower() == "style":
+def _xml_text(text: str, parent: str) -> str:
+    """``text`` as the content of the element named ``parent`` (lowercase)."""
+    if parent.lower() == "style":
         text = sanitize_css(text)
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 

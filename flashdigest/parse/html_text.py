@@ -20,14 +20,16 @@ _BLOCKS = {
     "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main", "nav",
     "ol", "p", "pre", "section", "table", "td", "th", "tr", "ul",
 }  # fmt: skip
-_SPECIAL_SELECTOR = ", ".join(sorted(_HIDDEN_TEXT | _BLOCKS | {"br"}))
+_SPECIAL = frozenset(_HIDDEN_TEXT | _BLOCKS | {"br"})
 
 
 def visible_text(node: LexborNode) -> str:
     """The text a browser shows for ``node``: markup dropped, whitespace collapsed to spaces,
     a line break only where a ``<br>`` is."""
-    if node.css_first(_SPECIAL_SELECTOR) is None:  # plain inline markup: lexbor's own text is right
-        return collapse_space(node.text(deep=True))
+    # (node first; a walk of its few elements costs a tenth of matching a CSS selector list)
+    own, *inside = [(child.tag or "").lower() for child in node.traverse(include_text=False)]
+    if own not in _HIDDEN_TEXT and own != "br" and _SPECIAL.isdisjoint(inside):
+        return collapse_space(node.text(deep=True))  # plain inline markup: lexbor's own text is right
     lines: list[list[str]] = [[]]
     for child in node.traverse(include_text=True):
         tag = (child.tag or "").lower()
