@@ -20,6 +20,12 @@ def clean_text(text: str) -> str:
     return SURROGATE_RE.sub("\ufffd", _CONTROL_RE.sub("", text))
 
 
+def remove_controls(text: str) -> str:
+    """Remove control characters (tab and newline kept): :func:`clean_text` of a text that holds
+    no lone surrogate (as bytes decoded with ``errors="replace"``), without looking for one."""
+    return _CONTROL_RE.sub("", text)
+
+
 def collapse_space(text: str) -> str:
     """Runs of white space (line breaks too) as one space, none at either end."""
     return " ".join(text.split())

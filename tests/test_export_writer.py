@@ -77,7 +77,9 @@ def genanki_collection(build: DeckBuild, note_mods: dict[str, int], notetype_mod
     for key, model in written.items():
         model["mod"] = notetype_mods.get(int(key), model["mod"])
     cursor.execute("UPDATE col SET models = ?", (json.dumps(written, sort_keys=True),))
-    _add_preset(cursor, build)  # flashdigest's own deck options, not genanki's
+    dconf_json, decks_json = cursor.execute("SELECT dconf, decks FROM col").fetchone()
+    # flashdigest's own deck options, not genanki's
+    _add_preset(cursor, build, json.loads(decks_json), json.loads(dconf_json))
     connection.commit()
     return connection.serialize()
 

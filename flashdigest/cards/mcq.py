@@ -3,6 +3,7 @@ only the MCQ script (which computes :func:`option_key`) reads as right or wrong.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from dataclasses import dataclass
@@ -90,14 +91,21 @@ def _holds(haystack: str, needle: str) -> bool:
     return False
 
 
+@functools.lru_cache(maxsize=1 << 12)
+def _tokens(text: str) -> tuple[str, frozenset[str], frozenset[str]]:
+    """``text``'s words (lowercase) joined by spaces, as a set, and its figures (a paper's points
+    are asked about by each of its questions: tokenized once)."""
+    words = _WORD_RE.findall(text.lower())
+    return " ".join(words), frozenset(words), frozenset(_NUMBER_RE.findall(text))
+
+
 def _states(text: str, words: list[str], numbers: list[str]) -> bool:
     """Whether ``text`` holds the answer's words in order (not inside longer Latin words or
     numbers: "4" is not stated by "47.90%"), or all of its figures and most of its words."""
-    text_words = _WORD_RE.findall(text.lower())
-    if words and _holds(" ".join(text_words), " ".join(words)):
+    joined, in_text, figures = _tokens(text)
+    if words and _holds(joined, " ".join(words)):
         return True
-    if numbers and set(numbers) <= set(_NUMBER_RE.findall(text)):
-        in_text = set(text_words)
+    if numbers and figures.issuperset(numbers):
         return sum(word in in_text for word in words) * 3 >= len(words) * 2
     return False
 

@@ -144,28 +144,27 @@ def _write_all(handle: BinaryIO, data: bytes) -> None:
 
 def _collection_bytes(build: DeckBuild, stamps: DeckStamps) -> bytes:
     """The deck's SQLite collection: a copy of the empty one, filled with the rows (and in the order
-    of statements) genanki's ``Package.write_to_db`` writes, so its bytes are the same."""
+    of statements) genanki's ``Package.write_to_db`` writes, so its bytes are the same. (genanki
+    reads ``col``'s JSON back before each change; here it is kept in memory: the same values.)"""
     timestamp = max(stamps.notetype_mods.values(), default=0)
     connection = empty_collection()
     try:
         cursor = connection.cursor()
-        (decks_json,) = cursor.execute("SELECT decks FROM col").fetchone()
-        decks = json.loads(decks_json)
+        row = cursor.execute("SELECT decks, models, dconf FROM col").fetchone()
+        decks, models, dconf = (json.loads(value) for value in row)
         decks[str(build.deck_id)] = _deck_json(build.deck_id, build.deck_name)
         cursor.execute("UPDATE col SET decks = ?", (json.dumps(decks),))
-        (models_json,) = cursor.execute("SELECT models from col").fetchone()
-        models = json.loads(models_json)
         note_types = {note.model.model_id: note.model for note in build.notes}
-        models.update({key: model.to_json(timestamp, build.deck_id) for key, model in note_types.items()})
+        models.update(
+            {str(key): model.to_json(timestamp, build.deck_id) for key, model in note_types.items()}
+        )
         cursor.execute("UPDATE col SET models = ?", (json.dumps(models),))
         for note in build.notes:
             _insert_note(cursor, note, build.deck_id, stamps.note_mods[note.guid])
-        (models_json,) = cursor.execute("SELECT models FROM col").fetchone()
-        models = json.loads(models_json)
         for key, model in models.items():
             model["mod"] = stamps.notetype_mods.get(int(key), model["mod"])
         cursor.execute("UPDATE col SET models = ?", (json.dumps(models, sort_keys=True),))
-        _add_preset(cursor, build)
+        _add_preset(cursor, build, decks, dconf)
         connection.commit()
         return connection.serialize()
     finally:
@@ -227,11 +226,12 @@ def _deck_json(deck_id: int, name: str) -> dict[str, Any]:
     }
 
 
-def _add_preset(cursor: sqlite3.Cursor, build: DeckBuild) -> None:
-    """The deck's own deck-options preset (flashdigest/cards/preset.py), beside Anki's default one."""
+def _add_preset(
+    cursor: sqlite3.Cursor, build: DeckBuild, decks: dict[str, Any], dconf: dict[str, Any]
+) -> None:
+    """The deck's own deck-options preset (flashdigest/cards/preset.py), beside Anki's default one
+    (``decks`` and ``dconf``: the collection's as they stand)."""
     preset = deck_preset(build.choice.shown)
-    (dconf_json, decks_json) = cursor.execute("SELECT dconf, decks FROM col").fetchone()
-    dconf, decks = json.loads(dconf_json), json.loads(decks_json)
     dconf[str(preset["id"])] = preset
     decks[str(build.deck_id)]["conf"] = preset["id"]
     cursor.execute(

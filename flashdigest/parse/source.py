@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ..errors import ParseError
 from ..limits import LIMITS
-from ..textutil import SURROGATE_RE, clean_text
+from ..textutil import SURROGATE_RE, clean_text, remove_controls
 
 __all__ = ["SURROGATE_RE", "SourceText", "clean_text", "decode_source", "read_source"]
 
@@ -53,4 +53,7 @@ def decode_source(data: bytes, path: Path) -> SourceText:
     if "\ufffd" in text and b"\xef\xbf\xbd" not in data:
         line = text[: text.index("\ufffd")].count("\n") + 1
         notices.append(f"{path}:{line}: invalid UTF-8 bytes replaced with U+FFFD")
-    return SourceText(path, clean_text(text.replace("\r\n", "\n").replace("\r", "\n")), tuple(notices))
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    # (decoding with errors="replace" leaves no lone surrogate to look for)
+    return SourceText(path, remove_controls(text), tuple(notices))
