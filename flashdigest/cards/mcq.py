@@ -91,10 +91,11 @@ def _holds(haystack: str, needle: str) -> bool:
     return False
 
 
-@functools.lru_cache(maxsize=1 << 12)
+@functools.lru_cache(maxsize=128)
 def _tokens(text: str) -> tuple[str, frozenset[str], frozenset[str]]:
     """``text``'s words (lowercase) joined by spaces, as a set, and its figures (a paper's points
-    are asked about by each of its questions: tokenized once)."""
+    are asked about by each of its questions: tokenized once; a few papers' worth are kept, as
+    a cache of every text of a run would grow with it)."""
     words = _WORD_RE.findall(text.lower())
     return " ".join(words), frozenset(words), frozenset(_NUMBER_RE.findall(text))
 
