@@ -136,3 +136,11 @@ def test_guids_and_note_types_are_genankis() -> None:
         assert guid_for(*values) == genanki.guid_for(*values)
     for model in all_models():
         assert model.to_json(5, 7) == _genanki_model(model).to_json(5, 7)
+
+
+def test_each_note_type_states_the_req_genanki_computes() -> None:
+    """flashdigest's note types state which fields make each card (computing it renders every
+    front a dozen times); what they state must be what rendering gives."""
+    for model in all_models():
+        assert model.given_req is not None, model.name
+        assert model.req == model.computed_req(), model.name

@@ -17,6 +17,10 @@ import pytest
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 #: never needed to export text or HTML files into a folder, nor for --help / -V
 HEAVY = {"genanki", "asyncio", "yaml", "urllib3", "anki", "filelock", "cached_property", "importlib.metadata"}
+#: nor these, which a daily run paid 2-4 ms each for: tempfile (temporary names are flashdigest's own),
+#: importlib.resources (templates are read from the package folder), html (its entity table: escaping
+#: is textutil's), chevron (each note type states its req)
+HEAVY |= {"tempfile", "importlib.resources", "html", "chevron"}
 #: the pipeline, which --help and -V must not import at all
 PIPELINE = {
     "flashdigest.pipeline",

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import html
 import re
 
-from ..textutil import clean_text
+from ..textutil import clean_text, escape_html
 
 
 def field_text(text: str) -> str:
     """Plain text as Anki field HTML: control characters removed, markup shown literally,
     ``$...$`` math turned into the ``\\(...\\)`` that Anki's MathJax renders."""
     text = clean_text(text).strip().replace("\r\n", "\n").replace("\r", "\n")  # a lone CR is a break too
-    return math_delimiters(html.escape(text)).replace("\n", "<br>")
+    return math_delimiters(escape_html(text)).replace("\n", "<br>")
 
 
 # Pandoc's rule for TeX math between dollars: the opening $ has a non-space on its right, the
@@ -32,4 +31,4 @@ def math_delimiters(text: str) -> str:
 def safe_link(link: str) -> str:
     """The link if it is an http(s) URL, else nothing (no ``javascript:`` in a card)."""
     link = clean_text(link).strip()
-    return html.escape(link) if link.lower().startswith(("http://", "https://")) else ""
+    return escape_html(link) if link.lower().startswith(("http://", "https://")) else ""

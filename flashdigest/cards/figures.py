@@ -35,11 +35,10 @@ gives at most :data:`MAX_CLOZES_PER_POINT` cards, its first sentences with figur
 
 from __future__ import annotations
 
-import html
 import re
 from dataclasses import dataclass
 
-from ..textutil import clean_text
+from ..textutil import clean_text, escape_html
 from .fields import math_delimiters
 
 MAX_CLOZES_PER_POINT = 3
@@ -212,5 +211,5 @@ def cloze_field(sentence: ClozeSentence) -> str:
 
 
 def _escaped(text: str) -> str:
-    escaped = math_delimiters(html.escape(text))
+    escaped = math_delimiters(escape_html(text))
     return escaped.replace("{", "&#123;").replace("}", "&#125;").replace("::", ":&#58;")

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import html
 import re
 from dataclasses import dataclass
 
@@ -22,7 +21,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from ..errors import SvgRejected
 from ..limits import LIMITS, markup_depth
-from ..textutil import clean_text
+from ..textutil import clean_text, escape_html
 
 #: inputs longer than this are refused before parsing
 MAX_SVG_INPUT_CHARS = 4_000_000
@@ -146,7 +145,7 @@ def flowchart_image(svg_markup: str, title: str) -> FlowchartImage:
     """The media file and ``<img>`` field of a paper's flowchart; SvgRejected if it has none."""
     data = sanitize_svg(svg_markup).encode("utf-8")
     name = f"fd-{hashlib.sha256(data).hexdigest()[:20]}.svg"
-    alt = html.escape(" ".join(f"Flowchart of {clean_text(title)}".split()))
+    alt = escape_html(" ".join(f"Flowchart of {clean_text(title)}".split()))
     field = (
         f'<img class="fd-flowchart" src="{name}" alt="{alt}" '
         f'style="max-width:100%;height:auto;background-color:{BACKDROP_FILL}">'

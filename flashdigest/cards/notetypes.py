@@ -9,7 +9,8 @@ without ``ShortName`` and ``Lang``; its notes keep working in collections that h
 from __future__ import annotations
 
 from functools import cache
-from importlib import resources
+from pathlib import Path
+from typing import Any
 
 from ..model import PointKind
 from .anki_notes import CLOZE, Model
@@ -54,8 +55,13 @@ _FLOWCHART_CARD_ORDER = (
 )
 
 
+#: the templates, scripts and CSS, package data beside this module (read from the file system:
+#: importlib.resources, which also serves zipped packages, cost every run 4 ms of imports)
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+
 def _template(name: str) -> str:
-    return resources.files(__package__).joinpath("templates", name).read_text(encoding="utf-8")
+    return (TEMPLATES / name).read_text(encoding="utf-8")
 
 
 def _with_script(template: str, placeholder: str, script_name: str) -> str:
@@ -112,6 +118,12 @@ def _fill(template: str, values: dict[str, str]) -> str:
     return template
 
 
+def _any_shown(fields: tuple[str, ...], shown: tuple[str, ...]) -> list[list[Any]]:
+    """The req of a one-template note type whose card exists when any field its front shows,
+    ``shown``, is filled."""
+    return [[0, "any", [fields.index(name) for name in shown]]]
+
+
 @cache
 def paper_model() -> Model:
     return Model(
@@ -121,6 +133,10 @@ def paper_model() -> Model:
         templates=_paper_templates(),
         css=_template("cards.css"),
         sort_field_index=0,
+        # a point's card needs its point (its front shows nothing else of the note alone)
+        req=[
+            [ordinal, "all", [PAPER_FIELDS.index(kind.field_name)]] for ordinal, kind in enumerate(PointKind)
+        ],
     )
 
 
@@ -138,6 +154,7 @@ def mcq_model() -> Model:
             }
         ],
         css=_template("cards.css"),
+        req=_any_shown(MCQ_FIELDS, ("Question", "Choices", "DigestDate", "ShortName", "Lang")),
         sort_field_index=0,
     )
 
@@ -157,6 +174,8 @@ def cloze_model() -> Model:
         ],
         css=_template("cards.css"),
         model_type=CLOZE,
+        # (Anki makes a cloze note's cards from its clozes; genanki writes this req all the same)
+        req=_any_shown(CLOZE_FIELDS, ("ShortName", "DigestDate", "Point", "Lang")),
         sort_field_index=0,
     )
 
