@@ -1,4 +1,5 @@
-"""Work spread over the machine's cores: an ordered map through a process pool, a bounded window.
+"""Work spread over the machine's cores: an ordered map through this process and a process pool
+of one worker fewer than the cores, a bounded window.
 
 Public entry points: :func:`usable_cores` and :func:`ordered_map`. Results come back in the order
 of the items, and at most ``window`` items are in flight, so memory does not grow with their number.
@@ -11,7 +12,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Generator, Iterable
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
@@ -40,33 +41,65 @@ def usable_cores() -> int:
 def ordered_map(
     function: Callable[[Item], Result], items: Iterable[Item], workers: int, window: int | None = None
 ) -> Generator[Result, None, None]:
-    """``function`` of each item, in the items' order, computed by ``workers`` processes (in this
-    one when ``workers`` is 1); ``window`` (default 2 per worker) items at most are in flight."""
+    """``function`` of each item, in the items' order, computed by ``workers`` processes: this one
+    and ``workers - 1`` worker processes (only this one when ``workers`` is 1). ``window`` (default
+    2 per process) items at most are in flight or done and not yet taken.
+
+    This process takes an item itself whenever the workers have two each in hand, and hands over
+    the results ready while it waits: its share of the work follows what the taker leaves it time
+    for (a worker more would cost a Python process of memory, and mostly wait for this one)."""
     if workers <= 1:
         yield from map(function, items)
         return
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    window = window or 2 * workers
+    window = window or 3 * workers
+    in_hand = 3 * (workers - 1)
     # fork where there is one: the workers start with this process's modules already imported
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
     initargs = (os.getpid(),)
+    import gc
+
+    # the collector would otherwise write to every object the workers were forked with, copying
+    # their memory pages into each worker (about 2.5 MB a worker): what exists now is left alone
+    gc.freeze()
     with ProcessPoolExecutor(
-        workers, mp_context=context, initializer=_watch_parent, initargs=initargs
+        workers - 1, mp_context=context, initializer=_watch_parent, initargs=initargs
     ) as pool:
-        pending: deque[Future[Result]] = deque()
+        pending: deque[Future[Result] | _Done[Result]] = deque()
         try:
             for item in items:
-                pending.append(pool.submit(function, item))
+                while pending and pending[0].done():
+                    yield pending.popleft().result()
+                if sum(not entry.done() for entry in pending) < in_hand:
+                    pending.append(pool.submit(function, item))
+                else:
+                    pending.append(_Done(function(item)))
                 if len(pending) >= window:
                     yield pending.popleft().result()
             while pending:
                 yield pending.popleft().result()
         finally:
-            for future in pending:
-                future.cancel()
+            for entry in pending:
+                entry.cancel()
+
+
+class _Done(Generic[Result]):
+    """An item's result computed in this process, beside the workers' futures."""
+
+    def __init__(self, result: Result) -> None:
+        self._result = result
+
+    def done(self) -> bool:
+        return True
+
+    def result(self) -> Result:
+        return self._result
+
+    def cancel(self) -> bool:
+        return False
 
 
 #: how often a worker checks that the process that started it is still there

@@ -4,7 +4,9 @@ for byte: the same decks, report lines in the same order, the same failures, the
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import time
 from pathlib import Path
 from typing import Any
 
@@ -121,3 +123,17 @@ def test_a_small_run_stays_in_one_process(tmp_path: Path, monkeypatch: pytest.Mo
     shutil.copy(SAMPLES / "2025-05-02.html", folder)
     report, pools = run(folder, tmp_path / "out", 2, monkeypatch)
     assert pools == [1] and len(report.written) == 1
+
+
+def _slow_pid(item: int) -> tuple[int, int]:
+    time.sleep(0.02)
+    return item, os.getpid()
+
+
+def test_the_run_itself_takes_items_while_its_worker_is_busy() -> None:
+    """Two cores: one worker process, and the run's own process takes an item whenever the
+    worker has its hands full; the results still come in the items' order."""
+    results = list(ordered_map(_slow_pid, range(16), 2))
+    assert [item for item, _ in results] == list(range(16))
+    pids = {pid for _, pid in results}
+    assert os.getpid() in pids and len(pids) == 2  # this process and one worker
