@@ -11,6 +11,7 @@ come from their content alone (:mod:`.notetype_times`).
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import sqlite3
@@ -21,13 +22,14 @@ from typing import Any, BinaryIO
 
 from ..atomic import atomic_file
 from ..cards import DeckBuild
-from ..cards.anki_notes import Note
+from ..cards.anki_notes import Model, Note
 from ..cards.notes import stable_ids
 from ..cards.preset import deck_preset
 from ..errors import OutputError
 from ..state import sha256_hex
 from .anki_schema import empty_collection
 from .apkg import BAD_PACKAGE, database_of, package_bytes_into, read_package_files
+from .models_json import models_json
 from .notetype_times import notetype_mod
 
 
@@ -66,6 +68,12 @@ def notetype_hash(model_json: dict[str, Any]) -> str:
     return sha256_hex(*parts)[:16]
 
 
+@functools.lru_cache(maxsize=16)
+def _shipped_notetype_hash(model: Model) -> str:
+    """:func:`notetype_hash` of one of this run's note types (the deck's id is not in it): once a run."""
+    return notetype_hash(model.to_json(0, 0))
+
+
 def read_previous(path: Path) -> PreviousDeck | None:
     """The notes and note types of the deck at ``path``, or None if there is none that reads."""
     try:
@@ -101,7 +109,7 @@ def stamp_deck(build: DeckBuild, previous: PreviousDeck | None, now: int) -> Dec
         hashes.append(f"{note.guid}:{content}:{note_mods[note.guid]}:{suspended}")
     notetype_mods: dict[int, int] = {}
     for model in {note.model.model_id: note.model for note in build.notes}.values():
-        content = notetype_hash(model.to_json(0, build.deck_id))
+        content = _shipped_notetype_hash(model)
         notetype_mods[model.model_id] = notetype_mod(model.model_id, content)
         hashes.append(f"{model.model_id}:{content}:{notetype_mods[model.model_id]}")
     hashes.extend(f"{media.name}:{sha256_hex(media.data)}" for media in build.media)
@@ -145,25 +153,23 @@ def _write_all(handle: BinaryIO, data: bytes) -> None:
 def _collection_bytes(build: DeckBuild, stamps: DeckStamps) -> bytes:
     """The deck's SQLite collection: a copy of the empty one, filled with the rows (and in the order
     of statements) genanki's ``Package.write_to_db`` writes, so its bytes are the same. (genanki
-    reads ``col``'s JSON back before each change; here it is kept in memory: the same values.)"""
+    reads ``col``'s JSON back before each change; here it is kept in memory: the same values;
+    the note types' JSON is made once per run, :mod:`.models_json`.)"""
     timestamp = max(stamps.notetype_mods.values(), default=0)
     connection = empty_collection()
     try:
         cursor = connection.cursor()
-        row = cursor.execute("SELECT decks, models, dconf FROM col").fetchone()
-        decks, models, dconf = (json.loads(value) for value in row)
+        row = cursor.execute("SELECT decks, dconf FROM col").fetchone()
+        decks, dconf = (json.loads(value) for value in row)
         decks[str(build.deck_id)] = _deck_json(build.deck_id, build.deck_name)
         cursor.execute("UPDATE col SET decks = ?", (json.dumps(decks),))
-        note_types = {note.model.model_id: note.model for note in build.notes}
-        models.update(
-            {str(key): model.to_json(timestamp, build.deck_id) for key, model in note_types.items()}
-        )
-        cursor.execute("UPDATE col SET models = ?", (json.dumps(models),))
+        note_types = {note.model.model_id: note.model for note in build.notes}.values()
+        # (the empty collection has no note types: col.models is the deck's own)
+        made, final = models_json(list(note_types), int(timestamp), build.deck_id, stamps.notetype_mods)
+        cursor.execute("UPDATE col SET models = ?", (made,))
         for note in build.notes:
             _insert_note(cursor, note, build.deck_id, stamps.note_mods[note.guid])
-        for key, model in models.items():
-            model["mod"] = stamps.notetype_mods.get(int(key), model["mod"])
-        cursor.execute("UPDATE col SET models = ?", (json.dumps(models, sort_keys=True),))
+        cursor.execute("UPDATE col SET models = ?", (final,))
         _add_preset(cursor, build, decks, dconf)
         connection.commit()
         return connection.serialize()
