@@ -129,8 +129,10 @@ def paper_language(paper: Paper) -> str:
         texts.append(question.text)
         texts.extend(question.options)
     text = "".join(texts)
+    if max(text, default="") < "\u3000":  # no character a Chinese text is made of
+        return "en"
     letters = sum(map(str.isalpha, text))  # (as fast as a walk over every character gets)
-    cjk = len(_cjk_re().findall(text)) if max(text, default="") >= "\u3000" else 0
+    cjk = len(_cjk_re().findall(text))
     return "zh" if letters and cjk * 5 >= letters else "en"
 
 
