@@ -92,7 +92,9 @@ class Paper:
     link: str = ""
     points: dict[PointKind, str] = field(default_factory=dict)
     flowchart_text: str = ""
-    flowchart_svg: str = ""
+    #: (left out of the repr: its markup is long, and escaping it was most of the time the digest's
+    #: hash took, which takes it whole instead, as bytes)
+    flowchart_svg: str = field(default="", repr=False)
     questions: tuple[Question, ...] = ()
 
     @property

@@ -231,11 +231,8 @@ def _apply(deck: PreparedDeck, run: ExportRun, state: ExportState) -> str | None
 
     previous = state.decks.get(date)
     # (a deck reused unbuilt has no bytes: it is never written)
-    if (
-        state.deck_is_current(date, deck.content_hash)
-        or not deck.data
-        or not write_package(deck.path, deck.data)
-    ):
+    held = None if state.deck_is_current(date, deck.content_hash) or not deck.data else deck.data
+    if held is None or not write_package(deck.path, held):  # (False: the file holds these bytes)
         report.unchanged.append(deck.path)
     else:
         if previous is not None and previous.source != str(deck.source.resolve()):
@@ -245,7 +242,7 @@ def _apply(deck: PreparedDeck, run: ExportRun, state: ExportState) -> str | None
         report.written.append(DeckResult(deck.date, deck.path, deck.source, **vars(deck.counts)))
         run.written_dates.add(deck.date)
     try:
-        state.record_deck(date, deck.source, deck.richness, deck.content_hash)
+        state.record_deck(date, deck.source, deck.richness, deck.content_hash, held)
         state.record_digest(date, deck.digest_key)
     except OSError as exc:
         raise OutputError(f"cannot read the deck back: {exc.strerror or exc}", deck.path) from None

@@ -194,12 +194,16 @@ class ExportState:
         return True
 
     # -- recording ---------------------------------------------------------------------------------
-    def record_deck(self, date: str, source: Path, richness: Iterable[int], content: str) -> None:
-        """Remember the deck file of ``date`` as it is on disk now."""
+    def record_deck(
+        self, date: str, source: Path, richness: Iterable[int], content: str, data: bytes | None = None
+    ) -> None:
+        """Remember the deck file of ``date`` as it is on disk now (``data``: its bytes, when the
+        caller has just written them or found them there; else they are read back)."""
         path = self.out_dir / f"{date}.apkg"
         info = path.stat()
+        sha256 = hashlib.sha256(data).hexdigest() if data is not None else file_sha256(path)
         record = DeckRecord(
-            str(source.resolve()), tuple(richness), content, info.st_size, info.st_mtime_ns, file_sha256(path)
+            str(source.resolve()), tuple(richness), content, info.st_size, info.st_mtime_ns, sha256
         )
         if self.decks.get(date) != record:
             self.decks[date] = record

@@ -183,3 +183,22 @@ def test_rows_over_a_dates_limit_fail_alone_on_every_run(
     assert "already has" in failures(report)[0]
     assert built == ["2025-06-07"] and decoded == [*over, len(rows)]
     same_as_cold(archive, tmp_path, report, monkeypatch, same_bytes=True)
+
+
+def test_a_digests_key_covers_its_flowcharts_though_its_repr_leaves_them_out() -> None:
+    """The key that lets a date's deck stand unbuilt changes with any byte of a flowchart."""
+    from dataclasses import replace
+
+    from flashdigest.export.job import JobOptions, digest_key
+    from flashdigest.parse import read_digests
+    from tests.conftest import SAMPLES
+
+    digest = next(read_digests(SAMPLES / "2025-05-02.html"))
+    first = digest.papers[0]
+    assert "<svg" in first.flowchart_svg and "<svg" not in repr(digest)
+    redrawn = replace(
+        digest, papers=(replace(first, flowchart_svg=first.flowchart_svg + " "), *digest.papers[1:])
+    )
+    options = JobOptions(Path("out"), 0)
+    assert digest_key(redrawn, options) != digest_key(digest, options)
+    assert digest_key(replace(digest), options) == digest_key(digest, options)

@@ -110,7 +110,8 @@ class ArchiveStore(Protocol):
 def digest_key(digest: Digest, options: JobOptions) -> str:
     """A hash of all a digest's deck depends on but the deck it replaces: the digest as read, the
     deck's names and tags, flashdigest's code."""
-    return sha256_hex(code_version(), repr(options.deck), repr(digest))
+    flowcharts = (paper.flowchart_svg for paper in digest.papers)  # (not in the digest's repr)
+    return sha256_hex(code_version(), repr(options.deck), repr(digest), *flowcharts)
 
 
 def prepared_decks(
