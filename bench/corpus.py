@@ -62,9 +62,24 @@ LABELS = (
 START = dt.date(2025, 4, 1)
 
 
+#: where a point's figures are measured (real points name their benchmarks)
+BENCHMARKS = ["GSM8K", "MATH-500", "AIME24", "MMLU", "HumanEval", "LiveCodeBench", "GPQA", "VBench"]
+#: the points that state figures, as the real digests' Methods and Results do
+WITH_FIGURES = ("Methods", "Results and Evaluation")
+
+
 def sentence(rng: random.Random, words: int) -> str:
     text = " ".join(rng.choice(WORDS) for _ in range(words))
     return text[0].upper() + text[1:] + "."
+
+
+def figures(rng: random.Random) -> str:
+    """A sentence of figures, as the real digests' Methods and Results hold (figure clozes)."""
+    ours, theirs = rng.uniform(40, 95), rng.uniform(20, 40)
+    return (
+        f"It reaches {ours:.1f}% on {rng.choice(BENCHMARKS)} against {theirs:.1f}% for the strongest "
+        f"baseline, and runs {rng.randint(2, 9)}x faster with {rng.randint(10, 90)}% less memory."
+    )
 
 
 def make_paper(rng: random.Random, day: int, number: int) -> dict[str, Any]:
@@ -83,7 +98,10 @@ def make_paper(rng: random.Random, day: int, number: int) -> dict[str, Any]:
         "title": f"{sentence(rng, 7)[:-1]}: {sentence(rng, 5)[:-1]}",
         "published": (START + dt.timedelta(days=day - 2)).isoformat(),
         "link": f"http://arxiv.org/pdf/{arxiv}",
-        "points": [sentence(rng, 40) for _ in LABELS],
+        "points": [
+            f"{sentence(rng, 40)} {figures(rng)}" if label in WITH_FIGURES else sentence(rng, 40)
+            for _, label in LABELS
+        ],
         "flowchart": flowchart_svg(rng),
         "questions": questions,
     }
