@@ -31,6 +31,8 @@ class HandOff:
 
 @dataclass(frozen=True)
 class HandOffResult:
+    """What a run's hand-off did: the bundle written, the delivery's report, what failed."""
+
     bundle: Path | None = None
     delivery: DeliveryReport | None = None
     #: what failed (the bundle, the delivery), one error each; the decks stay written

@@ -18,6 +18,8 @@ from .options import DEFAULT_WAIT_SECONDS, DeckOptions, ParseOptions
 
 @dataclass(frozen=True)
 class ExportOptions:
+    """What an export run is asked to do: where, how to read and name, when, and the hand-off."""
+
     out_dir: Path = Path("decks")
     parse: ParseOptions = field(default_factory=ParseOptions)
     #: the clock for new modification times; None: $SOURCE_DATE_EPOCH if set, else now
@@ -53,6 +55,8 @@ class DeckResult:
 
 @dataclass
 class ExportReport:
+    """What an export run did: the decks written and unchanged, the failures and notices."""
+
     written: list[DeckResult] = field(default_factory=list)
     unchanged: list[Path] = field(default_factory=list)
     failures: list[FlashdigestError] = field(default_factory=list)

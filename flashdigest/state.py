@@ -20,12 +20,11 @@ import json
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from .atomic import TEMP_PREFIX, write_atomically
-from .state_records import DeckRecord, InputRecord, guid_lists, record_from_json
+from .state_records import DeckRecord, InputRecord, guid_lists, real_path, record_from_json
 
 STATE_DIR = ".flashdigest-state"
 STATE_VERSION = 4
@@ -272,13 +271,7 @@ class ExportState:
 
 
 def _key(source: Path) -> str:
-    return _real_path(str(source))
-
-
-@lru_cache(maxsize=4096)
-def _real_path(path: str) -> str:
-    """How the state names an input: its real path (resolved once per run)."""
-    return os.path.realpath(path)
+    return real_path(str(source))
 
 
 def _lost(path: Path, why: str) -> str:

@@ -1,9 +1,12 @@
 """The records of the output directory's state (:mod:`flashdigest.state`) and their JSON shapes:
-a record read from a state file of the wrong shape is a ValueError, never a wrong record."""
+a record read from a state file of the wrong shape is a ValueError, never a wrong record; and the
+real path an input's record is kept under."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 
@@ -71,3 +74,19 @@ def guid_lists(data: Any) -> dict[str, tuple[str, ...]]:
             raise ValueError("delivered_notes: not lists of GUIDs")
         lists[str(key)] = tuple(guids)
     return lists
+
+
+@lru_cache(maxsize=4096)
+def real_path(path: str) -> str:
+    """How the state names an input: its real path (resolved once per run). A file that is no
+    symlink is its folder's real path and its name: one ``lstat``, where resolving the whole path
+    takes one per part (a run checks every input's)."""
+    folder, name = os.path.split(path)
+    if name in ("", ".", "..") or ".." in folder or os.path.islink(path):
+        return os.path.realpath(path)
+    return os.path.join(_real_folder(folder), name)
+
+
+@lru_cache(maxsize=256)
+def _real_folder(folder: str) -> str:
+    return os.path.realpath(folder or os.curdir)

@@ -201,3 +201,30 @@ def test_the_code_key_changes_with_any_code_or_template_file_and_reads_none(tmp_
     template = package / "cards" / "templates" / "cards.css"
     template.unlink()
     assert code_key(package) not in {first, touched}
+
+
+def test_an_inputs_real_path_is_what_the_system_resolves(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The state names inputs by real path, resolved through the folder once for its files: it
+    must be os.path.realpath's answer, symlinked folders, symlinked files and ``..`` included."""
+    from flashdigest.state_records import real_path
+
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    (tmp_path / "a" / "b" / "f.html").write_text("x", encoding="utf-8")
+    (tmp_path / "folder-link").symlink_to(tmp_path / "a" / "b")
+    (tmp_path / "file-link").symlink_to(tmp_path / "a" / "b" / "f.html")
+    monkeypatch.chdir(tmp_path)
+    for path in (
+        f"{tmp_path}/a/b/f.html",
+        f"{tmp_path}/folder-link/f.html",
+        "folder-link/f.html",
+        "folder-link/../a/b/f.html",
+        "a/b/../b/f.html",
+        "./a/b/f.html",
+        "file-link",
+        "missing/f.html",
+        "a//b/f.html",
+    ):
+        real_path.cache_clear()
+        assert real_path(path) == os.path.realpath(path), path

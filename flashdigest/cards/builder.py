@@ -95,6 +95,8 @@ class _PaperContext:
 
 @dataclass
 class _Collected:
+    """A paper's notes, media and notices, as the builder collects them."""
+
     notes: list[StableNote]
     media: dict[str, MediaFile]
     notices: list[str]

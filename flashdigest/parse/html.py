@@ -61,6 +61,8 @@ class _Part:
 
 @dataclass
 class _Page(QuizPage):
+    """A page being parsed: its quiz parts, and the summary cards that own what lies inside them."""
+
     card_ids: frozenset[int] = frozenset()
 
     def owned(self, card: LexborNode, selector: str) -> list[LexborNode]:
