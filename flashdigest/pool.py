@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
-#: FLASHDIGEST_WORKERS=N caps the worker processes (1: no pool at all)
+#: FLASHDIGEST_WORKERS=N caps the processes that make decks: the run and N - 1 workers (1: no pool at all)
 WORKERS_ENV = "FLASHDIGEST_WORKERS"
 
 

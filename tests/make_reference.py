@@ -79,8 +79,9 @@ ENV_DOCS: dict[str, str] = {
     "collection, in `$XDG_DATA_HOME/flashdigest/` (unset: `~/.local/share/flashdigest/`); macOS and "
     "Windows use their own data folder",
     "APPDATA": "on Windows, the data folder of `flashdigest login` and `--sync` is `%APPDATA%\\flashdigest`",
-    "FLASHDIGEST_WORKERS": "the most worker processes an export starts (default: the CPUs this "
-    "process may use; `1`: no pool, every deck made in the run itself)",
+    "FLASHDIGEST_WORKERS": "the most processes an export makes decks in: the run itself and one "
+    "worker process fewer (default: the CPUs this process may use; `1`: no worker, every deck made "
+    "in the run itself)",
     "FLASHDIGEST_FETCH_DELAY": "seconds between two requests of a fetch (default 0.25; the tests "
     "set it lower)",
     "SOURCE_DATE_EPOCH": "new notes take their modification time from it instead of the clock, so "
