@@ -15,7 +15,7 @@ from collections.abc import Callable, Generator, Iterable
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 if TYPE_CHECKING:
-    from concurrent.futures import Future
+    from concurrent.futures import Executor, Future
 
 # multiprocessing and concurrent.futures are imported when a pool starts: a daily run has none
 
@@ -43,47 +43,59 @@ def ordered_map(
 ) -> Generator[Result, None, None]:
     """``function`` of each item, in the items' order, computed by ``workers`` processes: this one
     and ``workers - 1`` worker processes (only this one when ``workers`` is 1). ``window`` (default
-    2 per process) items at most are in flight or done and not yet taken.
+    3 per process) items at most are in flight or done and not yet taken.
 
-    This process takes an item itself whenever the workers have two each in hand, and hands over
-    the results ready while it waits: its share of the work follows what the taker leaves it time
-    for (a worker more would cost a Python process of memory, and mostly wait for this one)."""
+    This process takes an item itself whenever the workers have three each in hand (fewer when the
+    window is smaller), and hands over the results ready while it waits: its share of the work
+    follows what the taker leaves it time for (a worker more would cost a Python process of
+    memory, and mostly wait for this one)."""
     if workers <= 1:
         yield from map(function, items)
         return
+    import gc
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     window = window or 3 * workers
-    in_hand = 3 * (workers - 1)
+    in_hand = min(3 * (workers - 1), window - 1)
     # fork where there is one: the workers start with this process's modules already imported
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
     initargs = (os.getpid(),)
-    import gc
-
     # the collector would otherwise write to every object the workers were forked with, copying
     # their memory pages into each worker (about 2.5 MB a worker): what exists now is left alone
+    # while the workers live
     gc.freeze()
-    with ProcessPoolExecutor(
-        workers - 1, mp_context=context, initializer=_watch_parent, initargs=initargs
-    ) as pool:
-        pending: deque[Future[Result] | _Done[Result]] = deque()
-        try:
-            for item in items:
-                while pending and pending[0].done():
-                    yield pending.popleft().result()
-                if sum(not entry.done() for entry in pending) < in_hand:
-                    pending.append(pool.submit(function, item))
-                else:
-                    pending.append(_Done(function(item)))
-                if len(pending) >= window:
-                    yield pending.popleft().result()
-            while pending:
+    try:
+        with ProcessPoolExecutor(
+            workers - 1, mp_context=context, initializer=_watch_parent, initargs=initargs
+        ) as pool:
+            yield from _in_order(pool, function, items, window, in_hand)
+    finally:
+        gc.unfreeze()
+
+
+def _in_order(
+    pool: Executor, function: Callable[[Item], Result], items: Iterable[Item], window: int, in_hand: int
+) -> Generator[Result, None, None]:
+    """The results of ``function`` on ``items`` in their order: by ``pool`` while it has fewer than
+    ``in_hand`` items not done, else by this process; ``window`` items at most not yet taken."""
+    pending: deque[Future[Result] | _Done[Result]] = deque()
+    try:
+        for item in items:
+            while pending and pending[0].done():
                 yield pending.popleft().result()
-        finally:
-            for entry in pending:
-                entry.cancel()
+            if sum(not entry.done() for entry in pending) < in_hand:
+                pending.append(pool.submit(function, item))
+            else:
+                pending.append(_Done(function(item)))
+            if len(pending) >= window:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+    finally:  # (before the pool's end, which waits for every item not cancelled)
+        for entry in pending:
+            entry.cancel()
 
 
 class _Done(Generic[Result]):

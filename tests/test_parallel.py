@@ -137,3 +137,8 @@ def test_the_run_itself_takes_items_while_its_worker_is_busy() -> None:
     assert [item for item, _ in results] == list(range(16))
     pids = {pid for _, pid in results}
     assert os.getpid() in pids and len(pids) == 2  # this process and one worker
+
+
+def test_a_window_of_one_leaves_every_item_to_the_run() -> None:
+    results = list(ordered_map(_slow_pid, range(5), 2, 1))
+    assert results == [(item, os.getpid()) for item in range(5)]
