@@ -219,7 +219,8 @@ def table(
     repeat: int,
 ) -> str:
     lines = [
-        f"Corpus: {days} digests (HTML pages of ~77 KB with inline SVG; 3 papers x 5 points x 3 questions), "
+        f"Corpus: {days} digests (HTML pages of ~77 KB with inline SVG; 3 papers x 5 points, "
+        "Methods and Results with figures, x 3 questions), "
         f"the same as text + answer keys, and as one JSONL archive. Best of {repeat} runs each.",
         f"Machine: {machine()}. Measured {time.strftime('%Y-%m-%d')}.",
         "",
