@@ -88,7 +88,7 @@ def _in_order(
             if sum(not entry.done() for entry in pending) < in_hand:
                 pending.append(pool.submit(function, item))
             else:
-                pending.append(_Done(function(item)))
+                pending.append(_Done.of(function, item))
             if len(pending) >= window:
                 yield pending.popleft().result()
         while pending:
@@ -99,16 +99,27 @@ def _in_order(
 
 
 class _Done(Generic[Result]):
-    """An item's result computed in this process, beside the workers' futures."""
+    """An item's result computed in this process, beside the workers' futures: like theirs, an
+    exception is raised in the item's turn, after the results before it."""
 
-    def __init__(self, result: Result) -> None:
+    def __init__(self, result: Result | None, error: Exception | None = None) -> None:
         self._result = result
+        self._error = error
+
+    @classmethod
+    def of(cls, function: Callable[[Item], Result], item: Item) -> _Done[Result]:
+        try:
+            return cls(function(item))
+        except Exception as error:  # (an interrupt is not held back)
+            return cls(None, error)
 
     def done(self) -> bool:
         return True
 
     def result(self) -> Result:
-        return self._result
+        if self._error is not None:
+            raise self._error
+        return self._result  # type: ignore[return-value]
 
     def cancel(self) -> bool:
         return False

@@ -142,3 +142,19 @@ def test_the_run_itself_takes_items_while_its_worker_is_busy() -> None:
 def test_a_window_of_one_leaves_every_item_to_the_run() -> None:
     results = list(ordered_map(_slow_pid, range(5), 2, 1))
     assert results == [(item, os.getpid()) for item in range(5)]
+
+
+def _slow_or_failing(item: int) -> int:
+    time.sleep(0.01)
+    if item >= 6:
+        raise ValueError(f"item {item}")
+    return item
+
+
+def test_a_failure_comes_in_its_turn_after_the_results_before_it() -> None:
+    """As with a serial map: whether the run or its worker met it, the items before come first."""
+    taken: list[int] = []
+    with pytest.raises(ValueError, match="item 6"):
+        for result in ordered_map(_slow_or_failing, range(12), 2):
+            taken.append(result)
+    assert taken == list(range(6))
