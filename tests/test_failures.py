@@ -270,6 +270,31 @@ def test_decks_get_the_mode_the_umask_gives(tmp_path: Path) -> None:
     assert (tmp_path / "b" / "2025-01-01.apkg").stat().st_mode & 0o777 == 0o600
 
 
+def test_a_temporary_name_already_taken_is_never_written_over(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The temporary file beside a deck gets a new random name when one is taken (whoever put a
+    file there keeps it), and a secret gets owner-only whatever the umask."""
+    import flashdigest.atomic as atomic
+
+    taken = tmp_path / f"{atomic.TEMP_PREFIX}{'00' * 8}{atomic.TEMP_SUFFIX}"
+    taken.write_bytes(b"someone's")
+    draws = iter([b"\0" * 8, b"\1" * 8])
+    monkeypatch.setattr(atomic.os, "urandom", lambda size: next(draws))
+    old = os.umask(0o277)  # (which alone would leave the owner unable to write it again)
+    try:
+        atomic.write_atomically(tmp_path / "key", b"secret", private=True)
+    finally:
+        os.umask(old)
+    assert taken.read_bytes() == b"someone's"
+    assert (tmp_path / "key").read_bytes() == b"secret"
+    assert (tmp_path / "key").stat().st_mode & 0o777 == 0o600
+    monkeypatch.setattr(atomic.os, "urandom", lambda size: b"\0" * size)  # every name taken
+    with pytest.raises(FileExistsError):
+        atomic.write_atomically(tmp_path / "other", b"x")
+    assert not (tmp_path / "other").exists()
+
+
 def test_wait_gives_up_after_its_timeout(tmp_path: Path) -> None:
     (source,) = digests(tmp_path / "in", 1)
     out = tmp_path / "decks"
