@@ -27,10 +27,10 @@ from .outcome import DeckResult, ExportOptions, ExportReport, run_clock
 from .pool import ordered_map, usable_cores
 from .run import ExportRun, save_state
 from .stamps import input_stamp
-from .state import ExportState
+from .state import ExportState, source_name
 
 if TYPE_CHECKING:
-    from .export.job import JobOptions, PreparedDeck, PreparedInput
+    from .export.job import JobOptions, PreparedDeck, PreparedInput, Reuse
 
 __all__ = [
     "DEFAULT_WAIT_SECONDS",
@@ -83,6 +83,7 @@ def _export_all(
     workers = min(usable_cores(), len(ahead)) if len(ahead) >= PARALLEL_FROM else 1
     if workers <= 1:
         ahead.clear()
+        run.spread = usable_cores()  # (no pool over the inputs: an archive's dates may have one)
     # (run.job imports the exporter: only when there is work for the workers)
     job = run.job if ahead else None
     prepare = functools.partial(_prepare_input, options=job)
@@ -181,13 +182,42 @@ def _decks_of(
         return _reused(date, source, key, run, state)
 
     if prepared is None:
-        yield from prepared_decks(path, run.job, reuse, state)
+        yield from (
+            _spread(path, run, reuse, state)
+            if run.spread > 1
+            else prepared_decks(path, run.job, reuse, state)
+        )
         return
     for index, deck in enumerate(prepared.decks_then_failure()):
         if deck.date in run.written_dates:
             yield from itertools.islice(prepared_decks(path, run.job, reuse, state), index, None)
             return
         yield _reused(deck.date, deck.source, deck.digest_key, run, state) or deck
+
+
+def _spread(path: Path, run: ExportRun, reuse: Reuse, state: ExportState) -> Iterator[PreparedDeck]:
+    """The decks of an input made here one by one, until it has PARALLEL_FROM to build (an
+    archive's dates: a day appended starts no worker); the rest on every core, in order. Its dates
+    are its own, so a deck made ahead read the same deck it replaces as it would have in its turn."""
+    from .export.job import DigestJob, deck_jobs, make_deck
+
+    make = functools.partial(make_deck, options=run.job)
+    built = 0
+    with contextlib.closing(deck_jobs(path, run.job, reuse, state)) as jobs:
+        for job in jobs:
+            built += isinstance(job, DigestJob)
+            if built >= PARALLEL_FROM:
+                rest = itertools.chain([job], jobs)
+                with contextlib.closing(ordered_map(make, rest, run.spread, ready=_no_work)) as decks:
+                    yield from decks
+                return
+            yield make(job)
+
+
+def _no_work(job: object) -> bool:
+    from .export.job import DigestJob
+
+    return not isinstance(job, DigestJob)
 
 
 def _reused(date: dt.date, source: Path, key: str, run: ExportRun, state: ExportState) -> PreparedDeck | None:
@@ -205,7 +235,7 @@ def _richer_source_owns(deck: PreparedDeck, state: ExportState) -> str | None:
     """The other source that already gave this date a deck at least as rich, if any."""
     date = deck.date.isoformat()
     owner = state.decks.get(date)
-    if owner is None or owner.source == str(deck.source.resolve()):
+    if owner is None or owner.source == source_name(deck.source):
         return None
     if not Path(owner.source).is_file() or not state.deck_intact(date):
         return None
@@ -235,7 +265,7 @@ def _apply(deck: PreparedDeck, run: ExportRun, state: ExportState) -> str | None
     if held is None or not write_package(deck.path, held):  # (False: the file holds these bytes)
         report.unchanged.append(deck.path)
     else:
-        if previous is not None and previous.source != str(deck.source.resolve()):
+        if previous is not None and previous.source != source_name(deck.source):
             report.notices.append(
                 f"{deck.source}: {date}: richer than {previous.source}; this one gives the deck"
             )

@@ -11,8 +11,8 @@ import os
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Generator, Iterable
-from typing import TYPE_CHECKING, Generic, TypeVar
+from collections.abc import Callable, Generator, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 if TYPE_CHECKING:
     from concurrent.futures import Executor, Future
@@ -39,16 +39,22 @@ def usable_cores() -> int:
 
 
 def ordered_map(
-    function: Callable[[Item], Result], items: Iterable[Item], workers: int, window: int | None = None
+    function: Callable[[Item], Result],
+    items: Iterable[Item],
+    workers: int,
+    window: int | None = None,
+    ready: Callable[[Item], bool] | None = None,
 ) -> Generator[Result, None, None]:
     """``function`` of each item, in the items' order, computed by ``workers`` processes: this one
     and ``workers - 1`` worker processes (only this one when ``workers`` is 1). ``window`` (default
-    3 per process) items at most are in flight or done and not yet taken.
+    3 per process) items at most are in flight or done and not yet taken; an item ``ready`` says
+    needs no work is always given to ``function`` here.
 
     This process takes an item itself whenever the workers have three each in hand (fewer when the
     window is smaller), and hands over the results ready while it waits: its share of the work
     follows what the taker leaves it time for (a worker more would cost a Python process of
-    memory, and mostly wait for this one)."""
+    memory, and mostly wait for this one). What ``function`` or ``items`` raise comes in its turn,
+    after the results before it, as from a plain ``map``."""
     if workers <= 1:
         yield from map(function, items)
         return
@@ -70,22 +76,31 @@ def ordered_map(
         with ProcessPoolExecutor(
             workers - 1, mp_context=context, initializer=_watch_parent, initargs=initargs
         ) as pool:
-            yield from _in_order(pool, function, items, window, in_hand)
+            yield from _in_order(pool, function, items, (window, in_hand), ready)
     finally:
         gc.unfreeze()
 
 
 def _in_order(
-    pool: Executor, function: Callable[[Item], Result], items: Iterable[Item], window: int, in_hand: int
+    pool: Executor,
+    function: Callable[[Item], Result],
+    items: Iterable[Item],
+    bounds: tuple[int, int],
+    ready: Callable[[Item], bool] | None,
 ) -> Generator[Result, None, None]:
     """The results of ``function`` on ``items`` in their order: by ``pool`` while it has fewer than
-    ``in_hand`` items not done, else by this process; ``window`` items at most not yet taken."""
+    ``in_hand`` items not done, else by this process; ``window`` items at most not yet taken
+    (``bounds``: the two)."""
+    window, in_hand = bounds
     pending: deque[Future[Result] | _Done[Result]] = deque()
     try:
-        for item in items:
+        for item in _then_failure(items):
             while pending and pending[0].done():
                 yield pending.popleft().result()
-            if sum(not entry.done() for entry in pending) < in_hand:
+            if isinstance(item, _Done):  # (what reading the items raised)
+                pending.append(item)
+                break
+            if (ready is None or not ready(item)) and sum(not entry.done() for entry in pending) < in_hand:
                 pending.append(pool.submit(function, item))
             else:
                 pending.append(_Done.of(function, item))
@@ -96,6 +111,14 @@ def _in_order(
     finally:  # (before the pool's end, which waits for every item not cancelled)
         for entry in pending:
             entry.cancel()
+
+
+def _then_failure(items: Iterable[Item]) -> Iterator[Item | _Done[Any]]:
+    """``items``, and what reading them raised as a last one (to be raised in its turn)."""
+    try:
+        yield from items
+    except Exception as error:
+        yield _Done(None, error)
 
 
 class _Done(Generic[Result]):

@@ -42,6 +42,9 @@ class ExportRun:
     written_dates: set[dt.date] = field(default_factory=set)
     #: inputs found unchanged ahead of their turn, with their dates
     unchanged_ahead: dict[Path, tuple[str, ...]] = field(default_factory=dict)
+    #: the processes an input's own digests (an archive's dates) may be made in: the cores when
+    #: no pool makes the inputs' decks, else 1
+    spread: int = 1
     _fingerprints: dict[Path, Callable[[], str]] = field(default_factory=dict)
 
     @property

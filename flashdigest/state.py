@@ -156,7 +156,7 @@ class ExportState:
 
         It need not be when its stamp (size and mtime; else its ``fingerprint()``, the hash of
         its bytes) matches the last export and every deck it gave is still on disk as written."""
-        record = self.inputs.get(_key(source))
+        record = self.inputs.get(source_name(source))
         if record is None or not all(self.deck_intact(date) for date in record.dates):
             return None
         if record.stamp == stamp:
@@ -197,14 +197,21 @@ class ExportState:
         self, date: str, source: Path, richness: Iterable[int], content: str, data: bytes | None = None
     ) -> None:
         """Remember the deck file of ``date`` as it is on disk now (``data``: its bytes, when the
-        caller has just written them or found them there; else they are read back)."""
+        caller has just written them or found them there; else they are read back, unless the file
+        is the one recorded, by its size and mtime, as :meth:`deck_intact` judges)."""
         path = self.out_dir / f"{date}.apkg"
         info = path.stat()
-        sha256 = hashlib.sha256(data).hexdigest() if data is not None else file_sha256(path)
+        old = self.decks.get(date)
+        if data is not None:
+            sha256 = hashlib.sha256(data).hexdigest()
+        elif old is not None and (old.size, old.mtime_ns) == (info.st_size, info.st_mtime_ns):
+            sha256 = old.sha256
+        else:
+            sha256 = file_sha256(path)
         record = DeckRecord(
-            str(source.resolve()), tuple(richness), content, info.st_size, info.st_mtime_ns, sha256
+            source_name(source), tuple(richness), content, info.st_size, info.st_mtime_ns, sha256
         )
-        if self.decks.get(date) != record:
+        if old != record:
             self.decks[date] = record
             self.dirty = True
 
@@ -218,7 +225,7 @@ class ExportState:
         """The record of the deck of ``date`` when ``source`` gave it from this very digest and
         the file is intact: nothing to build or write for it."""
         record = self.decks.get(date)
-        if record is None or self.digests.get(date) != digest or record.source != str(source.resolve()):
+        if record is None or self.digests.get(date) != digest or record.source != source_name(source):
             return None
         return record if self.deck_intact(date) else None
 
@@ -226,8 +233,8 @@ class ExportState:
         self, source: Path, stamp: tuple[str | int | None, ...], fingerprint: str, dates: Iterable[str]
     ) -> None:
         record = InputRecord(tuple(stamp), fingerprint, tuple(sorted(set(dates))))
-        if self.inputs.get(_key(source)) != record:
-            self.inputs[_key(source)] = record
+        if self.inputs.get(source_name(source)) != record:
+            self.inputs[source_name(source)] = record
             self.dirty = True
 
     def undelivered(self, target: str, dates: Iterable[str]) -> list[str]:
@@ -256,21 +263,22 @@ class ExportState:
 
     def archive_memory(self, source: Path) -> Any:
         """What the last run's reader learnt of the archive ``source`` (its JSON), or None."""
-        return self.archives.get(_key(source))
+        return self.archives.get(source_name(source))
 
     def remember_archive(self, source: Path, memory: Any) -> None:
         """Keep what the reader learnt of the archive ``source`` (kept when the input is forgotten:
         it says only which rows gave which digest, each checked again against the decks)."""
-        if self.archives.get(_key(source)) != memory:
-            self.archives[_key(source)] = memory
+        if self.archives.get(source_name(source)) != memory:
+            self.archives[source_name(source)] = memory
             self.dirty = True
 
     def forget_input(self, source: Path) -> None:
-        if self.inputs.pop(_key(source), None) is not None:
+        if self.inputs.pop(source_name(source), None) is not None:
             self.dirty = True
 
 
-def _key(source: Path) -> str:
+def source_name(source: Path) -> str:
+    """How the state names an input or a deck's source: its real path (resolved once a run)."""
     return real_path(str(source))
 
 

@@ -58,6 +58,9 @@ def export_counting(
         return decode_row(raw, path, line)
 
     monkeypatch.setattr(flashdigest.cards, "build_deck", counting)
+    # every date built in this process, where it is counted (tests/test_parallel.py: the same
+    # archive's decks made on every core are the same)
+    monkeypatch.setenv("FLASHDIGEST_WORKERS", "1")
     monkeypatch.setattr(jsonl_lines, "decode_row", decoding)
     options = options or ExportOptions(now=NOW)
     report = export_inputs([archive], dataclasses.replace(options, out_dir=out))

@@ -280,7 +280,7 @@ def test_a_temporary_name_already_taken_is_never_written_over(
     taken = tmp_path / f"{atomic.TEMP_PREFIX}{'00' * 8}{atomic.TEMP_SUFFIX}"
     taken.write_bytes(b"someone's")
     draws = iter([b"\0" * 8, b"\1" * 8])
-    monkeypatch.setattr(atomic.os, "urandom", lambda size: next(draws))
+    monkeypatch.setattr(os, "urandom", lambda size: next(draws))
     old = os.umask(0o277)  # (which alone would leave the owner unable to write it again)
     try:
         atomic.write_atomically(tmp_path / "key", b"secret", private=True)
@@ -289,7 +289,7 @@ def test_a_temporary_name_already_taken_is_never_written_over(
     assert taken.read_bytes() == b"someone's"
     assert (tmp_path / "key").read_bytes() == b"secret"
     assert (tmp_path / "key").stat().st_mode & 0o777 == 0o600
-    monkeypatch.setattr(atomic.os, "urandom", lambda size: b"\0" * size)  # every name taken
+    monkeypatch.setattr(os, "urandom", lambda size: b"\0" * size)  # every name taken
     with pytest.raises(FileExistsError):
         atomic.write_atomically(tmp_path / "other", b"x")
     assert not (tmp_path / "other").exists()

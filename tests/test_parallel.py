@@ -44,11 +44,23 @@ def run(
     """Export ``folder`` into ``out`` with up to ``workers`` processes; the pool sizes used."""
     used: list[int] = []
 
-    def recording_map(function: Any, items: Any, count: int, window: int | None = None) -> Any:
+    def recording_map(function: Any, items: Any, count: int, window: int | None = None, **more: Any) -> Any:
         used.append(count)
-        # the worst case of timing: every input's decks made before the first is written
-        results = list(ordered_map(function, items, count, window))
-        return (result for result in results)
+        # the worst case of timing: every input's decks made before the first is written (and
+        # what the map raised, raised after them, in its turn)
+        results: list[Any] = []
+        failure: Exception | None = None
+        try:
+            results.extend(ordered_map(function, items, count, window, **more))
+        except Exception as error:
+            failure = error
+
+        def replay() -> Any:
+            yield from results
+            if failure is not None:
+                raise failure
+
+        return replay()
 
     monkeypatch.setattr(flashdigest.pipeline, "usable_cores", lambda: workers)
     monkeypatch.setattr(flashdigest.pipeline, "ordered_map", recording_map)
@@ -158,3 +170,23 @@ def test_a_failure_comes_in_its_turn_after_the_results_before_it() -> None:
         for result in ordered_map(_slow_or_failing, range(12), 2):
             taken.append(result)
     assert taken == list(range(6))
+
+
+def test_an_archives_dates_made_on_every_core_are_a_serial_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One archive (no pool over the inputs): its first dates are made in the run, the rest on
+    both cores; a bad row and a cut last line are reported the same, after the dates before them."""
+    from tests.test_archive_append import archive_rows
+
+    rows = archive_rows(tmp_path / "corpus", 9)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    broken = [*rows[:12], "{not json", *rows[12:], rows[0][:40]]
+    (folder / "summaries.jsonl").write_text("\n".join(broken), encoding="utf-8")
+    serial, serial_pools = run(folder, tmp_path / "serial", 1, monkeypatch)
+    parallel, pools = run(folder, tmp_path / "parallel", 2, monkeypatch)
+    assert serial_pools == [1] and pools == [1, 2]  # none over the inputs; the archive's dates on 2
+    assert len(parallel.written) == 9 and len(parallel.failures) == 2
+    assert lines(serial, tmp_path / "serial") == lines(parallel, tmp_path / "parallel")
+    same_output(tmp_path / "serial", tmp_path / "parallel")

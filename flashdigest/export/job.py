@@ -8,9 +8,10 @@ state, which of these packages to write, so the work can run in another process.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -119,8 +120,26 @@ def prepared_decks(
 ) -> Iterator[PreparedDeck]:
     """The decks of the digests in ``path``, each made when asked for (so a deck asked for after
     the one before was written stamps itself against it), or what ``reuse`` gives for it; raises
-    what reading the input raises. An archive is read with what ``store`` kept of it: a date whose
-    rows are unchanged is not even decoded when ``reuse`` gives its deck."""
+    what reading the input raises (see :func:`deck_jobs`)."""
+    with contextlib.closing(deck_jobs(path, options, reuse, store)) as jobs:
+        for job in jobs:
+            yield make_deck(job, options)
+
+
+@dataclass(frozen=True)
+class DigestJob:
+    """A digest whose deck is to be made (by :func:`make_deck`, here or in a worker), with its key."""
+
+    digest: Digest
+    key: str
+
+
+def deck_jobs(
+    path: Path, options: JobOptions, reuse: Reuse | None = None, store: ArchiveStore | None = None
+) -> Generator[PreparedDeck | DigestJob, None, None]:
+    """What gives each digest of ``path`` its deck: what ``reuse`` gives for it, or the digest to
+    make it of; raises what reading the input raises. An archive is read with what ``store`` kept
+    of it: a date whose rows are unchanged is not even decoded when ``reuse`` gives its deck."""
     from ..parse import read_digests
 
     slot = _ArchiveSlot(path, options, store)
@@ -136,9 +155,14 @@ def prepared_decks(
             key = digest_key(item, options)
             slot.remember(item.date, key)
             reused = reuse(item.date, item.source, key) if reuse is not None else None
-            yield reused if reused is not None else prepare_digest(item, options, key)
+            yield reused if reused is not None else DigestJob(item, key)
     finally:
         slot.close()
+
+
+def make_deck(job: PreparedDeck | DigestJob, options: JobOptions) -> PreparedDeck:
+    """The deck a job gives: made of its digest, or the one reused."""
+    return prepare_digest(job.digest, options, job.key) if isinstance(job, DigestJob) else job
 
 
 @dataclass

@@ -1,7 +1,7 @@
 """What an archive's reader remembers between runs, so that a grown archive re-reads only what changed.
 
 Per archive (kept by the caller, in the output directory's state, as plain JSON) and per deck
-date: the hashes of its rows' bytes in order (BLAKE2b), a key over them and over what else the
+date: the hashes of its rows' bytes in order (SHA-256), a key over them and over what else the
 date's digest depends on (how many places its rows come in; their line numbers when its digest
 had notices, which name lines), and the key of the digest they gave. On the next run every line
 is hashed, not decoded: a row whose hash is known gives its date without JSON, and a date whose
@@ -28,8 +28,19 @@ _HEX = 2 * ROW_HASH_BYTES
 
 
 def row_hash(raw: bytes) -> bytes:
-    """The hash of a line's row: its bytes without the surrounding whitespace (and newline)."""
-    return hashlib.blake2b(raw.strip(), digest_size=ROW_HASH_BYTES).digest()
+    """The hash of a line's row: its bytes without the surrounding whitespace (and newline), the
+    first ROW_HASH_BYTES of their SHA-256 (OpenSSL's, with the CPU's SHA instructions: twice
+    BLAKE2b's speed here, and an appended day's run hashes every line of the archive)."""
+    start, end = 0, len(raw)
+    while start < end and raw[start] in _SPACE:
+        start += 1
+    while end > start and raw[end - 1] in _SPACE:
+        end -= 1
+    return hashlib.sha256(memoryview(raw)[start:end]).digest()[:ROW_HASH_BYTES]
+
+
+#: what ``bytes.strip()`` strips (ASCII white space)
+_SPACE = frozenset(b" \t\n\r\x0b\x0c")
 
 
 @dataclass(slots=True)
