@@ -140,24 +140,33 @@ class AnkiDesktop:
     def on_the_back(self, card_id: int, deck: str, script: str) -> Any:
         """Card ``card_id`` moved to ``deck`` and opened in Anki's reviewer as a learner opens it,
         its back shown: the first value of JavaScript ``script`` there that is not null (None if
-        none came in 30 s); then back to the deck browser."""
+        none came in 60 s); then back to the deck browser."""
         self.call("changeDeck", cards=[card_id], deck=deck)
         self.call("unsuspend", cards=[card_id])
-        # from Qt's event loop: AnkiConnect's own gui actions run inside its request and leave
-        # the webview on the deck's overview
-        assert self.call("guiDeckOverview", name=deck)
-        self.python("from aqt.qt import QTimer\nQTimer.singleShot(0, lambda: mw.moveToState('review'))")
-        value = None
+        value, shown, asked = None, None, None
         showing = "result = mw.state == 'review' and mw.reviewer.card and mw.reviewer.card.id"
-        for _ in range(150):
+        for tries in range(300):
+            if shown is None or (asked is None and tries - shown >= 25):
+                self._review(deck)  # (again when the card has not come in 5 s)
+                shown = tries
             if self.python(showing) == card_id:
-                self.python("from aqt.qt import QTimer\nQTimer.singleShot(0, mw.reviewer._showAnswer)")
+                # the answer asked for once (again after 5 s without it): each time renders the
+                # back anew, and on a busy machine an image reloaded every 0.2 s never loaded
+                if asked is None or tries - asked >= 25:
+                    self.python("from aqt.qt import QTimer\nQTimer.singleShot(0, mw.reviewer._showAnswer)")
+                    asked = tries
                 value = self.eval_reviewer(script)
                 if value:
                     break
             time.sleep(0.2)
         self.python("from aqt.qt import QTimer\nQTimer.singleShot(0, lambda: mw.moveToState('deckBrowser'))")
         return value
+
+    def _review(self, deck: str) -> None:
+        """The reviewer opened on ``deck``, from Qt's event loop: AnkiConnect's own gui actions run
+        inside its request and leave the webview on the deck's overview."""
+        assert self.call("guiDeckOverview", name=deck)
+        self.python("from aqt.qt import QTimer\nQTimer.singleShot(0, lambda: mw.moveToState('review'))")
 
     def api_call_count(self) -> int:
         """How many requests AnkiConnect has logged (its ``apiLogPath``)."""
