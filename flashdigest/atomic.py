@@ -4,7 +4,8 @@ Every file flashdigest writes goes through :func:`atomic_file`: a temporary file
 folder (or a folder given), written, flushed, fsynced when it must survive a power cut, then
 renamed over the target, so a reader (or a killed run) sees the old file or the new one, never
 half of one. A new file gets ``0o666`` less the process's umask, as any file the user makes does;
-a secret (the sync key) asks for ``private`` and gets ``0o600``.
+a secret (the sync key) asks for ``private`` and gets ``0o600``. :func:`new_temp` is the one way a
+temporary file is made, here and for the fetcher's downloads.
 """
 
 from __future__ import annotations
@@ -33,7 +34,8 @@ def umask() -> int:
 
 
 def file_mode(private: bool = False) -> int:
-    """The mode of a new file: the user's umask applied, or owner-only for a secret."""
+    """The mode of a new file: the user's umask applied, or owner-only for a secret (for a library
+    that sets the mode itself, whatever the umask; :func:`new_temp` lets the system apply it)."""
     return 0o600 if private else 0o666 & ~umask()
 
 
@@ -44,7 +46,7 @@ def atomic_file(
     """A binary handle whose bytes replace ``target`` when the block ends without an exception;
     on any exception the temporary file is removed and ``target`` is untouched. OSError (a full or
     read-only disk) is raised for the caller to name."""
-    descriptor, temp = _new_temp(temp_dir or target.parent, private)
+    descriptor, temp = new_temp(temp_dir or target.parent, private=private)
     try:
         if private:
             os.fchmod(descriptor, 0o600)  # (whatever the umask)
@@ -59,14 +61,16 @@ def atomic_file(
         raise
 
 
-def _new_temp(folder: Path, private: bool) -> tuple[int, Path]:
-    """A new file ``.flashdigest-<random>.tmp`` in ``folder``, open for writing. What
+def new_temp(
+    folder: Path, *, private: bool = False, prefix: str = TEMP_PREFIX, suffix: str = TEMP_SUFFIX
+) -> tuple[int, Path]:
+    """A new file ``<prefix><random><suffix>`` in ``folder``, open for writing. What
     ``tempfile.mkstemp`` does, but created with ``0o666`` (``0o600`` for a secret) less the umask
     by the system itself, as a user's files are, where mkstemp's ``0o600`` had to be changed after
     reading the umask; and without importing tempfile (3 ms of every daily run)."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
     for _ in range(100):  # (a clash of 64 random bits: only ever by a file put there on purpose)
-        temp = folder / f"{TEMP_PREFIX}{os.urandom(8).hex()}{TEMP_SUFFIX}"
+        temp = folder / f"{prefix}{os.urandom(8).hex()}{suffix}"
         try:
             return os.open(temp, flags, 0o600 if private else 0o666), temp
         except FileExistsError:

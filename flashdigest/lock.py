@@ -74,7 +74,7 @@ def _acquire(path: Path, timeout: float) -> _Release:
         import fcntl
     except ImportError:  # Windows
         return _acquire_filelock(path, timeout)
-    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, file_mode())
+    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)  # (less the umask, by the system)
     deadline = time.monotonic() + timeout
     try:
         while True:

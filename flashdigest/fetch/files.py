@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from ..atomic import new_temp
 from ..errors import OutputError
 from .memory import TEMP_SUFFIX
 
@@ -37,12 +37,10 @@ def cannot_write(folder: Path, error: OSError) -> OutputError:
 def temporary_beside(target: Path) -> Iterator[tuple[Any, Path]]:
     """A hidden temporary file in ``target``'s folder, removed unless the block completes."""
     try:
-        handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 (kept past the block on success)
-            dir=target.parent, prefix=f".{target.name}.", suffix=TEMP_SUFFIX, delete=False
-        )
+        descriptor, temp = new_temp(target.parent, prefix=f".{target.name}.", suffix=TEMP_SUFFIX)
     except OSError as error:
         raise cannot_write(target.parent, error) from None
-    temp = Path(handle.name)
+    handle = os.fdopen(descriptor, "wb")  # (created with the mode the umask gives, as any file)
     try:
         with handle:
             yield handle, temp

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import urllib3
 
-from ..atomic import file_mode
 from ..errors import FetchError, OutputBusy, OutputError, SiteUnreachable
 from ..lock import output_lock
 from .check import page_problem
@@ -238,8 +237,7 @@ def _check(temp: Path, link: PageLink, path: Path, content_type: str) -> None:
 
 def _put_in_place(temp: Path, path: Path) -> None:
     try:
-        os.chmod(temp, file_mode())  # a page is readable like any file the user makes
-        os.replace(temp, path)
+        os.replace(temp, path)  # (made readable like any file the user makes: atomic.new_temp)
     except OSError as error:
         temp.unlink(missing_ok=True)
         raise cannot_write(path.parent, error) from None
