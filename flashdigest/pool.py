@@ -11,8 +11,8 @@ import os
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Generator, Iterable, Iterator
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from collections.abc import Callable, Generator, Iterable
+from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
     from concurrent.futures import Executor, Future
@@ -90,20 +90,26 @@ def _in_order(
 ) -> Generator[Result, None, None]:
     """The results of ``function`` on ``items`` in their order: by ``pool`` while it has fewer than
     ``in_hand`` items not done, else by this process; ``window`` items at most not yet taken
-    (``bounds``: the two)."""
+    (``bounds``: the two). Work done here is a finished Future too, so that a failure, here, in
+    a worker or in reading ``items``, is raised in its turn, after the results before it."""
     window, in_hand = bounds
-    pending: deque[Future[Result] | _Done[Result]] = deque()
+    pending: deque[Future[Result]] = deque()
+    remaining = iter(items)
     try:
-        for item in _then_failure(items):
+        while True:
             while pending and pending[0].done():
                 yield pending.popleft().result()
-            if isinstance(item, _Done):  # (what reading the items raised)
-                pending.append(item)
+            try:
+                item = next(remaining)
+            except StopIteration:
+                break
+            except Exception as error:  # (reading the items failed)
+                pending.append(_failed(error))
                 break
             if (ready is None or not ready(item)) and sum(not entry.done() for entry in pending) < in_hand:
                 pending.append(pool.submit(function, item))
             else:
-                pending.append(_Done.of(function, item))
+                pending.append(_done_here(function, item))
             if len(pending) >= window:
                 yield pending.popleft().result()
         while pending:
@@ -113,39 +119,24 @@ def _in_order(
             entry.cancel()
 
 
-def _then_failure(items: Iterable[Item]) -> Iterator[Item | _Done[Any]]:
-    """``items``, and what reading them raised as a last one (to be raised in its turn)."""
+def _done_here(function: Callable[[Item], Result], item: Item) -> Future[Result]:
+    """``function(item)`` computed here, as a finished Future: its result, or what it raised."""
+    from concurrent.futures import Future
+
+    future: Future[Result] = Future()
     try:
-        yield from items
-    except Exception as error:
-        yield _Done(None, error)
+        future.set_result(function(item))
+    except Exception as error:  # (an interrupt is not held back)
+        future.set_exception(error)
+    return future
 
 
-class _Done(Generic[Result]):
-    """An item's result computed in this process, beside the workers' futures: like theirs, an
-    exception is raised in the item's turn, after the results before it."""
+def _failed(error: Exception) -> Future[Result]:
+    from concurrent.futures import Future
 
-    def __init__(self, result: Result | None, error: Exception | None = None) -> None:
-        self._result = result
-        self._error = error
-
-    @classmethod
-    def of(cls, function: Callable[[Item], Result], item: Item) -> _Done[Result]:
-        try:
-            return cls(function(item))
-        except Exception as error:  # (an interrupt is not held back)
-            return cls(None, error)
-
-    def done(self) -> bool:
-        return True
-
-    def result(self) -> Result:
-        if self._error is not None:
-            raise self._error
-        return self._result  # type: ignore[return-value]
-
-    def cancel(self) -> bool:
-        return False
+    future: Future[Result] = Future()
+    future.set_exception(error)
+    return future
 
 
 #: how often a worker checks that the process that started it is still there
