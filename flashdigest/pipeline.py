@@ -78,7 +78,8 @@ def _export_all(
     files: Sequence[Path], run: ExportRun, state: ExportState, progress: Callable[[Path], None] | None
 ) -> None:
     """Export ``files`` in their order; with several to read and several cores, their decks are
-    made by worker processes meanwhile (and only written here, in the same order as serially)."""
+    made by worker processes meanwhile (and only written here, in the same order as serially);
+    with no pool over the files, an archive's dates may have one (:func:`_spread`)."""
     ahead = deque(_worth_a_worker(files, run, state))
     workers = min(usable_cores(), len(ahead)) if len(ahead) >= PARALLEL_FROM else 1
     if workers <= 1:
@@ -110,8 +111,8 @@ def _prepare_input(path: Path, options: JobOptions | None) -> PreparedInput:
 
 def _worth_a_worker(files: Sequence[Path], run: ExportRun, state: ExportState) -> list[Path]:
     """The inputs a worker can make the decks of: changed since the last run, and not an archive
-    (its dates are made one after the other where they are written, so memory stays bounded).
-    A guess made ahead: each input is checked again in its turn."""
+    (a worker would hold all its decks at once; its dates stream through :func:`_spread`
+    instead, a few at a time). A guess made ahead: each input is checked again in its turn."""
     if len(files) < PARALLEL_FROM:
         return []
     chosen = []
@@ -182,11 +183,7 @@ def _decks_of(
         return _reused(date, source, key, run, state)
 
     if prepared is None:
-        yield from (
-            _spread(path, run, reuse, state)
-            if run.spread > 1
-            else prepared_decks(path, run.job, reuse, state)
-        )
+        yield from _spread(path, run, reuse, state)
         return
     for index, deck in enumerate(prepared.decks_then_failure()):
         if deck.date in run.written_dates:
@@ -197,8 +194,10 @@ def _decks_of(
 
 def _spread(path: Path, run: ExportRun, reuse: Reuse, state: ExportState) -> Iterator[PreparedDeck]:
     """The decks of an input made here one by one, until it has PARALLEL_FROM to build (an
-    archive's dates: a day appended starts no worker); the rest on every core, in order. Its dates
-    are its own, so a deck made ahead read the same deck it replaces as it would have in its turn."""
+    archive's dates: a day appended starts no worker); the rest on ``run.spread`` cores when more
+    than one, in order.
+    Its dates are its own, so a deck made ahead read the same deck it replaces as it would have in
+    its turn."""
     from .export.job import DigestJob, deck_jobs, make_deck
 
     make = functools.partial(make_deck, options=run.job)
@@ -206,18 +205,13 @@ def _spread(path: Path, run: ExportRun, reuse: Reuse, state: ExportState) -> Ite
     with contextlib.closing(deck_jobs(path, run.job, reuse, state)) as jobs:
         for job in jobs:
             built += isinstance(job, DigestJob)
-            if built >= PARALLEL_FROM:
+            if built >= PARALLEL_FROM and run.spread > 1:
                 rest = itertools.chain([job], jobs)
-                with contextlib.closing(ordered_map(make, rest, run.spread, ready=_no_work)) as decks:
+                no_work = lambda job: not isinstance(job, DigestJob)  # noqa: E731 (a deck reused)
+                with contextlib.closing(ordered_map(make, rest, run.spread, ready=no_work)) as decks:
                     yield from decks
                 return
             yield make(job)
-
-
-def _no_work(job: object) -> bool:
-    from .export.job import DigestJob
-
-    return not isinstance(job, DigestJob)
 
 
 def _reused(date: dt.date, source: Path, key: str, run: ExportRun, state: ExportState) -> PreparedDeck | None:
