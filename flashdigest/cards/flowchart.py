@@ -184,15 +184,7 @@ class _SvgWriter:
         self.elements += 1
         if self.elements > MAX_SVG_ELEMENTS:
             raise SvgRejected(f"flowchart SVG has over {MAX_SVG_ELEMENTS} elements")
-        # short attributes are looked up in a cache: flowcharts repeat the same ones over and over
-        attributes = "".join(
-            [
-                _cached_attribute(key, value)
-                if value is None or len(value) <= 200
-                else _checked_attribute(key, value)
-                for key, value in raw_attributes.items()
-            ]
-        )
+        attributes = "".join([_attribute(key, value) for key, value in raw_attributes.items()])
         if name in ("title", "desc", "style"):  # text only; a style sheet is sanitized whole, once
             text = node.text(deep=True)  # (a style sheet's own sanitizer takes what _plain drops)
             self.parts.append(
@@ -210,7 +202,7 @@ class _SvgWriter:
 
 def _attribute(raw_name: str, raw_value: str | None) -> str:
     """`` name="value"`` for an allowed attribute with a safe value, else nothing (event handlers
-    are never allowed)."""
+    are never allowed). Short ones are cached: flowcharts repeat the same attributes over and over."""
     if raw_value is not None and len(raw_value) > 200:
         return _checked_attribute(raw_name, raw_value)
     return _cached_attribute(raw_name, raw_value)
@@ -304,7 +296,7 @@ def _format_number(value: float) -> str:
 
 def _xml_text(text: str, parent: str) -> str:
     """``text`` as the content of the element named ``parent`` (lowercase)."""
-    if parent.lower() == "style":
+    if parent == "style":
         text = sanitize_css(text)
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
