@@ -22,23 +22,6 @@ TEMP_PREFIX = ".flashdigest-"
 TEMP_SUFFIX = ".tmp"
 
 
-def umask() -> int:
-    """The process's umask (now: it can change), read without changing it where the system allows."""
-    with contextlib.suppress(OSError, ValueError):
-        for line in Path("/proc/self/status").read_text(encoding="ascii").splitlines():
-            if line.startswith("Umask:"):
-                return int(line.split()[1], 8)
-    mask = os.umask(0o022)  # elsewhere it can only be read by setting it
-    os.umask(mask)
-    return mask
-
-
-def file_mode(private: bool = False) -> int:
-    """The mode of a new file: the user's umask applied, or owner-only for a secret (for a library
-    that sets the mode itself, whatever the umask; :func:`new_temp` lets the system apply it)."""
-    return 0o600 if private else 0o666 & ~umask()
-
-
 @contextlib.contextmanager
 def atomic_file(
     target: Path, *, durable: bool = True, private: bool = False, temp_dir: Path | None = None

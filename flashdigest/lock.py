@@ -13,7 +13,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from .atomic import file_mode
 from .errors import OutputBusy, OutputError
 
 __all__ = ["LOCK_NAME", "OutputBusy", "output_lock"]
@@ -101,7 +100,9 @@ def _acquire(path: Path, timeout: float) -> _Release:
 def _acquire_filelock(path: Path, timeout: float) -> _Release:
     import filelock
 
-    lock = filelock.FileLock(path, mode=file_mode(), is_singleton=False)
+    mask = os.umask(0o022)  # (read by setting it back: filelock gives the file the mode it is
+    os.umask(mask)  # given whatever the umask, where every other file gets 0o666 less the umask)
+    lock = filelock.FileLock(path, mode=0o666 & ~mask, is_singleton=False)
     try:
         lock.acquire(timeout=timeout)
     except filelock.Timeout:
