@@ -83,7 +83,7 @@ def _stage(name: str) -> str | None:
     return parts[1] if len(parts) > 1 and parts[1] in STAGES else None
 
 
-@pytest.mark.parametrize("name", sorted(set(MODULES) - {"flashdigest.__main__"}))  # that one runs the CLI
+@pytest.mark.parametrize("name", sorted(MODULES))
 def test_every_module_imports_alone_in_a_fresh_interpreter(name: str) -> None:
     result = subprocess.run(
         [sys.executable, "-c", f"import {name}"], capture_output=True, text=True, timeout=120, check=False

@@ -83,3 +83,37 @@ def test_a_one_file_export_imports_only_its_format(sample: str, tmp_path: Path) 
     others |= {"flashdigest.parse.text"} if sample.endswith(".html") else {"flashdigest.parse.html"}
     forbidden = HEAVY | others | {"flashdigest.deliver", "flashdigest.fetch", "flashdigest.export.bundle"}
     assert heavy_in(names, forbidden) == set()
+
+
+#: run as the program, then report what the collector holds when the last exit handler runs
+PROBE = """
+import atexit, gc, runpy, sys
+atexit.register(lambda: print(gc.isenabled(), len(gc.get_objects()), gc.get_freeze_count(), file=sys.stderr))
+sys.argv = ["flashdigest", *sys.argv[1:]]
+runpy.run_module("flashdigest", run_name="__main__")
+"""
+
+
+def test_the_program_leaves_its_objects_out_of_the_last_collection(tmp_path: Path) -> None:
+    """`python -m flashdigest` (and the `flashdigest` command, the same run()) freezes what it made:
+    the interpreter's collection at exit walks nothing, and the collector is on during the run."""
+    source = tmp_path / "2025-05-02.html"
+    shutil.copy(SAMPLES / source.name, source)
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE, "export", "-q", str(source), "--out", str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "XDG_CONFIG_HOME": str(tmp_path)},
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    enabled, left, frozen = result.stderr.split()
+    assert enabled == "True"
+    assert int(left) < 100 < 10_000 < int(frozen), (left, frozen)  # nothing left for it to walk
+
+
+def test_the_command_runs_the_program() -> None:
+    """The `flashdigest` command's entry point is the same run() as `python -m flashdigest`."""
+    text = (Path(__file__).resolve().parent.parent / "pyproject.toml").read_text(encoding="utf-8")
+    assert 'flashdigest = "flashdigest.__main__:run"' in text
