@@ -108,7 +108,8 @@ def test_the_run_stops_at_max_time_and_leaves_the_rest_for_the_next_run(site: Si
 def test_retries_stop_at_the_page_deadline(site: Site, tmp_path: Path) -> None:
     site.always[f"dailies/pages/{RECENT}.html"] = Reply(503, (("Retry-After", "3600"),))
     report = fetch_site(fast(site, tmp_path / "d", retries=50, retry_after_max=3600, page_time=0.5))
-    (failure,) = report.failures
+    # (only this page's: on a loaded machine another page can overrun its 0.5 s too, seen once in CI)
+    (failure,) = [failure for failure in report.failures if failure.file == tmp_path / "d" / f"{RECENT}.html"]
     tried = len(site.requested(f"dailies/pages/{RECENT}.html"))
     assert tried < 50
     assert failure.reason.endswith(  # the last answer, or the attempt the deadline cut off
