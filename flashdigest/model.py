@@ -96,6 +96,10 @@ class Paper:
     #: hash took, which takes it whole instead, as bytes)
     flowchart_svg: str = field(default="", repr=False)
     questions: tuple[Question, ...] = ()
+    #: ``flowchart_svg`` is already the sanitizer's output (:mod:`flashdigest.svg`): an HTML page's
+    #: SVG, sanitized from the page as parsed, which the card builder takes as it is (set it for
+    #: nothing else: no input format has a key for it)
+    flowchart_sanitized: bool = False
 
     @property
     def arxiv_id(self) -> str | None:

@@ -15,7 +15,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 from flashdigest.cards import build_deck
-from flashdigest.cards.flowchart import sanitize_svg
 from flashdigest.errors import FlashdigestError, SvgRejected
 from flashdigest.model import Digest
 from flashdigest.parse.html import parse_html
@@ -23,6 +22,7 @@ from flashdigest.parse.jsonl import parse_jsonl
 from flashdigest.parse.source import decode_source
 from flashdigest.parse.text import parse_text
 from flashdigest.parse.yaml_digest import parse_yaml
+from flashdigest.svg import sanitize_svg
 
 CORPUS = Path(__file__).parent / "corpus"
 #: what a renderer would act on in an attribute or style sheet: an address a URL parser resolves

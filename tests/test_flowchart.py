@@ -15,19 +15,19 @@ import pytest
 from selectolax.lexbor import LexborHTMLParser
 
 from flashdigest.cards import build_deck
-from flashdigest.cards.flowchart import (
-    BACKDROP_FILL,
-    MAX_SVG_BYTES,
-    MAX_SVG_ELEMENTS,
-    MAX_SVG_INPUT_CHARS,
-    flowchart_image,
-    sanitize_svg,
-    sanitize_svg_node,
-)
+from flashdigest.cards.flowchart import flowchart_image
 from flashdigest.errors import SvgRejected
 from flashdigest.model import Digest, Paper, PointKind
 from flashdigest.parse import read_digests
 from flashdigest.pipeline import ExportOptions, export_inputs
+from flashdigest.svg import (
+    BACKDROP_FILL,
+    MAX_SVG_BYTES,
+    MAX_SVG_ELEMENTS,
+    MAX_SVG_INPUT_CHARS,
+    sanitize_svg,
+    sanitize_svg_node,
+)
 from tests.anki_helpers import by_type, import_deck, imported_notes
 from tests.conftest import DATA, SAMPLES
 
@@ -272,3 +272,77 @@ def test_archive_flowcharts_go_through_the_same_sanitizer(shared_digests: Path) 
             assert_safe(media.data.decode("utf-8"))
         shipped += len(build.media)
     assert shipped >= 4
+
+
+# -- an HTML page's SVG is sanitized from the page as parsed: once, and the same -------------------
+
+
+def page_with(svg: str, folder: Path) -> Path:
+    """A digest page in the generator's layout with ``svg`` as its one paper's flowchart."""
+    page = (
+        "<!DOCTYPE html><html><body><h1>2025-01-01 Papers</h1>"
+        '<div class="paper-container"><div class="card-deck"><div class="paper-card active">'
+        "<h2>Paper 1</h2><p><strong>Flow Paper</strong></p>"
+        '<div class="category-chunk">1. <strong>Topic and Domain:</strong> t</div></div>'
+        f'<div class="paper-card flowchart-card"><h2>Flow Paper</h2>{svg}</div></div></div>'
+        "</body></html>"
+    )
+    path = folder / "2025-01-01.html"
+    path.write_text(page, encoding="utf-8")
+    return path
+
+
+def page_svgs(path: Path) -> list[str]:
+    """The flowcharts' markup as a browser's parse of the page gives it (what the cards came from)."""
+    tree = LexborHTMLParser(path.read_text(encoding="utf-8"))
+    return [node.html or "" for node in tree.css(".flowchart-card svg")]
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_a_pages_svg_gives_the_image_its_markup_gives(name: str, tmp_path: Path) -> None:
+    """The parser sanitizes a page's SVG from its parsed node (no second parse): the image is the
+    one the SVG's markup gives the sanitizer, hostile input included, and the builder ships it."""
+    path = page_with(HOSTILE[name], tmp_path)
+    ((first, *_),) = [digest.papers for digest in read_digests(path)]
+    markup = page_svgs(path)[0]  # (the outer one, when an <svg> nests another)
+    assert first.flowchart_sanitized and first.flowchart_svg == sanitize_svg(markup)
+    assert_safe(first.flowchart_svg)
+    (media,) = build_deck(digest(first)).media
+    assert media.data == sanitize_svg(markup).encode("utf-8")
+
+
+def test_a_pages_svg_the_sanitizer_refuses_is_refused_by_the_builder_with_its_reason(tmp_path: Path) -> None:
+    path = page_with("<svg>" + "<g/>" * (MAX_SVG_ELEMENTS + 1) + "</svg>", tmp_path)
+    ((first, *_),) = [digest.papers for digest in read_digests(path)]
+    assert not first.flowchart_sanitized and first.flowchart_svg == page_svgs(path)[0]
+    build = build_deck(digest(first))
+    assert build.media == () and any(f"over {MAX_SVG_ELEMENTS} elements" in n for n in build.notices)
+
+
+def test_every_pages_svg_is_sanitized_as_its_markup_would_be(shared_digests: Path) -> None:
+    """On the samples, the broken pages and the real pages of every layout."""
+    pages = [
+        *SAMPLES.glob("*.html"),
+        *(DATA / "html").glob("*.html"),
+        *(shared_digests / "html").glob("*.html"),
+    ]
+    compared = 0
+    for path in sorted(pages):
+        papers = [paper for digest in read_digests(path) for paper in digest.papers if paper.flowchart_svg]
+        markups = {sanitize_svg(markup) for markup in page_svgs(path)}
+        for paper in papers:
+            assert paper.flowchart_sanitized, (path.name, paper.number)
+            assert paper.flowchart_svg in markups, (path.name, paper.number)
+            compared += 1
+    assert compared >= 15
+
+
+def test_only_the_html_parser_hands_over_a_sanitized_svg(shared_digests: Path) -> None:
+    sources = [
+        SAMPLES / "archive.jsonl",
+        SAMPLES / "hand-written.yaml",
+        shared_digests / "summaries-sample.jsonl",
+    ]
+    papers = [paper for source in sources for digest in read_digests(source) for paper in digest.papers]
+    assert any(paper.flowchart_svg for paper in papers)
+    assert not any(paper.flowchart_sanitized for paper in papers)

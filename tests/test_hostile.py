@@ -288,7 +288,7 @@ def test_fuzz_corpus_replays_cleanly(path: Path) -> None:
     ],
 )
 def test_sanitizer_drops_unclosed_and_single_slash_addresses(style: str) -> None:
-    from flashdigest.cards.flowchart import sanitize_svg
+    from flashdigest.svg import sanitize_svg
 
     document = sanitize_svg(f"<svg>{style}<rect/></svg>")
     assert "evil" not in document

@@ -24,11 +24,11 @@ import yaml
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
-from flashdigest.cards.flowchart import sanitize_svg
 from flashdigest.errors import FlashdigestError, SvgRejected
 from flashdigest.parse import ParseOptions, read_digests
 from flashdigest.parse.source import clean_text
 from flashdigest.pipeline import ExportOptions, export_inputs
+from flashdigest.svg import sanitize_svg
 from flashdigest.verify import import_package, throwaway_collection
 from fuzz.targets import UNSAFE_CSS_RE
 from tests.hostile.inputs import SVG, TEMPLATES, html_page, jsonl_row, text_digest, yaml_digest

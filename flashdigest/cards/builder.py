@@ -255,7 +255,7 @@ def _flowchart_field(context: _PaperContext, source: Path, collected: _Collected
     paper = context.paper
     if paper.flowchart_svg:
         try:
-            image = flowchart_image(paper.flowchart_svg, paper.title)
+            image = flowchart_image(paper.flowchart_svg, paper.title, paper.flowchart_sanitized)
         except SvgRejected as rejected:
             collected.notices.append(
                 f"{source}: paper {paper.number}: flowchart image left out: {rejected.reason}"

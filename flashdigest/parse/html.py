@@ -24,10 +24,11 @@ from dataclasses import dataclass, field
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from ..errors import ParseError
+from ..errors import ParseError, SvgRejected
 from ..limits import LIMITS, check_markup_depth, env_name
 from ..model import Digest, Paper, PointKind
 from ..options import LANGUAGES
+from ..svg import sanitize_svg_node
 from .common import LINK_LINE_RE, PAPER_LINE_RE, PUBLISHED_LINE_RE, parse_iso_date, published_date
 from .html_quiz import QuizPage, questions
 from .html_text import collapse_space, visible_text
@@ -249,6 +250,7 @@ def _paper(card: LexborNode, part: _Part, position: int, page: _Page) -> Paper:
     title, published, link = _header(card, part, number, page)
     svg = part.svgs[0] if part.svgs else None
     flowchart_text = " ".join(node.text(deep=True) for node in svg.css("text")) if svg is not None else ""
+    markup, sanitized = _flowchart(svg)
     return Paper(
         number=number,
         title=title,
@@ -256,9 +258,22 @@ def _paper(card: LexborNode, part: _Part, position: int, page: _Page) -> Paper:
         link=link,
         points=_points(card, page),
         flowchart_text=collapse_space(flowchart_text),
-        flowchart_svg=(svg.html or "") if svg is not None else "",
+        flowchart_svg=markup,
         questions=questions(part.tabs, part.popups, number, page),
+        flowchart_sanitized=sanitized,
     )
+
+
+def _flowchart(svg: LexborNode | None) -> tuple[str, bool]:
+    """The flowchart's SVG sanitized from the page as parsed (no second parse of its markup), and
+    True; or, when the sanitizer refuses it, its markup as the page has it, and False: the card
+    builder meets the refusal again and says why the image is left out."""
+    if svg is None:
+        return "", False
+    try:
+        return sanitize_svg_node(svg), True
+    except SvgRejected:
+        return svg.html or "", False
 
 
 def _paper_number(card: LexborNode, position: int, page: _Page) -> int:

@@ -1,0 +1,285 @@
+"""Flowchart SVGs made safe to ship as Anki media.
+
+Every SVG that reaches a deck, whatever its source (an HTML page's inline ``<svg>``, the JSONL
+archive's ``flow_chart`` string, a YAML digest's ``flowchart_svg``), goes through
+:func:`sanitize_svg`, or :func:`sanitize_svg_node` for a node of a page already parsed (the HTML
+parser sanitizes its pages' SVGs so, and the card builder takes them as they are: one parse of
+each SVG, not two). The sanitizer is an allowlist: it re-serializes the tree as well-formed XML
+keeping only known SVG elements and attributes, so that no script, event handler,
+``<foreignObject>`` or external reference survives; it sets ``xmlns`` and ``viewBox``, gives the
+drawing a white backdrop (readable on night mode's dark cards) and caps the size. Its output is a
+fixed point: sanitizing it again gives the same bytes, so the media name (a hash of the bytes) is
+stable. It lives beside the stages (like :mod:`.textutil`), used by the parser and the card builder.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from .errors import SvgRejected
+from .limits import LIMITS, markup_depth
+from .textutil import clean_text
+
+#: inputs longer than this are refused before parsing
+MAX_SVG_INPUT_CHARS = 4_000_000
+#: a sanitized flowchart larger than this is left out
+MAX_SVG_BYTES = 1_000_000
+MAX_SVG_ELEMENTS = 20_000
+MAX_SVG_DEPTH = 64
+DEFAULT_VIEWBOX = (0.0, 0.0, 1000.0, 800.0)
+SVG_NS = "http://www.w3.org/2000/svg"
+XLINK_NS = "http://www.w3.org/1999/xlink"
+BACKDROP_CLASS = "fd-backdrop"
+BACKDROP_FILL = "#ffffff"
+
+
+def _names(*names: str) -> dict[str, str]:
+    """Lookup by the name as lexbor gives it (canonical case) or lowercased."""
+    return {name.lower(): name for name in names} | {name: name for name in names}
+
+
+_ELEMENTS = _names(
+    "svg", "g", "defs", "symbol", "use", "switch", "rect", "circle", "ellipse", "line", "polyline",
+    "polygon", "path", "text", "tspan", "textPath", "marker", "linearGradient", "radialGradient",
+    "stop", "pattern", "clipPath", "mask", "filter", "style", "title", "desc", "feBlend",
+    "feColorMatrix", "feComponentTransfer", "feComposite", "feConvolveMatrix", "feDiffuseLighting",
+    "feDisplacementMap", "feDistantLight", "feDropShadow", "feFlood", "feFuncA", "feFuncB",
+    "feFuncG", "feFuncR", "feGaussianBlur", "feMerge", "feMergeNode", "feMorphology", "feOffset",
+    "fePointLight", "feSpecularLighting", "feSpotLight", "feTile", "feTurbulence",
+)  # fmt: skip
+#: elements whose own tag is dropped but whose children are kept
+_UNWRAPPED = {"a"}
+#: elements whose text children are kept (elsewhere text is layout whitespace)
+_TEXT_ELEMENTS = {"text", "tspan", "textpath", "style", "title", "desc"}
+
+_ATTRIBUTES = _names(
+    "id", "class", "style", "x", "y", "x1", "y1", "x2", "y2", "cx", "cy", "r", "rx", "ry", "fx",
+    "fy", "fr", "width", "height", "d", "points", "pathLength", "transform", "viewBox",
+    "preserveAspectRatio", "fill", "fill-opacity", "fill-rule", "stroke", "stroke-width",
+    "stroke-dasharray", "stroke-dashoffset", "stroke-linecap", "stroke-linejoin",
+    "stroke-miterlimit", "stroke-opacity", "opacity", "color", "display", "visibility", "overflow",
+    "font-family", "font-size", "font-weight", "font-style", "font-variant", "font-stretch",
+    "text-anchor", "dominant-baseline", "alignment-baseline", "baseline-shift", "letter-spacing",
+    "word-spacing", "text-decoration", "writing-mode", "direction", "textLength", "lengthAdjust",
+    "rotate", "dx", "dy", "startOffset", "method", "spacing", "xml:space", "offset", "stop-color",
+    "stop-opacity", "gradientUnits", "gradientTransform", "spreadMethod", "patternUnits",
+    "patternContentUnits", "patternTransform", "clipPathUnits", "clip-path", "clip-rule", "mask",
+    "maskUnits", "maskContentUnits", "filter", "filterUnits", "primitiveUnits", "markerWidth",
+    "markerHeight", "markerUnits", "refX", "refY", "orient", "marker-start", "marker-mid",
+    "marker-end", "in", "in2", "result", "stdDeviation", "slope", "intercept", "amplitude",
+    "exponent", "type", "values", "tableValues", "mode", "operator", "k1", "k2", "k3", "k4",
+    "flood-color", "flood-opacity", "lighting-color", "color-interpolation-filters", "scale",
+    "xChannelSelector", "yChannelSelector", "radius", "baseFrequency", "numOctaves", "seed",
+    "stitchTiles", "order", "kernelMatrix", "divisor", "bias", "targetX", "targetY", "edgeMode",
+    "surfaceScale", "diffuseConstant", "specularConstant", "specularExponent", "azimuth",
+    "elevation", "z", "pointsAtX", "pointsAtY", "pointsAtZ", "limitingConeAngle", "paint-order",
+    "vector-effect", "shape-rendering", "text-rendering", "systemLanguage", "href", "xlink:href",
+)  # fmt: skip
+_LINK_ATTRIBUTES = {"href", "xlink:href"}
+
+#: an unclosed ``url(`` runs to the end of the CSS, as a CSS parser reads it
+_URL_RE = re.compile(r"url\(\s*(['\"]?)(.*?)\1\s*(?:\)|$)", re.IGNORECASE | re.DOTALL)
+_FRAGMENT_RE = re.compile(r"#[A-Za-z_][\w.\-:]*")
+_CSS_DANGER_RE = re.compile(r"@import|expression\s*\(|javascript:|-moz-binding|behavior\s*:", re.IGNORECASE)
+_CSS_ESCAPE_RE = re.compile(r"\\(?:(?P<hex>[0-9a-fA-F]{1,6})\s?|(?P<char>[^\n0-9a-fA-F])|\n|$)")
+#: an address left outside any url() (as after a broken escape): removed, it has no business in a drawing
+_CSS_ADDRESS_RE = re.compile(
+    r"(?:(?:[a-z][a-z0-9+.\-]*:)?//|(?:https?|ftp|wss?|file):/)[^\s;)}'\"]*", re.IGNORECASE
+)  # (``http:/host`` is ``http://host`` to a URL parser)
+_NUMBER_RE = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
+#: characters XML 1.0 forbids (control characters but tab and newlines, lone surrogates, U+FFFE/F)
+_XML_INVALID_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def sanitize_svg(markup: str) -> str:
+    """The first ``<svg>`` of ``markup`` as a safe, standalone SVG document; SvgRejected if none."""
+    if len(markup) > MAX_SVG_INPUT_CHARS:
+        raise SvgRejected(f"flowchart SVG is {len(markup)} characters, over the {MAX_SVG_INPUT_CHARS} limit")
+    if markup_depth(markup, stop_above=LIMITS.max_markup_depth) > LIMITS.max_markup_depth:
+        raise SvgRejected(f"flowchart SVG tags nest over {LIMITS.max_markup_depth} deep")
+    node = LexborHTMLParser(markup).css_first("svg")
+    if node is None:
+        raise SvgRejected("no <svg> element in the flowchart")
+    return sanitize_svg_node(node)
+
+
+def sanitize_svg_node(node: LexborNode) -> str:
+    """``node`` (an ``<svg>`` element of a parsed page) as a safe, standalone SVG document."""
+    writer = _SvgWriter()
+    view_box = _view_box(node.attributes)
+    width, height = _format_number(view_box[2]), _format_number(view_box[3])
+    writer.parts.append(
+        f'<svg xmlns="{SVG_NS}" xmlns:xlink="{XLINK_NS}" '
+        f'viewBox="{" ".join(_format_number(v) for v in view_box)}" width="{width}" height="{height}"'
+        f"{_root_extras(node.attributes)}>"
+    )
+    writer.parts.append(
+        f'<rect class="{BACKDROP_CLASS}" x="{_format_number(view_box[0])}" y="{_format_number(view_box[1])}" '
+        f'width="{width}" height="{height}" fill="{BACKDROP_FILL}"/>'
+    )
+    writer.children(node, 1)
+    writer.parts.append("</svg>")
+    # Every text and attribute value went through _plain, so no character XML forbids is left. A CR
+    # would come back as LF once parsed again: written as LF, the output is a fixed point.
+    document = "".join(writer.parts)
+    if "\r" in document:
+        document = document.replace("\r\n", "\n").replace("\r", "\n")
+    if len(document.encode("utf-8")) > MAX_SVG_BYTES:
+        raise SvgRejected(f"flowchart SVG is over {MAX_SVG_BYTES} bytes once sanitized")
+    return document
+
+
+class _SvgWriter:
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.elements = 0
+
+    def children(self, node: LexborNode, depth: int, name: str | None = None) -> None:
+        """The sanitized children of ``node`` (its kept ``name``, when the caller knows it)."""
+        parent = (name if name is not None else node.tag or "").lower()
+        keep_text = parent in _TEXT_ELEMENTS
+        for child in node.iter(include_text=keep_text):  # elsewhere text is layout whitespace
+            tag = child.tag or "-"
+            if tag == "-text":
+                if keep_text and (text := _xml_text(_plain(child.text_content or ""), parent)):
+                    self.parts.append(text)  # (an empty one would make <style></style>, not <style/>)
+            elif tag[0] != "-":  # an element, not a comment or doctype
+                self.element(child, tag, depth)
+
+    def element(self, node: LexborNode, tag: str, depth: int) -> None:
+        if depth > MAX_SVG_DEPTH:
+            return
+        name = _ELEMENTS.get(tag) or _ELEMENTS.get(tag.lower())
+        if name is None:
+            if tag.lower() in _UNWRAPPED:
+                self.children(node, depth + 1)
+            return
+        raw_attributes = node.attributes
+        if name == "rect" and BACKDROP_CLASS in (raw_attributes.get("class") or "").split():
+            return
+        self.elements += 1
+        if self.elements > MAX_SVG_ELEMENTS:
+            raise SvgRejected(f"flowchart SVG has over {MAX_SVG_ELEMENTS} elements")
+        attributes = "".join([_attribute(key, value) for key, value in raw_attributes.items()])
+        if name in ("title", "desc", "style"):  # text only; a style sheet is sanitized whole, once
+            text = node.text(deep=True)  # (a style sheet's own sanitizer takes what _plain drops)
+            self.parts.append(
+                f"<{name}{attributes}>{_xml_text(text if name == 'style' else _plain(text), name)}</{name}>"
+            )
+            return
+        start = len(self.parts)
+        self.parts.append(f"<{name}{attributes}>")
+        self.children(node, depth + 1, name)
+        if len(self.parts) == start + 1:
+            self.parts[start] = f"<{name}{attributes}/>"
+        else:
+            self.parts.append(f"</{name}>")
+
+
+def _attribute(raw_name: str, raw_value: str | None) -> str:
+    """`` name="value"`` for an allowed attribute with a safe value, else nothing (event handlers
+    are never allowed). Short ones are cached: flowcharts repeat the same attributes over and over."""
+    if raw_value is not None and len(raw_value) > 200:
+        return _checked_attribute(raw_name, raw_value)
+    return _cached_attribute(raw_name, raw_value)
+
+
+def _checked_attribute(raw_name: str, raw_value: str | None) -> str:
+    name = _ATTRIBUTES.get(raw_name) or _ATTRIBUTES.get(raw_name.lower())
+    # controls go before the checks: "htt\x1cp:/x" must not become "http:/x" after them
+    value = None if name is None else _safe_value(name, _plain(raw_value or ""))
+    return "" if value is None else f' {name}="{_xml_attr(value)}"'
+
+
+_cached_attribute = functools.lru_cache(maxsize=1 << 14)(_checked_attribute)
+
+
+def _safe_value(name: str, value: str) -> str | None:
+    if name in _LINK_ATTRIBUTES:
+        return value.strip() if _FRAGMENT_RE.fullmatch(value.strip()) else None
+    if name == "style":
+        return sanitize_css(value) or None
+    if "\\" in value or ("(" in value and not _urls_are_fragments(value)) or _CSS_ADDRESS_RE.search(value):
+        return None  # presentation attributes are CSS values: no escapes, no outside URLs or addresses
+    if _CSS_DANGER_RE.search(value):
+        return None  # nor javascript:, expression( and the like, whatever the attribute
+    return value
+
+
+def _plain(text: str) -> str:
+    """``text`` without the characters the document drops at the end (controls, U+FFFE...), so
+    that no check passes on a value that dropping them would change (``url\\6(``, ``htt\\x1cp:``)."""
+    if text.isprintable():  # (no control, surrogate or noncharacter: nothing to drop)
+        return text
+    return _XML_INVALID_RE.sub("", clean_text(text))
+
+
+def sanitize_css(css: str) -> str:
+    """CSS (a style attribute or element) without imports, escapes, scripts or non-fragment URLs."""
+    css = _plain(_CSS_ESCAPE_RE.sub(_unescape_css, clean_text(css))).replace("\\", "")
+    while (cleaner := _CSS_DANGER_RE.sub("", css)) != css:
+        css = cleaner
+    css = _URL_RE.sub(lambda m: m.group(0) if _FRAGMENT_RE.fullmatch(m.group(2).strip()) else "none", css)
+    return _CSS_ADDRESS_RE.sub("", css).strip()
+
+
+def _unescape_css(match: re.Match[str]) -> str:
+    """A CSS escape (``\\72`` or ``\\r``) as the character it stands for, so no URL hides in one."""
+    if match["hex"]:
+        code = int(match["hex"], 16)
+        return chr(code) if 0 < code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else "\ufffd"
+    return match["char"] or ""
+
+
+def _urls_are_fragments(value: str) -> bool:
+    if "url" not in value.lower():
+        return True
+    if re.search(r"url\s*\(", value, re.IGNORECASE) is None:
+        return True
+    matches = _URL_RE.findall(value)
+    return bool(matches) and all(_FRAGMENT_RE.fullmatch(target.strip()) for _quote, target in matches)
+
+
+def _view_box(attributes: dict[str, str | None]) -> tuple[float, float, float, float]:
+    """The root's viewBox; else one from a numeric width and height; else the generator's usual."""
+    numbers = [float(n) for n in _NUMBER_RE.findall(attributes.get("viewBox") or "")]
+    if len(numbers) == 4 and numbers[2] > 0 and numbers[3] > 0:
+        return (numbers[0], numbers[1], numbers[2], numbers[3])
+    width = _plain_length(attributes.get("width"))
+    height = _plain_length(attributes.get("height"))
+    if width and height:
+        return (0.0, 0.0, width, height)
+    return DEFAULT_VIEWBOX
+
+
+def _plain_length(value: str | None) -> float | None:
+    """``120`` or ``120px`` as a number; None for percentages and other units."""
+    match = re.fullmatch(r"\s*([0-9]*\.?[0-9]+)\s*(?:px)?\s*", value or "")
+    return float(match.group(1)) if match and float(match.group(1)) > 0 else None
+
+
+def _root_extras(attributes: dict[str, str | None]) -> str:
+    """The root's own attributes worth keeping (not its size, namespaces or viewBox, which are set)."""
+    skipped = {"width", "height", "viewbox", "x", "y", "href", "xlink:href"}
+    return "".join(
+        _attribute(name, value) for name, value in attributes.items() if name.lower() not in skipped
+    )
+
+
+def _format_number(value: float) -> str:
+    return str(int(value)) if value == int(value) else repr(value)
+
+
+def _xml_text(text: str, parent: str) -> str:
+    """``text`` as the content of the element named ``parent`` (lowercase)."""
+    if parent == "style":
+        text = sanitize_css(text)
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _xml_attr(value: str) -> str:
+    """An attribute value for ``name="..."`` (characters XML forbids go from the whole document)."""
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace('"', "&quot;")
