@@ -346,3 +346,15 @@ def test_only_the_html_parser_hands_over_a_sanitized_svg(shared_digests: Path) -
     papers = [paper for source in sources for digest in read_digests(source) for paper in digest.papers]
     assert any(paper.flowchart_svg for paper in papers)
     assert not any(paper.flowchart_sanitized for paper in papers)
+
+
+def test_the_attributes_kept_for_reuse_stay_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What the sanitizer keeps of attributes it made is emptied when full, and changes nothing."""
+    import flashdigest.svg
+
+    svg = "<svg>" + "".join(f'<rect x="{n}" y="{n}" onclick="x()"/>' for n in range(300)) + "</svg>"
+    expected = sanitize_svg(svg)
+    monkeypatch.setattr(flashdigest.svg, "_MADE", {})
+    monkeypatch.setattr(flashdigest.svg, "_MADE_MAX", 50)
+    assert sanitize_svg(svg) == expected
+    assert 0 < len(flashdigest.svg._MADE) <= 50
