@@ -14,6 +14,7 @@ stable. It lives beside the stages (like :mod:`.textutil`), used by the parser a
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable
 
@@ -256,9 +257,10 @@ def _urls_are_fragments(value: str) -> bool:
 
 
 def _view_box(attributes: dict[str, str | None]) -> tuple[float, float, float, float]:
-    """The root's viewBox; else one from a numeric width and height; else the generator's usual."""
+    """The root's viewBox; else one from a numeric width and height; else the generator's usual.
+    (A number too large for a float, ``1e999``, is no number: it would be infinite.)"""
     numbers = [float(n) for n in _NUMBER_RE.findall(attributes.get("viewBox") or "")]
-    if len(numbers) == 4 and numbers[2] > 0 and numbers[3] > 0:
+    if len(numbers) == 4 and numbers[2] > 0 and numbers[3] > 0 and all(map(math.isfinite, numbers)):
         return (numbers[0], numbers[1], numbers[2], numbers[3])
     width = _plain_length(attributes.get("width"))
     height = _plain_length(attributes.get("height"))
@@ -268,9 +270,10 @@ def _view_box(attributes: dict[str, str | None]) -> tuple[float, float, float, f
 
 
 def _plain_length(value: str | None) -> float | None:
-    """``120`` or ``120px`` as a number; None for percentages and other units."""
+    """``120`` or ``120px`` as a number; None for percentages, other units and no finite number."""
     match = re.fullmatch(r"\s*([0-9]*\.?[0-9]+)\s*(?:px)?\s*", value or "")
-    return float(match.group(1)) if match and float(match.group(1)) > 0 else None
+    number = float(match.group(1)) if match else 0.0
+    return number if 0 < number < math.inf else None
 
 
 def _root_extras(attributes: dict[str, str | None]) -> str:

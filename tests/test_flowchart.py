@@ -68,6 +68,9 @@ HOSTILE = {
     "doctype entity": '<!DOCTYPE svg [<!ENTITY x "evil.example">]><svg><text>&x;</text></svg>',
     "nested svg": '<svg><svg onload="alert(1)"><script>alert(2)</script></svg><text>kept</text></svg>',
     "unknown element": "<svg><handler>alert(1)</handler><iframe src='http://evil.example'></iframe></svg>",
+    # numbers too large for a float: infinite, they once stopped the export with an internal error
+    "overflowing numbers": f'<svg viewBox="0 0 1e999 10" width="{"9" * 400}" height="1e999"><rect/></svg>',
+    "overflowing length": f'<svg width="{"9" * 400}" height="10"><rect/></svg>',
     # characters XML forbids, in every place text reaches the document: it must still parse as XML
     "xml-invalid characters": "<svg><title>t\x01\ufffe</title><desc>d\x0b\uffff</desc>"
     '<style>.a{fill:red}\x02</style><text x="1\x03" class="a\ufffe">w\x04\r\n</text></svg>',
