@@ -2,8 +2,9 @@
 
 Every figure is the best of --repeat runs of a fresh process (QUICK times as many for the runs of
 under a second, whose baseline, `python -c pass`, is 0.02 s: a millisecond of noise is 5% of it),
-so that start-up counts and noise from other work on the machine is damped; ratios compare figures
-taken minutes apart on the same machine.
+so that start-up counts and noise from other work on the machine is damped. A figure and its
+baseline are run in turns (the floor, then the cold export, then the floor again...), so that a
+ratio compares runs that met the same moments of the machine.
 """
 
 from __future__ import annotations
@@ -33,15 +34,28 @@ RSS_PROBE = (
 )
 
 
+#: a command to time, how many times, and what to run untimed ahead of each run (or None)
+Run = tuple[list[str], int, object]
+
+
 def timed(command: list[str], repeat: int, before: object = None) -> float:
     """Best wall time of ``repeat`` runs of ``command``; ``before()`` runs untimed ahead of each."""
-    best = float("inf")
-    for _ in range(repeat):
-        if callable(before):
-            before()
-        start = time.perf_counter()
-        subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
-        best = min(best, time.perf_counter() - start)
+    return interleaved((command, repeat, before))[0]
+
+
+def interleaved(*runs: Run) -> list[float]:
+    """The best wall time of each run, their repeats taken in turns (one of each, then again), so
+    that a figure and the baseline it is divided by meet the same moments of a noisy machine."""
+    best = [float("inf")] * len(runs)
+    for turn in range(max(repeat for _command, repeat, _before in runs)):
+        for index, (command, repeat, before) in enumerate(runs):
+            if turn < repeat:
+                if callable(before):
+                    before()
+                os.sync()  # (what an earlier run left to write back is not this one's cost)
+                start = time.perf_counter()
+                subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+                best[index] = min(best[index], time.perf_counter() - start)
     return best
 
 
@@ -116,16 +130,19 @@ def measure(work: Path, days: int, repeat: int) -> list[Row]:
     notes = work / "notes.json"
     subprocess.run([PYTHON, str(HERE / "floor.py"), "dump", str(notes), str(corpus / "html")], check=True)
     out, floor_out = work / "decks", work / "floor"
-    floor = timed(
-        [PYTHON, str(HERE / "floor.py"), "write", str(notes), str(floor_out)], repeat, fresh(floor_out)
+    floor, cold = interleaved(
+        ([PYTHON, str(HERE / "floor.py"), "write", str(notes), str(floor_out)], repeat, fresh(floor_out)),
+        ([*FLASHDIGEST, str(corpus / "html"), "--out", str(out)], repeat, fresh(out)),
     )
-    cold = timed([*FLASHDIGEST, str(corpus / "html"), "--out", str(out)], repeat, fresh(out))
-    text = timed([*FLASHDIGEST, str(corpus / "text"), "--out", str(work / "t")], repeat, fresh(work / "t"))
-    jsonl = timed([*FLASHDIGEST, str(corpus / "jsonl"), "--out", str(work / "j")], repeat, fresh(work / "j"))
     rerun = timed([*FLASHDIGEST, str(corpus / "html"), "--out", str(out)], repeat * QUICK)
-    python = timed([PYTHON, "-c", "pass"], repeat * QUICK)
-    new_page = _one_new_page(work, repeat * QUICK)
-    appended = _one_more_day(corpus, work, days, repeat * QUICK)
+    text = timed([*FLASHDIGEST, str(corpus / "text"), "--out", str(work / "t")], repeat, fresh(work / "t"))
+    python, new_page = interleaved(
+        ([PYTHON, "-c", "pass"], repeat * QUICK, None), _one_new_page(work, repeat)
+    )
+    jsonl, appended = interleaved(
+        ([*FLASHDIGEST, str(corpus / "jsonl"), "--out", str(work / "j")], repeat, fresh(work / "j")),
+        _one_more_day(corpus, work, days, repeat * QUICK),
+    )
     return [
         ("cold export, HTML pages", cold, "bare genanki floor", floor, "<= 0.3x"),
         ("cold export, text digests + answer keys", text, "bare genanki floor (HTML notes)", floor, "-"),
@@ -142,7 +159,7 @@ def measure(work: Path, days: int, repeat: int) -> list[Row]:
     ]
 
 
-def _one_new_page(work: Path, repeat: int) -> float:
+def _one_new_page(work: Path, repeat: int) -> Run:
     """The daily cron run: a folder of 60 exported pages, one page more."""
     corpus, out = work / "daily", work / "daily-decks"
     make_corpus(corpus, 61)
@@ -159,10 +176,10 @@ def _one_new_page(work: Path, repeat: int) -> float:
         shutil.copytree(before, out)
         shutil.copy(corpus / "new" / pages[-1].name, corpus / "html" / pages[-1].name)
 
-    return timed([*FLASHDIGEST, str(corpus / "html"), "--out", str(out)], repeat, reset)
+    return ([*FLASHDIGEST, str(corpus / "html"), "--out", str(out)], repeat * QUICK, reset)
 
 
-def _one_more_day(corpus: Path, work: Path, days: int, repeat: int) -> float:
+def _one_more_day(corpus: Path, work: Path, days: int, repeat: int) -> Run:
     """The archive exported, then the same file grown by one more day's rows and exported again."""
     extra = work / "extra-day"
     subprocess.run(
@@ -181,7 +198,7 @@ def _one_more_day(corpus: Path, work: Path, days: int, repeat: int) -> float:
         shutil.rmtree(out, ignore_errors=True)
         shutil.copytree(exported, out)
 
-    return timed([*FLASHDIGEST, str(archive.parent), "--out", str(out)], repeat, reset)
+    return ([*FLASHDIGEST, str(archive.parent), "--out", str(out)], repeat, reset)
 
 
 MemoryRow = tuple[int, float, float, float]
