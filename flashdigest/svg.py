@@ -171,6 +171,9 @@ class _SvgWriter:
                 f"<{name}{attributes}>{_xml_text(text if name == 'style' else _plain(text), name)}</{name}>"
             )
             return
+        if node.child is None:  # (most elements: nothing inside to walk)
+            self.parts.append(f"<{name}{attributes}/>")
+            return
         start = len(self.parts)
         self.parts.append(f"<{name}{attributes}>")
         self.children(node, depth + 1, name)
