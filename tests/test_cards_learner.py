@@ -90,6 +90,23 @@ def test_language_comes_from_what_the_digest_wrote(shared_digests: Path) -> None
         assert {paper_language(paper) for paper in digest.papers} == {lang}
 
 
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("Plain ASCII text", "en"),
+        ("Dashes \u2014, times \u00d7, arrows \u2192 and \u2fff, all below U+3000", "en"),
+        ("\u6a21\u578b\u5728\u57fa\u51c6\u4e0a\u63d0\u5347 4.5%", "zh"),
+        ("Mostly English words with one \u4e2d character", "en"),
+        ("A lone \ud800 surrogate, then \u4e2d\u6587\u5b57", "en"),
+        ("\U0001f600 \u4e2d\u6587", "zh"),
+    ],
+)
+def test_a_papers_language_is_chinese_only_when_its_text_mostly_is(text: str, lang: str) -> None:
+    """(The quick look for a character from U+3000 up reads the text's UTF-8 bytes.)"""
+    paper = Paper(1, "T", points={PointKind.TOPIC: text})
+    assert paper_language(paper) == lang
+
+
 def test_stored_option_order_is_fixed_shuffled_and_not_the_digests(shared_digests: Path) -> None:
     (digest,) = read_digests(shared_digests / "html" / "2025-04-14.html")
     places = []

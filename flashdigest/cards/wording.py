@@ -131,11 +131,16 @@ def paper_language(paper: Paper) -> str:
         texts.append(question.text)
         texts.extend(question.options)
     text = "".join(texts)
-    if max(text, default="") < "\u3000":  # no character a Chinese text is made of
-        return "en"
+    if not text.encode("utf-8", "surrogatepass").translate(None, _BELOW_U3000):
+        return "en"  # no character a Chinese text is made of (1.5 µs a paper; max(text) took 45)
     letters = sum(map(str.isalpha, text))  # (as fast as a walk over every character gets)
     cjk = len(_cjk_re().findall(text))
     return "zh" if letters and cjk * 5 >= letters else "en"
+
+
+#: the bytes that begin no UTF-8 character from U+3000 up (those begin with 0xE3 to 0xF4; the
+#: bytes that continue a character are 0x80 to 0xBF): what is left of a text without them
+_BELOW_U3000 = bytes(range(0xE3))
 
 
 @cache
