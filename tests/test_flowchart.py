@@ -30,6 +30,7 @@ from flashdigest.svg import (
 )
 from tests.anki_helpers import by_type, import_deck, imported_notes
 from tests.conftest import DATA, SAMPLES
+from tests.test_formats_agree import as_html
 
 SVG = "{http://www.w3.org/2000/svg}"
 XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
@@ -280,21 +281,6 @@ def test_archive_flowcharts_go_through_the_same_sanitizer(shared_digests: Path) 
 # -- an HTML page's SVG is sanitized from the page as parsed: once, and the same -------------------
 
 
-def page_with(svg: str, folder: Path) -> Path:
-    """A digest page in the generator's layout with ``svg`` as its one paper's flowchart."""
-    page = (
-        "<!DOCTYPE html><html><body><h1>2025-01-01 Papers</h1>"
-        '<div class="paper-container"><div class="card-deck"><div class="paper-card active">'
-        "<h2>Paper 1</h2><p><strong>Flow Paper</strong></p>"
-        '<div class="category-chunk">1. <strong>Topic and Domain:</strong> t</div></div>'
-        f'<div class="paper-card flowchart-card"><h2>Flow Paper</h2>{svg}</div></div></div>'
-        "</body></html>"
-    )
-    path = folder / "2025-01-01.html"
-    path.write_text(page, encoding="utf-8")
-    return path
-
-
 def page_svgs(path: Path) -> list[str]:
     """The flowcharts' markup as a browser's parse of the page gives it (what the cards came from)."""
     tree = LexborHTMLParser(path.read_text(encoding="utf-8"))
@@ -305,7 +291,7 @@ def page_svgs(path: Path) -> list[str]:
 def test_a_pages_svg_gives_the_image_its_markup_gives(name: str, tmp_path: Path) -> None:
     """The parser sanitizes a page's SVG from its parsed node (no second parse): the image is the
     one the SVG's markup gives the sanitizer, hostile input included, and the builder ships it."""
-    path = page_with(HOSTILE[name], tmp_path)
+    path = as_html(digest(paper(HOSTILE[name])), tmp_path)
     ((first, *_),) = [digest.papers for digest in read_digests(path)]
     markup = page_svgs(path)[0]  # (the outer one, when an <svg> nests another)
     assert first.flowchart_sanitized and first.flowchart_svg == sanitize_svg(markup)
@@ -315,7 +301,7 @@ def test_a_pages_svg_gives_the_image_its_markup_gives(name: str, tmp_path: Path)
 
 
 def test_a_pages_svg_the_sanitizer_refuses_is_refused_by_the_builder_with_its_reason(tmp_path: Path) -> None:
-    path = page_with("<svg>" + "<g/>" * (MAX_SVG_ELEMENTS + 1) + "</svg>", tmp_path)
+    path = as_html(digest(paper("<svg>" + "<g/>" * (MAX_SVG_ELEMENTS + 1) + "</svg>")), tmp_path)
     ((first, *_),) = [digest.papers for digest in read_digests(path)]
     assert not first.flowchart_sanitized and first.flowchart_svg == page_svgs(path)[0]
     build = build_deck(digest(first))
