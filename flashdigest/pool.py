@@ -123,15 +123,17 @@ def _done_here(function: Callable[[Item], Result], item: Item) -> Future[Result]
     """``function(item)`` computed here, as a finished Future: its result, or what it raised."""
     from concurrent.futures import Future
 
-    future: Future[Result] = Future()
     try:
-        future.set_result(function(item))
+        result = function(item)
     except Exception as error:  # (an interrupt is not held back)
-        future.set_exception(error)
+        return _failed(error)
+    future: Future[Result] = Future()
+    future.set_result(result)
     return future
 
 
 def _failed(error: Exception) -> Future[Result]:
+    """A finished Future that raises ``error``."""
     from concurrent.futures import Future
 
     future: Future[Result] = Future()
