@@ -123,6 +123,11 @@ def _name_in_text(paper: Paper) -> str | None:
     return best[0] if best else None
 
 
+#: the bytes that begin no UTF-8 character from U+3000 up (those begin with 0xE3 to 0xF4; the
+#: bytes that continue a character are 0x80 to 0xBF): what is left of a text without them
+_BELOW_U3000 = bytes(range(0xE3))
+
+
 def paper_language(paper: Paper) -> str:
     """``zh`` when the paper's points and questions are mostly Chinese, else ``en``. (Titles stay
     English on the Chinese side of bilingual pages, so only what the digest wrote counts.)"""
@@ -136,11 +141,6 @@ def paper_language(paper: Paper) -> str:
     letters = sum(map(str.isalpha, text))  # (as fast as a walk over every character gets)
     cjk = len(_cjk_re().findall(text))
     return "zh" if letters and cjk * 5 >= letters else "en"
-
-
-#: the bytes that begin no UTF-8 character from U+3000 up (those begin with 0xE3 to 0xF4; the
-#: bytes that continue a character are 0x80 to 0xBF): what is left of a text without them
-_BELOW_U3000 = bytes(range(0xE3))
 
 
 @cache

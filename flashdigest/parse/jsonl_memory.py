@@ -27,6 +27,10 @@ ROW_HASH_BYTES = 12
 _HEX = 2 * ROW_HASH_BYTES
 
 
+#: what ``bytes.strip()`` strips (ASCII white space)
+_SPACE = frozenset(b" \t\n\r\x0b\x0c")
+
+
 def row_hash(raw: bytes) -> bytes:
     """The hash of a line's row: its bytes without the surrounding whitespace (and newline), the
     first ROW_HASH_BYTES of their SHA-256 (OpenSSL's, with the CPU's SHA instructions: twice
@@ -37,10 +41,6 @@ def row_hash(raw: bytes) -> bytes:
     while end > start and raw[end - 1] in _SPACE:
         end -= 1
     return hashlib.sha256(memoryview(raw)[start:end]).digest()[:ROW_HASH_BYTES]
-
-
-#: what ``bytes.strip()`` strips (ASCII white space)
-_SPACE = frozenset(b" \t\n\r\x0b\x0c")
 
 
 @dataclass(slots=True)
