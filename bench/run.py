@@ -137,7 +137,7 @@ def measure(work: Path, days: int, repeat: int) -> list[Row]:
     rerun = timed([*FLASHDIGEST, str(corpus / "html"), "--out", str(out)], repeat * QUICK)
     text = timed([*FLASHDIGEST, str(corpus / "text"), "--out", str(work / "t")], repeat, fresh(work / "t"))
     python, new_page = interleaved(
-        ([PYTHON, "-c", "pass"], repeat * QUICK, None), _one_new_page(work, repeat)
+        ([PYTHON, "-c", "pass"], repeat * QUICK, None), _one_new_page(work, repeat * QUICK)
     )
     jsonl, appended = interleaved(
         ([*FLASHDIGEST, str(corpus / "jsonl"), "--out", str(work / "j")], repeat, fresh(work / "j")),
@@ -176,7 +176,7 @@ def _one_new_page(work: Path, repeat: int) -> Run:
         shutil.copytree(before, out)
         shutil.copy(corpus / "new" / pages[-1].name, corpus / "html" / pages[-1].name)
 
-    return ([*FLASHDIGEST, str(corpus / "html"), "--out", str(out)], repeat * QUICK, reset)
+    return ([*FLASHDIGEST, str(corpus / "html"), "--out", str(out)], repeat, reset)
 
 
 def _one_more_day(corpus: Path, work: Path, days: int, repeat: int) -> Run:
