@@ -21,17 +21,18 @@ from __future__ import annotations
 import os
 import re
 import stat
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
+from .frozen import frozen
 
 #: a config file larger than this is refused (a real one is a few hundred bytes)
 MAX_CONFIG_BYTES = 1024 * 1024
 
 
-@dataclass(frozen=True)
+@frozen
 class Config:
     """A config file's settings: the top level and each command's table (keys with ``_``)."""
 

@@ -8,18 +8,18 @@ happen (Anki was open) is made by the next run even when no input changed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .errors import DeliveryError, ExportError, FlashdigestError, OutputError
+from .frozen import frozen
 from .state import ExportState
 
 if TYPE_CHECKING:
     from .deliver import DeliveryReport, DeliveryTarget
 
 
-@dataclass(frozen=True)
+@frozen
 class HandOff:
     """Where a run's decks go besides ``--out``: one bundle package, and a delivery target."""
 
@@ -29,7 +29,7 @@ class HandOff:
     restore_deleted: bool = False
 
 
-@dataclass(frozen=True)
+@frozen
 class HandOffResult:
     """What a run's hand-off did: the bundle written, the delivery's report, what failed."""
 

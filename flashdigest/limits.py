@@ -13,11 +13,12 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import field, fields, replace
 from pathlib import Path
 from typing import Any
 
 from .errors import ParseError
+from .frozen import frozen
 
 ENV_PREFIX = "FLASHDIGEST_"
 MIB = 1024 * 1024
@@ -28,7 +29,7 @@ def _limit(default: int, what: str, unit: str) -> Any:
     return field(default=default, metadata={"what": what, "unit": unit})
 
 
-@dataclass(frozen=True)
+@frozen
 class Limits:
     """Every limit, meaning the same in every format that has what it bounds (docs/reference.md's table
     is :func:`limits_table`, and a test keeps it so)."""

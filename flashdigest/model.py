@@ -9,8 +9,10 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
+
+from .frozen import frozen
 
 
 class PointKind(enum.Enum):
@@ -51,7 +53,7 @@ ZH_LABELS: dict[PointKind, str] = {
 GIVEAWAY_RATIO = 1.5
 
 
-@dataclass(frozen=True)
+@frozen
 class Question:
     """A multiple-choice question; ``answer`` is the 0-based index of the correct option."""
 
@@ -82,7 +84,7 @@ class Question:
         return ratio is not None and ratio >= GIVEAWAY_RATIO
 
 
-@dataclass(frozen=True)
+@frozen
 class Paper:
     """One paper of a digest, with whatever of its parts the source gave."""
 
@@ -114,7 +116,7 @@ class Paper:
         return "title:" + " ".join(self.title.lower().split())
 
 
-@dataclass(frozen=True)
+@frozen
 class Digest:
     """The papers published on one digest date, read from one source file."""
 

@@ -6,8 +6,9 @@ importing any parser.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
+
+from .frozen import frozen
 
 FORMATS = ("text", "html", "jsonl", "yaml")
 LANGUAGES = ("en", "zh")
@@ -42,7 +43,7 @@ CARD_CHOICES = (*CARD_KINDS, "best", "all")
 DEFAULT_MAX_CARDS = 20
 
 
-@dataclass(frozen=True)
+@frozen
 class DeckOptions:
     """How a digest's deck is named and tagged: decks are ``deck_root::YYYY-MM-DD``, and every
     note gets ``extra_tags`` after flashdigest's own (spaces become ``_``; Anki splits tags on them).
@@ -55,7 +56,7 @@ class DeckOptions:
     max_cards: int | None = None
 
 
-@dataclass(frozen=True)
+@frozen
 class ParseOptions:
     """What the user chose about reading inputs."""
 

@@ -12,11 +12,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import FlashdigestError
+from .frozen import frozen
 from .handoff import HandOff, HandOffResult
 from .options import DEFAULT_WAIT_SECONDS, DeckOptions, ParseOptions
 
 
-@dataclass(frozen=True)
+@frozen
 class ExportOptions:
     """What an export run is asked to do: where, how to read and name, when, and the hand-off."""
 
@@ -34,7 +35,7 @@ class ExportOptions:
     hand_off: HandOff = field(default_factory=HandOff)
 
 
-@dataclass(frozen=True)
+@frozen
 class DeckResult:
     """One deck written."""
 

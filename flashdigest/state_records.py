@@ -5,12 +5,13 @@ real path an input's record is kept under."""
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from .frozen import frozen
 
-@dataclass(frozen=True)
+
+@frozen
 class InputRecord:
     """One input as last exported: its stamp (settings, sizes, mtimes), fingerprint and deck dates."""
 
@@ -19,7 +20,7 @@ class InputRecord:
     dates: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@frozen
 class DeckRecord:
     """One deck as last written: where it came from and what the file should be."""
 

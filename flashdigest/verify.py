@@ -9,15 +9,15 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .errors import BackendMissing, VerifyError
+from .frozen import frozen
 from .hints import anki_install_hint
 
 
-@dataclass(frozen=True)
+@frozen
 class ImportCounts:
     """What Anki's importer said about one package."""
 
@@ -28,7 +28,7 @@ class ImportCounts:
     conflicting: int
 
 
-@dataclass(frozen=True)
+@frozen
 class DeckCounts:
     """Notes and cards of one Anki deck after import."""
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
+
+from ..frozen import frozen
 
 #: Anki's note type kinds
 FRONT_BACK = 0
@@ -147,7 +148,7 @@ class Model:
         }
 
 
-@dataclass(frozen=True)
+@frozen
 class Card:
     """One card of a note: its template (cloze number - 1), its place in the new-card queue, and
     whether it is suspended (queue -1)."""

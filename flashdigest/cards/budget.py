@@ -19,8 +19,8 @@ drops the per-paper limit; ``--cards all`` chooses every card (give-away questio
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
+from ..frozen import frozen
 from ..model import PointKind
 from ..options import CARD_KINDS, DEFAULT_MAX_CARDS, DeckOptions
 
@@ -41,7 +41,7 @@ BEST_QUESTION_RANK = 4
 OTHER_RANK = 7
 
 
-@dataclass(frozen=True)
+@frozen
 class Candidate:
     """One card that could be shown: its paper (0-based place in the digest), its kind (one of
     :data:`~flashdigest.options.CARD_KINDS`), its worth rank and its place among the candidates."""
@@ -52,7 +52,7 @@ class Candidate:
     place: int
 
 
-@dataclass(frozen=True)
+@frozen
 class Budget:
     """What the options ask: the kinds to choose from, the deck's and each paper's limit, and
     whether give-away questions may be chosen."""

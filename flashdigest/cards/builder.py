@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import SvgRejected
+from ..frozen import frozen
 from ..model import Digest, Paper, PointKind, Question
 from ..options import DECK_ROOT, DeckOptions
 from .anki_notes import guid_for
@@ -41,7 +42,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
+@frozen
 class MediaFile:
     """A file shipped in the package's media, named by its content hash."""
 
@@ -49,7 +50,7 @@ class MediaFile:
     data: bytes
 
 
-@dataclass(frozen=True)
+@frozen
 class DeckBuild:
     """Everything the exporter needs to write one deck."""
 
@@ -82,7 +83,7 @@ def clean_tags(tags: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(tag for tag in cleaned if tag))
 
 
-@dataclass(frozen=True)
+@frozen
 class _PaperContext:
     """What every note of one paper shares."""
 

@@ -36,8 +36,8 @@ gives at most :data:`MAX_CLOZES_PER_POINT` cards, its first sentences with figur
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
+from ..frozen import frozen
 from ..textutil import clean_text, escape_html
 from .fields import math_delimiters
 
@@ -89,7 +89,7 @@ _TITLE_NUMBER_RE = re.compile(
 _MAGNITUDE_WORDS = {"thousand": "K", "million": "M", "billion": "B", "trillion": "T"}
 
 
-@dataclass(frozen=True)
+@frozen
 class ClozeSentence:
     """One sentence of a point and the spans its one card blanks (all as ``c1``: a figure, with
     the other side of its contrast when it has one); ``index`` is its place in the point (0-based)."""

@@ -4,13 +4,13 @@ file named by the hash of its bytes, and the field's ``<img>`` that shows it."""
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 
+from ..frozen import frozen
 from ..svg import BACKDROP_FILL, sanitize_svg
 from ..textutil import clean_text, escape_html
 
 
-@dataclass(frozen=True)
+@frozen
 class FlowchartImage:
     """A sanitized flowchart: its media file name and bytes, and the field HTML that shows it."""
 

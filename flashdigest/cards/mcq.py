@@ -6,8 +6,8 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
-from dataclasses import dataclass
 
+from ..frozen import frozen
 from ..model import Paper, PointKind, Question
 from .fields import field_text
 from .figures import sentences
@@ -64,7 +64,7 @@ _NUMBER_RE = re.compile(r"\d+(?:[.,]\d+)*")
 _OWN_RE = re.compile(r'^<span class="fd-answer-own">(.*?)</span>', re.DOTALL)
 
 
-@dataclass(frozen=True)
+@frozen
 class StatedAnswer:
     """Where a paper's summary points state a question's answer: the point, and its one sentence
     that does (the whole point when no one sentence holds the answer's words and figures)."""

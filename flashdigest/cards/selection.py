@@ -6,11 +6,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ..frozen import frozen
 from .budget import Budget, Candidate, choose
 from .notes import StableNote
 
 
-@dataclass(frozen=True)
+@frozen
 class CardChoice:
     """What the daily budget made of a deck: cards shown as new, cards suspended in the deck,
     cloze and MCQ notes left out of it, and of those, questions left out as give-aways."""

@@ -13,12 +13,12 @@ import hashlib
 import json
 import os
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..atomic import write_atomically
 from ..errors import BackendMissing, FlashdigestError, SyncAuthError, SyncUnavailable
+from ..frozen import frozen
 from ..hints import anki_install_hint
 
 ACCOUNT_FILE = "sync-account.json"
@@ -28,7 +28,7 @@ IO_TIMEOUT_SECS = 60
 _ISOLATES = {0x2068: None, 0x2069: None}
 
 
-@dataclass(frozen=True)
+@frozen
 class SyncAccount:
     """What a login leaves: the sync key (``hkey``), never the password."""
 

@@ -23,11 +23,11 @@ import struct
 import subprocess
 import sys
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
 from ..errors import CollectionBusy, CollectionDamaged, CollectionUnavailable
+from ..frozen import frozen
 
 #: the schema the installed Anki backend reads and writes (``SCHEMA_MAX_VERSION`` in rslib)
 SCHEMA_CURRENT = 18
@@ -42,7 +42,7 @@ _SHARED_SIZE = 510
 _BUSY = "the collection is open in another program (close Anki){who}; nothing was changed"
 
 
-@dataclass(frozen=True)
+@frozen
 class Survey:
     """What the collection file is, read without opening it for writing."""
 

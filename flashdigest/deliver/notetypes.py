@@ -24,17 +24,18 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from pathlib import Path
 from typing import Any
 
 from ..export.apkg import database_of, package_bytes_into, read_media, read_package_files
 from ..export.notetype_times import EARLIER, look_of
+from ..frozen import frozen
 from .package import PackageContent, PackageNote
 from .plan import LEARNER_FIELDS, DeliveryPlan
 
 
-@dataclass(frozen=True)
+@frozen
 class NotetypeChange:
     """One of flashdigest's note types as the learner's collection has it, where it differs."""
 

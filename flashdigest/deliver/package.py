@@ -10,18 +10,19 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
 from ..errors import DeliveryError
 from ..export.apkg import BAD_PACKAGE, database_of, read_media, read_package_files
+from ..frozen import frozen
 
 #: Anki's separator of a note's fields in the database
 FIELD_SEPARATOR = "\x1f"
 
 
-@dataclass(frozen=True)
+@frozen
 class PackageNote:
     """One note of a package, as the package holds it."""
 
@@ -37,7 +38,7 @@ class PackageNote:
     source: Path
 
 
-@dataclass(frozen=True)
+@frozen
 class PackageContent:
     """What one package holds: its notes and its media (file name -> zip member)."""
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass
 
+from ..frozen import frozen
 from .package import PackageNote
 
 #: the fields that belong to the learner: never written to an existing note
@@ -24,7 +24,7 @@ OWN_TAG_PREFIXES = ("digest::", "arxiv::")
 _MEDIA_RE = re.compile(r"""src=["']([^"'<>]+)["']""")
 
 
-@dataclass(frozen=True)
+@frozen
 class CollectionNote:
     """A note already in the collection, found by the GUID of a deck's note."""
 
@@ -34,7 +34,7 @@ class CollectionNote:
     tags: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@frozen
 class NoteUpdate:
     """The changes to one existing note: only what differs."""
 
@@ -47,7 +47,7 @@ class NoteUpdate:
     media: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@frozen
 class Memory:
     """What delivery remembers of one target (the state keeps it per target): the GUIDs of the
     notes it delivered there. Such a note missing from the collection was deleted by the learner
@@ -57,7 +57,7 @@ class Memory:
     restore_deleted: bool = False
 
 
-@dataclass(frozen=True)
+@frozen
 class DeliveryPlan:
     new: tuple[PackageNote, ...]
     updates: tuple[NoteUpdate, ...]

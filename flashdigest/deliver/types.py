@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
+from ..frozen import frozen
 from ..options import DEFAULT_ANKI_CONNECT_URL
 from .account import SyncAccount
 
 
-@dataclass(frozen=True)
+@frozen
 class CollectionTarget:
     """The learner's ``collection.anki2``, opened with the real Anki backend (Anki must be closed)."""
 
@@ -22,7 +23,7 @@ class CollectionTarget:
     upgrade: bool = False
 
 
-@dataclass(frozen=True)
+@frozen
 class AnkiConnectTarget:
     """A running Anki desktop with the AnkiConnect add-on."""
 
@@ -35,7 +36,7 @@ class AnkiConnectTarget:
     total_time: float = 900.0
 
 
-@dataclass(frozen=True)
+@frozen
 class SyncTarget:
     """A collection synced with ``account`` before and after the delivery."""
 
@@ -52,7 +53,7 @@ class SyncTarget:
 DeliveryTarget = CollectionTarget | AnkiConnectTarget | SyncTarget
 
 
-@dataclass(frozen=True)
+@frozen
 class DeliveryReport:
     """What one delivery did. Counts are of notes; ``notices`` name what was left alone and why."""
 

@@ -16,7 +16,6 @@ import io
 import json
 import sqlite3
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -26,6 +25,7 @@ from ..cards.anki_notes import Model, Note
 from ..cards.notes import stable_ids
 from ..cards.preset import deck_preset
 from ..errors import OutputError
+from ..frozen import frozen
 from ..state import sha256_hex
 from .anki_schema import empty_collection
 from .apkg import BAD_PACKAGE, database_of, package_bytes_into, read_package_files
@@ -33,7 +33,7 @@ from .models_json import models_json
 from .notetype_times import notetype_mod
 
 
-@dataclass(frozen=True)
+@frozen
 class DeckStamps:
     """Modification times for one deck's notes and note types, and the hash of all it holds."""
 
@@ -42,7 +42,7 @@ class DeckStamps:
     content_hash: str
 
 
-@dataclass(frozen=True)
+@frozen
 class PreviousDeck:
     """What the deck being replaced holds: per note GUID and per note type id, (mod, content hash)."""
 

@@ -11,9 +11,10 @@ import json
 import sqlite3
 import zipfile
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
+
+from ..frozen import frozen
 
 #: fixed zip entry time, so that the archive's bytes depend on its content only
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
@@ -21,7 +22,7 @@ ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 BAD_PACKAGE = (OSError, KeyError, ValueError, TypeError, zipfile.BadZipFile, sqlite3.Error)
 
 
-@dataclass(frozen=True)
+@frozen
 class PackageFiles:
     """A package's database and its media map (media file name -> zip member)."""
 

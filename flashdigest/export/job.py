@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from ..cards import DeckBuild, cloze_model, mcq_model
 from ..errors import FlashdigestError, InternalError
+from ..frozen import frozen
 from ..limits import LIMITS
 from ..model import Digest
 from ..options import DeckOptions, ParseOptions
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
     from ..parse.jsonl_memory import ArchiveMemory
 
 
-@dataclass(frozen=True)
+@frozen
 class JobOptions:
     """What making an input's decks depends on: how to read it, name its decks, where they go, when."""
 
@@ -39,7 +40,7 @@ class JobOptions:
     deck: DeckOptions = field(default_factory=DeckOptions)
 
 
-@dataclass(frozen=True)
+@frozen
 class DeckCounts:
     """A deck's notes by note type and what its daily budget chose: the cards shown as new, the
     paper cards suspended, the clozes and questions left out and of those the give-aways (the
@@ -55,7 +56,7 @@ class DeckCounts:
     giveaways_left_out: int = 0
 
 
-@dataclass(frozen=True)
+@frozen
 class PreparedDeck:
     """One digest's deck, ready to write: the package's bytes (None when it has no notes)."""
 
@@ -72,7 +73,7 @@ class PreparedDeck:
     digest_key: str = ""
 
 
-@dataclass(frozen=True)
+@frozen
 class PreparedInput:
     """An input's decks, in the order of its digests, and what stopped reading it (if anything:
     a FlashdigestError or OSError, raised again by :meth:`decks_then_failure`)."""
@@ -126,7 +127,7 @@ def prepared_decks(
             yield make_deck(job, options)
 
 
-@dataclass(frozen=True)
+@frozen
 class DigestJob:
     """A digest whose deck is to be made (by :func:`make_deck`, here or in a worker), with its key."""
 

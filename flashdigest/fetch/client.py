@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Self
 from urllib.parse import urljoin, urlsplit
@@ -26,6 +25,7 @@ from urllib3.util.retry import Retry
 
 from .. import __version__
 from ..errors import FetchError, PastDeadline, SiteUnreachable
+from ..frozen import frozen
 from ..limits import env_name
 from .deadline import keep_deadlines, until
 from .files import temporary_beside, write_chunk
@@ -38,7 +38,7 @@ MAX_REDIRECTS = 5
 CHUNK = 64 * 1024
 
 
-@dataclass(frozen=True)
+@frozen
 class HttpSettings:
     """How patient and how polite the client is (FetchOptions carries these)."""
 
@@ -53,7 +53,7 @@ class HttpSettings:
     page_seconds: float = 120.0
 
 
-@dataclass(frozen=True)
+@frozen
 class Download:
     """A completed answer: 304 (``temp`` None), or 200 with the whole body in ``temp``."""
 

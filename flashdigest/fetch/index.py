@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser
 
 from ..errors import FetchError
+from ..frozen import frozen
 from ..limits import LIMITS, env_name, markup_depth
 
 INDEX_NAME = "index.html"
@@ -23,7 +23,7 @@ PAGE_PATH_RE = re.compile(r"dailies/pages/(?P<date>\d{4}-\d{2}-\d{2})\.html")
 SCHEMES = ("http", "https")
 
 
-@dataclass(frozen=True)
+@frozen
 class PageLink:
     """One digest page the index links."""
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..atomic import write_atomically
+from ..frozen import frozen
 
 MEMORY_NAME = ".flashdigest-fetch.json"
 MEMORY_VERSION = 1
@@ -22,7 +23,7 @@ MEMORY_VERSION = 1
 TEMP_SUFFIX = ".flashdigest-part"
 
 
-@dataclass(frozen=True)
+@frozen
 class Validators:
     """What the server said identifies a page's version; sent back in a conditional request."""
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import FlashdigestError
+from ..frozen import frozen
 from ..limits import LIMITS
 from ..options import DEFAULT_SITE, MAX_NEW_PAGES, MAX_TIME, PAGE_TIME
 from .client import HttpSettings
@@ -17,7 +18,7 @@ from .client import HttpSettings
 RECENT_DATES = 7
 
 
-@dataclass(frozen=True)
+@frozen
 class FetchOptions:
     site: str = DEFAULT_SITE
     into: Path = Path("digests")
@@ -65,7 +66,7 @@ class Outcome(StrEnum):
     FAILED = "failed"  # could not be fetched this run (see ``error``)
 
 
-@dataclass(frozen=True)
+@frozen
 class PageResult:
     """One page that was requested."""
 

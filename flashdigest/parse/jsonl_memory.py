@@ -20,6 +20,7 @@ from array import array
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from ..frozen import frozen
 from ..model import Digest
 
 #: bytes of a row's hash: a collision among a few million rows stays below one in 10^16
@@ -56,7 +57,7 @@ class DateRows:
         self.lines.append(line)
 
 
-@dataclass(frozen=True)
+@frozen
 class DateMemory:
     """One date as last read: its key, its digest's key, its rows' hashes (hex, in order) and
     whether it had undated rows and whether its key holds line numbers."""
@@ -68,7 +69,7 @@ class DateMemory:
     with_lines: bool
 
 
-@dataclass(frozen=True)
+@frozen
 class KnownDate:
     """A date whose rows are those that gave the digest of key ``digest_key`` last time; ``read()``
     decodes it all the same (only before the next item is asked of the reader)."""

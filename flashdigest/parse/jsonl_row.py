@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import ParseError
+from ..frozen import frozen
 from ..limits import LIMITS
 from ..model import Paper, PointKind, Question
 from .common import parse_iso_date, resolve_answer
@@ -23,7 +23,7 @@ _NUMBERED_KEY_RE = re.compile(r"^(?P<stem>question|option)(?P<number>[1-9]\d{0,2
 _DATE_PREFIX_RE = re.compile(r"^\s*(?P<date>\d{4}-\d{1,2}-\d{1,2})(?:[T ].*)?$")
 
 
-@dataclass(frozen=True)
+@frozen
 class ArchiveRow:
     """A row read and checked: the deck date it belongs to, and its paper (number 0)."""
 

@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 
+from ..frozen import frozen
 from ..model import ZH_LABELS, PointKind
 
 #: label spellings (letters only, lower case, without "and"), English and Chinese
@@ -54,7 +54,7 @@ _MARKER_RE = re.compile(r"(?<=\s)(?=[1-9][.)、]|\*\*)")
 _BOLD_RE = re.compile(r"\*\*")
 
 
-@dataclass(frozen=True)
+@frozen
 class PointHead:
     """The start of a point: its number (if written), its kind (if its label is known), its text."""
 

@@ -6,17 +6,17 @@ Not a parser: every parser may import this module; it imports none.
 from __future__ import annotations
 
 import codecs
-from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import ParseError
+from ..frozen import frozen
 from ..limits import LIMITS
 from ..textutil import SURROGATE_RE, clean_text, remove_controls
 
 __all__ = ["SURROGATE_RE", "SourceText", "clean_text", "decode_source", "read_source"]
 
 
-@dataclass(frozen=True)
+@frozen
 class SourceText:
     """An input's decoded text and what was repaired while decoding it."""
 

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
 
 from ..errors import ParseError
+from ..frozen import frozen
 from ..limits import LIMITS, env_name
 from ..model import Digest, Paper, PointKind, Question
 from .common import (
@@ -34,7 +34,7 @@ _FURNITURE_RE = re.compile(r"^\d+\s*/\s*\d+$")
 _QUESTION_LABEL_RE = re.compile(r"^Q\s*(?P<number>\d+)$", re.IGNORECASE)
 
 
-@dataclass(frozen=True)
+@frozen
 class _Line:
     number: int
     text: str
