@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from flashdigest.__main__ import YOUNG_THRESHOLD
+
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 #: never needed to export text or HTML files into a folder, nor for --help / -V
 HEAVY = {"genanki", "asyncio", "yaml", "urllib3", "anki", "filelock", "cached_property", "importlib.metadata"}
@@ -88,7 +90,8 @@ def test_a_one_file_export_imports_only_its_format(sample: str, tmp_path: Path) 
 #: run as the program, then report what the collector holds when the last exit handler runs
 PROBE = """
 import atexit, gc, runpy, sys
-atexit.register(lambda: print(gc.isenabled(), len(gc.get_objects()), gc.get_freeze_count(), file=sys.stderr))
+atexit.register(lambda: print(gc.isenabled(), len(gc.get_objects()), gc.get_freeze_count(),
+                              gc.get_threshold()[0], file=sys.stderr))
 sys.argv = ["flashdigest", *sys.argv[1:]]
 runpy.run_module("flashdigest", run_name="__main__")
 """
@@ -96,7 +99,8 @@ runpy.run_module("flashdigest", run_name="__main__")
 
 def test_the_program_leaves_its_objects_out_of_the_last_collection(tmp_path: Path) -> None:
     """`python -m flashdigest` (and the `flashdigest` command, the same run()) freezes what it made:
-    the interpreter's collection at exit walks nothing, and the collector is on during the run."""
+    the interpreter's collection at exit walks nothing, and the collector is on during the run,
+    collecting at the program's pace."""
     source = tmp_path / "2025-05-02.html"
     shutil.copy(SAMPLES / source.name, source)
     result = subprocess.run(
@@ -108,8 +112,9 @@ def test_the_program_leaves_its_objects_out_of_the_last_collection(tmp_path: Pat
         check=False,
     )
     assert result.returncode == 0, result.stderr[-2000:]
-    enabled, left, frozen = result.stderr.split()
+    enabled, left, frozen, threshold = result.stderr.split()
     assert enabled == "True"
+    assert int(threshold) == YOUNG_THRESHOLD
     assert int(left) < 100 < 10_000 < int(frozen), (left, frozen)  # nothing left for it to walk
 
 
