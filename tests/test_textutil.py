@@ -7,9 +7,33 @@ import html
 from hypothesis import given
 from hypothesis import strategies as st
 
-from flashdigest.textutil import escape_html
+from flashdigest.textutil import _CONTROL_RE, escape_html, remove_controls, utf8_has_controls
 
 
 @given(st.text(alphabet=st.sampled_from("&<>\"'a &amp;é\x00中")))
 def test_escape_html_is_htmls_escape(text: str) -> None:
     assert escape_html(text) == html.escape(text)
+
+
+#: bytes near the edges of what remove_controls removes, in and out of UTF-8 sequences
+EDGE_BYTES = st.sampled_from(
+    [0x00, 0x08, 0x09, 0x0A, 0x0B, 0x0D, 0x1F, 0x20, 0x7E, 0x7F, 0x80, 0x9F, 0xA0, 0xC2, 0xC3, 0xE2, 0xEF]
+)
+
+
+@given(st.binary() | st.lists(EDGE_BYTES).map(bytes))
+def test_utf8_has_controls_is_searching_the_decoded_text(data: bytes) -> None:
+    assert utf8_has_controls(data) == bool(_CONTROL_RE.search(data.decode("utf-8", "replace")))
+
+
+@given(st.text(st.characters(exclude_categories=["Cs"])))
+def test_utf8_has_controls_sees_every_control_of_a_text(text: str) -> None:
+    assert utf8_has_controls(text.encode()) == (remove_controls(text) != text)
+
+
+def test_utf8_has_controls_on_the_edges() -> None:
+    assert not utf8_has_controls("tab\tnew\nline\r é \u00d7 ° \u00a0 中".encode())
+    assert utf8_has_controls(b"a\x1fb")  # Anki's field separator
+    assert utf8_has_controls("a\u0085b".encode())  # a C1 control: C2 85
+    assert not utf8_has_controls(b"\xc2\xa0\xc2")  # a no-break space and a cut-off C2
+    assert utf8_has_controls(b"\xe2\xc2\x80")  # a broken sequence before a C1 control

@@ -11,7 +11,7 @@ from pathlib import Path
 from ..errors import ParseError
 from ..frozen import frozen
 from ..limits import LIMITS
-from ..textutil import SURROGATE_RE, clean_text, remove_controls
+from ..textutil import SURROGATE_RE, clean_text, remove_controls, utf8_has_controls
 
 __all__ = ["SURROGATE_RE", "SourceText", "clean_text", "decode_source", "read_source"]
 
@@ -44,7 +44,8 @@ def decode_source(data: bytes, path: Path) -> SourceText:
     if not data.strip():
         raise ParseError("file is empty", path)
     notices: list[str] = []
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+    utf16 = data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+    if utf16:
         text = data.decode("utf-16", errors="replace")
     else:
         if b"\x00" in data[:4096]:
@@ -55,5 +56,8 @@ def decode_source(data: bytes, path: Path) -> SourceText:
         notices.append(f"{path}:{line}: invalid UTF-8 bytes replaced with U+FFFD")
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    # (decoding with errors="replace" leaves no lone surrogate to look for)
-    return SourceText(path, remove_controls(text), tuple(notices))
+    # (decoding with errors="replace" leaves no lone surrogate to look for; a UTF-8 text holds a
+    # control character only if its bytes do)
+    if utf16 or utf8_has_controls(data):
+        text = remove_controls(text)
+    return SourceText(path, text, tuple(notices))
