@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
+import sys
 import zipfile
 import zlib
 from pathlib import Path
@@ -130,3 +132,26 @@ def test_a_deck_damaged_on_disk_is_made_again_not_a_crash(tmp_path: Path) -> Non
     assert code == 0, stderr
     assert "internal error" not in stderr + stdout
     assert deck.read_bytes() == whole
+
+
+#: a run where isal cannot be imported (as where it has no wheel): packages deflated by zlib
+WITHOUT_ISAL = """
+import io, sys, zipfile
+sys.modules["isal"] = None
+from flashdigest.export.apkg import _deflater, package_bytes_into
+handle = io.BytesIO()
+package_bytes_into(handle, b"SQLite format 3" * 999, {"a.svg": b"<svg/>" * 99})
+with zipfile.ZipFile(handle) as archive:
+    assert archive.testzip() is None
+print(_deflater.__name__, len(handle.getvalue()))
+"""
+
+
+def test_without_isal_packages_are_deflated_by_zlib() -> None:
+    result = subprocess.run([sys.executable, "-c", WITHOUT_ISAL], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    name, size = result.stdout.split()
+    assert name == "zlib"
+    handle = io.BytesIO()
+    package_bytes_into(handle, b"SQLite format 3" * 999, {"a.svg": b"<svg/>" * 99}, compress=zlib_fastest)
+    assert int(size) == len(handle.getvalue())

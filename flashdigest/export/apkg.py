@@ -6,8 +6,9 @@ entry, as ``zipfile`` writes a zip whose entries are deflated whole into a seeka
 headers, byte for byte: ``tests/test_apkg.py`` compares them), but deflated with ISA-L (``isal``):
 ``zipfile`` can only deflate with the ``zlib`` module, which takes 0.6 ms of a deck's 8 where ISA-L
 takes 0.1, for a smaller package; and a run that only writes packages (a daily run) does not import
-``zipfile`` and what it imports (``shutil``, ``bz2``, ``lzma``). Entries get a fixed time and mode,
-so a package's bytes depend on its content only.
+``zipfile`` and what it imports (``shutil``, ``bz2``, ``lzma``). Where ``isal`` has no wheel (Intel
+macOS) it is not installed, and packages are deflated by ``zlib`` at its fastest level, as before.
+Entries get a fixed time and mode, so a package's bytes depend on its content only.
 """
 
 from __future__ import annotations
@@ -20,7 +21,10 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import BinaryIO
 
-from isal import isal_zlib
+try:
+    from isal import isal_zlib as _deflater
+except ImportError:  # (no wheel for this platform: pyproject.toml installs it elsewhere)
+    import zlib as _deflater  # type: ignore[no-redef]
 
 from ..frozen import frozen
 
@@ -90,14 +94,14 @@ def database_of(data: bytes) -> Iterator[sqlite3.Connection]:
 
 #: how a zip entry's bytes are deflated (raw, as zip entries hold them)
 Compress = Callable[[bytes], bytes]
-#: ISA-L's level for the packages' entries: 0.08 ms for a deck's 188 KB collection, 17.9 KB;
-#: zlib's fastest level took 0.5 ms for 18.6 KB (docs/performance.md)
+#: the level for the packages' entries: ISA-L's takes 0.08 ms for a deck's 188 KB collection, 17.9 KB;
+#: zlib's fastest (where isal is not installed) 0.5 ms for 18.6 KB (docs/performance.md)
 DEFLATE_LEVEL = 1
 
 
 def deflate(data: bytes) -> bytes:
     """``data`` as a raw deflate stream (a zip entry's)."""
-    return isal_zlib.compress(data, DEFLATE_LEVEL, -15)
+    return _deflater.compress(data, DEFLATE_LEVEL, -15)
 
 
 def package_bytes_into(
@@ -131,7 +135,7 @@ def zip_into(handle: BinaryIO, entries: Iterable[tuple[str, bytes]], compress: C
     for name, data in entries:
         encoded = name.encode("ascii") if name.isascii() else name.encode("utf-8")
         flags = 0 if name.isascii() else _UTF8
-        packed, crc = compress(data), isal_zlib.crc32(data)
+        packed, crc = compress(data), _deflater.crc32(data)
         sizes = (crc, len(packed), len(data), len(encoded))
         if max(offset, len(packed), len(data)) > _ZIP64_LIMIT:
             raise OverflowError(
