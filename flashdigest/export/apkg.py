@@ -46,17 +46,18 @@ class PackageFiles:
 def read_package_files(path: Path) -> PackageFiles:
     """The database (``collection.anki21`` when there is one, else ``collection.anki2``) and the media
     map of the package at ``path``; one of :data:`BAD_PACKAGE` when it is not a package."""
-
-    def wanted(names: set[str]) -> list[str]:
-        member = "collection.anki21" if "collection.anki21" in names else "collection.anki2"
-        return [member, "media"] if "media" in names else [member]
-
-    members = _read_zip(path, wanted)
-    database = members.get("collection.anki21", members.get("collection.anki2", b""))
-    index = json.loads(members["media"]) if "media" in members else {}
+    members = _read_zip(path, _package_members)
+    index = json.loads(members.pop("media", b"{}"))
+    (database,) = members.values()  # (the one collection _package_members chose)
     if not isinstance(index, dict):
         raise ValueError("its media map is not an object")
     return PackageFiles(database, {str(name): str(number) for number, name in index.items()})
+
+
+def _package_members(names: set[str]) -> list[str]:
+    """A package's database (``collection.anki21`` when there is one) and its media map, if any."""
+    member = "collection.anki21" if "collection.anki21" in names else "collection.anki2"
+    return [member, "media"] if "media" in names else [member]
 
 
 def read_media(path: Path, members: Mapping[str, str], names: list[str] | None = None) -> dict[str, bytes]:
@@ -133,8 +134,7 @@ def zip_into(handle: BinaryIO, entries: Iterable[tuple[str, bytes]], compress: C
     deflated, in a seekable file: no data descriptors), but with this deflate."""
     central, offset = [], 0
     for name, data in entries:
-        encoded = name.encode("ascii") if name.isascii() else name.encode("utf-8")
-        flags = 0 if name.isascii() else _UTF8
+        encoded, flags = name.encode("utf-8"), 0 if name.isascii() else _UTF8
         packed, crc = compress(data), _deflater.crc32(data)
         sizes = (crc, len(packed), len(data), len(encoded))
         if max(offset, len(packed), len(data)) > _ZIP64_LIMIT:
