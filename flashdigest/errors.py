@@ -124,6 +124,11 @@ class SiteUnreachable(FetchError):
     """No answer at all (connection refused, reset, timed out) after every attempt."""
 
 
+class WorkerLost(FlashdigestError):
+    """A worker process of the run ended before it answered (killed: out of memory, or by hand):
+    the run stops there, every deck written before stays; the CLI exits 71 (EX_OSERR)."""
+
+
 class OutputBusy(FlashdigestError):
     """Another flashdigest run is writing into the same output directory: the CLI exits 75."""
 

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import FlashdigestError, InternalError, LineErrors, OutputError
+from .errors import FlashdigestError, InternalError, LineErrors, OutputError, WorkerLost
 from .handoff import HandOff, hand_off
 from .inputs import InputScan, scan_inputs
 from .limits import LIMIT_PROBLEMS
@@ -57,9 +57,10 @@ def export_inputs(
     """Export every digest found in ``paths``, one deck per digest date, into ``options.out_dir``.
 
     Raises NoInputError (no digest among the inputs), OutputBusy (another export holds the
-    directory) and OutputError (the directory or a deck cannot be written: the run stops, every
-    deck written before stays, and so does the state of what was written); every other failure is
-    recorded in the report and the other inputs still export."""
+    directory), OutputError (the directory or a deck cannot be written) and WorkerLost (a worker
+    process was killed): the run stops, every deck written before stays, and so does the state of
+    what was written; every other failure is recorded in the report and the other inputs still
+    export."""
     scan = paths if isinstance(paths, InputScan) else scan_inputs(list(paths))
     report = ExportReport(notices=[*LIMIT_PROBLEMS, *scan.notices], failures=list(scan.errors))
     run = ExportRun(options, run_clock(options), report)
@@ -152,7 +153,7 @@ def _export_input(path: Path, run: ExportRun, state: ExportState, prepared: Prep
             state.record_input(path, stamp, fingerprint(), dates)
         else:  # a digest gave no deck (skipped, or empty): read again next run, never counted as done
             state.forget_input(path)
-    except OutputError:
+    except (OutputError, WorkerLost):  # (the run stops)
         raise
     except LineErrors as error:  # the file's other lines were exported
         report.failures.extend(error.errors)

@@ -1,23 +1,34 @@
-"""Work spread over the machine's cores: an ordered map through this process and a process pool
-of one worker fewer than the cores, a bounded window.
+"""Work spread over the machine's cores: an ordered map through this process and worker processes,
+one fewer than the cores, a bounded window.
 
 Public entry points: :func:`usable_cores` and :func:`ordered_map`. Results come back in the order
 of the items, and at most ``window`` items are in flight, so memory does not grow with their number.
+
+Each worker is a process with a pipe of its own. The run pickles an item and a thread of the run
+writes it to the pipe (a write never blocks the run: a worker busy writing a large result does
+not read); the run reads the results itself, in their turn, so no other thread of the run takes
+Python's lock to read, unpickle and hand over each result, as ``concurrent.futures``' process
+pool did (its thread cost the run some 6% of a cold export: docs/performance.md). A worker ends
+when its pipe closes: when the map is done, or when the run is gone, killed.
 """
 
 from __future__ import annotations
 
 import os
+import pickle
 import threading
-import time
 from collections import deque
 from collections.abc import Callable, Generator, Iterable
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from .errors import InternalError, WorkerLost
 
 if TYPE_CHECKING:
-    from concurrent.futures import Executor, Future
+    from multiprocessing.connection import Connection
+    from multiprocessing.context import BaseContext
+    from queue import SimpleQueue
 
-# multiprocessing and concurrent.futures are imported when a pool starts: a daily run has none
+# multiprocessing is imported when a pool starts: a daily run has none
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
@@ -54,107 +65,198 @@ def ordered_map(
     window is smaller), and hands over the results ready while it waits: its share of the work
     follows what the taker leaves it time for (a worker more would cost a Python process of
     memory, and mostly wait for this one). What ``function`` or ``items`` raise comes in its turn,
-    after the results before it, as from a plain ``map``."""
+    after the results before it, as from a plain ``map``; a worker that dies (killed) is a
+    WorkerLost in the turn of the first item it had."""
     if workers <= 1:
         yield from map(function, items)
         return
     import gc
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
 
     window = window or 3 * workers
     in_hand = min(3 * (workers - 1), window - 1)
     # fork where there is one: the workers start with this process's modules already imported
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
-    initargs = (os.getpid(),)
     # the collector would otherwise write to every object the workers were forked with, copying
     # their memory pages into each worker (about 2.5 MB a worker): what exists now is left alone
     # while the workers live
     gc.freeze()
+    crew: list[_Worker[Item, Result]] = []
     try:
-        with ProcessPoolExecutor(
-            workers - 1, mp_context=context, initializer=_watch_parent, initargs=initargs
-        ) as pool:
-            yield from _in_order(pool, function, items, (window, in_hand), ready)
+        for _ in range(workers - 1):
+            crew.append(_Worker(context, function, [worker.connection for worker in crew]))
+        yield from _in_order(crew, function, items, (window, in_hand), ready)
+    except BaseException:
+        for worker in crew:  # (an interrupt, or the results not all taken: no waiting for work)
+            worker.process.terminate()
+        raise
     finally:
+        for worker in crew:
+            worker.close()
         gc.unfreeze()
 
 
+class _Slot(Generic[Result]):
+    """An item's result, or what computing it raised, once known (``filled``)."""
+
+    __slots__ = ("error", "filled", "value")
+
+    def __init__(self) -> None:
+        self.filled = False
+        self.value: Result | None = None
+        self.error: BaseException | None = None
+
+    def fill(self, value: Result | None, error: BaseException | None) -> _Slot[Result]:
+        self.filled, self.value, self.error = True, value, error
+        return self
+
+    def result(self) -> Result:
+        if self.error is not None:
+            raise self.error
+        return self.value  # type: ignore[return-value]  # (filled: the result itself)
+
+    @classmethod
+    def of(cls, function: Callable[[Item], Result], item: Item) -> _Slot[Result]:
+        """``function(item)`` computed here: its result, or what it raised."""
+        try:
+            return cls().fill(function(item), None)
+        except Exception as error:  # (an interrupt is not held back)
+            return cls().fill(None, error)
+
+
+class _Worker(Generic[Item, Result]):
+    """A worker process, its pipe, the thread of the run that writes items to it, and the slots
+    of the items it has in hand, in their order."""
+
+    def __init__(
+        self, context: BaseContext, function: Callable[[Item], Result], others: list[Connection]
+    ) -> None:
+        import queue
+
+        self.connection, there = context.Pipe()
+        # a forked worker closes the run's ends of every pipe, its own and the workers' before it:
+        # it then sees its pipe close when the run is gone
+        close = [*others, self.connection] if context.get_start_method() == "fork" else []
+        self.process = context.Process(  # type: ignore[attr-defined]  # (every context has one)
+            target=_serve, args=(there, function, close), daemon=True, name="flashdigest-worker"
+        )
+        self.process.start()
+        there.close()
+        self.slots: deque[_Slot[Result]] = deque()
+        self.outbox: SimpleQueue[bytes | None] = queue.SimpleQueue()
+        self.sender = threading.Thread(target=self._send, daemon=True, name="flashdigest-sender")
+        self.sender.start()
+
+    def give(self, item: Item) -> _Slot[Result]:
+        """Hand ``item`` to the worker: its slot, filled once the worker has answered."""
+        slot: _Slot[Result] = _Slot()
+        try:
+            data = pickle.dumps(item, pickle.HIGHEST_PROTOCOL)
+        except Exception as error:  # (what cannot cross: its failure, in its turn)
+            return slot.fill(None, error)
+        self.outbox.put(data)
+        self.slots.append(slot)
+        return slot
+
+    def take(self, slot: _Slot[Result] | None = None) -> None:
+        """Read the worker's answers: until ``slot`` is filled, else those already there."""
+        while self.slots and (not slot.filled if slot is not None else self.connection.poll(0)):
+            try:
+                value, error = self.connection.recv()
+            except (EOFError, OSError):
+                self.process.join(1)
+                how = _ended(self.process.exitcode)
+                raise WorkerLost(f"a worker process ended before it answered ({how})") from None
+            self.slots.popleft().fill(value, error)
+
+    def _send(self) -> None:
+        """The sending thread: each item's bytes, in order, until told to stop or the pipe breaks
+        (the worker is gone: the run learns it reading the worker's answers)."""
+        while (data := self.outbox.get()) is not None:
+            try:
+                self.connection.send_bytes(data)
+            except OSError:
+                return
+
+    def close(self) -> None:
+        """Stop the sender, close the pipe (the worker ends when it has nothing in hand) and wait."""
+        self.outbox.put(None)
+        self.sender.join()
+        self.connection.close()
+        self.process.join()
+
+
+def _ended(code: int | None) -> str:
+    if code is None:
+        return "still running"
+    return f"killed by signal {-code}" if code < 0 else f"exit code {code}"
+
+
 def _in_order(
-    pool: Executor,
+    crew: list[_Worker[Item, Result]],
     function: Callable[[Item], Result],
     items: Iterable[Item],
     bounds: tuple[int, int],
     ready: Callable[[Item], bool] | None,
 ) -> Generator[Result, None, None]:
-    """The results of ``function`` on ``items`` in their order: by ``pool`` while it has fewer than
-    ``in_hand`` items not done, else by this process; ``window`` items at most not yet taken
-    (``bounds``: the two). Work done here is a finished Future too, so that a failure, here, in
-    a worker or in reading ``items``, is raised in its turn, after the results before it."""
+    """The results of ``function`` on ``items`` in their order: by the ``crew`` while it has fewer
+    than ``in_hand`` items not done, else by this process; ``window`` items at most not yet taken
+    (``bounds``: the two). Work done here is a filled slot too, so that a failure, here, in a
+    worker or in reading ``items``, is raised in its turn, after the results before it."""
     window, in_hand = bounds
-    pending: deque[Future[Result]] = deque()
+    pending: deque[tuple[_Worker[Item, Result] | None, _Slot[Result]]] = deque()
     remaining = iter(items)
-    try:
-        while True:
-            while pending and pending[0].done():
-                yield pending.popleft().result()
-            try:
-                item = next(remaining)
-            except StopIteration:
-                break
-            except Exception as error:  # (reading the items failed)
-                pending.append(_failed(error))
-                break
-            if (ready is None or not ready(item)) and sum(not entry.done() for entry in pending) < in_hand:
-                pending.append(pool.submit(function, item))
-            else:
-                pending.append(_done_here(function, item))
-            if len(pending) >= window:
-                yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
-    finally:  # (before the pool's end, which waits for every item not cancelled)
-        for entry in pending:
-            entry.cancel()
+    while True:
+        try:
+            item = next(remaining)
+        except StopIteration:
+            break
+        except Exception as error:  # (reading the items failed)
+            pending.append((None, _Slot[Result]().fill(None, error)))
+            break
+        for worker in crew:
+            worker.take()
+        if (ready is None or not ready(item)) and sum(len(worker.slots) for worker in crew) < in_hand:
+            chosen = min(crew, key=lambda worker: len(worker.slots))
+            pending.append((chosen, chosen.give(item)))
+        else:
+            pending.append((None, _Slot.of(function, item)))
+        while pending and (pending[0][1].filled or len(pending) >= window):
+            yield _taken(*pending.popleft())
+    while pending:
+        yield _taken(*pending.popleft())
 
 
-def _done_here(function: Callable[[Item], Result], item: Item) -> Future[Result]:
-    """``function(item)`` computed here, as a finished Future: its result, or what it raised."""
-    from concurrent.futures import Future
-
-    try:
-        result = function(item)
-    except Exception as error:  # (an interrupt is not held back)
-        return _failed(error)
-    future: Future[Result] = Future()
-    future.set_result(result)
-    return future
+def _taken(worker: _Worker[Any, Result] | None, slot: _Slot[Result]) -> Result:
+    """The slot's result, read from its worker first when not yet there."""
+    if worker is not None:
+        worker.take(slot)
+    return slot.result()
 
 
-def _failed(error: Exception) -> Future[Result]:
-    """A finished Future that raises ``error``."""
-    from concurrent.futures import Future
-
-    future: Future[Result] = Future()
-    future.set_exception(error)
-    return future
-
-
-#: how often a worker checks that the process that started it is still there
-PARENT_CHECK_SECONDS = 0.2
-
-
-def _watch_parent(parent: int) -> None:
-    """In a worker: exit as soon as the run that started it is gone (killed), not linger; leave
-    Ctrl-C to the run (which stops its pool), so a worker prints no traceback of its own."""
+def _serve(connection: Connection, function: Callable[[Any], Any], close: list[Connection]) -> None:
+    """A worker: ``function`` of each item the run sends, its answer sent back, until the pipe
+    closes. Ctrl-C is left to the run (which stops its workers), so a worker prints no traceback
+    of its own."""
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(PARENT_CHECK_SECONDS)
-        os._exit(1)
-
-    threading.Thread(target=watch, daemon=True, name="flashdigest-parent-watch").start()
+    for other in close:
+        other.close()
+    while True:
+        try:
+            item = pickle.loads(connection.recv_bytes())
+        except (EOFError, OSError):  # (the run is done, or gone)
+            return
+        try:
+            answer: tuple[Any, BaseException | None] = (function(item), None)
+        except Exception as error:
+            answer = (None, error)
+        try:
+            connection.send(answer)
+        except (EOFError, OSError):
+            return
+        except Exception as error:  # (a result or an error that cannot be pickled)
+            reason = f"internal error: a worker's answer cannot be sent: {type(error).__name__}: {error}"
+            connection.send((None, InternalError(reason)))

@@ -51,6 +51,9 @@ EXIT_MEANING: dict[int, str] = {
     "the message says how to add it to this installation",
     70: "a bug in flashdigest outside any one input (one line; `--debug` shows the traceback). "
     "A bug met while reading one input fails that input only (65)",
+    71: "a worker process of the run was killed (out of memory, or by hand) before it answered: "
+    "the run stops there, as with 73: every deck written before stays whole and the state "
+    "remembers them",
     73: "`--out`, a deck in it, the bundle, the `--fetch`/`fetch --into` folder or the collection "
     "(missing, not an Anki collection, made by a newer Anki, or an older one without "
     "`--upgrade-collection`: nothing is created or changed) cannot be created or written (an "

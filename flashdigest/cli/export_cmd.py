@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..errors import FlashdigestError, NoInputError, OutputBusy, OutputError, ParseError
+from ..errors import FlashdigestError, NoInputError, OutputBusy, OutputError, ParseError, WorkerLost
 from ..inputs import scan_inputs
 from ..lock import output_lock
 from ..options import (
@@ -62,7 +62,8 @@ Examples:
 Exit codes: 0 every input exported (or was unchanged); 2 usage error;
 65 some input failed, one stderr line each (the others were still
 exported); 66 no digest found among the inputs; 69 the Anki backend is
-missing (--collection); 70 a bug (--debug shows the traceback); 73 --out,
+missing (--collection); 70 a bug (--debug shows the traceback); 71 a
+worker process was killed (out of memory, or by hand); 73 --out,
 a deck, the bundle, the collection or the --fetch folder cannot be
 created or written; 75 another run holds --out (without --wait, or
 past --wait-timeout), the collection is open in Anki, with --sync the
@@ -72,7 +73,7 @@ some page could not be fetched (in time: --page-time, --max-time);
 --anki-connect-key), or with --sync not logged in or the sync key was
 refused (run `flashdigest login`); 78 the config file is broken
 (--no-config ignores it). With several, the worst of them (in that order:
-70 73 78 66 69 77 65 75).
+70 71 73 78 66 69 77 65 75).
 
 \b
 Size limits (file bytes, field length, nesting...) are raised with
@@ -175,7 +176,7 @@ def export(inputs: tuple[Path, ...], out_dir: Path, **chosen: Any) -> None:
             report = _run_export(inputs, options, show_progress=not silent)
             if fetch_options is not None:
                 _recheck_unreadable(fetch_options.into, report.failures)
-    except (NoInputError, OutputError, OutputBusy) as error:
+    except (NoInputError, OutputError, OutputBusy, WorkerLost) as error:
         stop(error)
     handed = report.hand_off.failures if report.hand_off else ()
     for failure in [*report.failures, *handed]:

@@ -27,6 +27,7 @@ from ..errors import (
     SyncAuthError,
     SyncUnavailable,
     VerifyError,
+    WorkerLost,
 )
 
 EXIT_OK = 0
@@ -35,6 +36,7 @@ EXIT_DATAERR = 65  # EX_DATAERR: some input could not be exported
 EXIT_NOINPUT = 66  # EX_NOINPUT: no digest at all among the inputs
 EXIT_UNAVAILABLE = 69  # EX_UNAVAILABLE: the Anki backend for `verify` is not installed
 EXIT_SOFTWARE = 70  # EX_SOFTWARE: a bug in flashdigest (one line; --debug shows the traceback)
+EXIT_OSERR = 71  # EX_OSERR: a worker process of the run was killed (out of memory, or by hand)
 EXIT_CANTCREAT = 73  # EX_CANTCREAT: the output directory or a deck cannot be created or written
 EXIT_TEMPFAIL = 75  # EX_TEMPFAIL: another export holds the output directory
 EXIT_NOPERM = 77  # EX_NOPERM: AnkiConnect's apiKey, or the Anki account's login or sync key, refused
@@ -43,6 +45,7 @@ EXIT_CONFIG = 78  # EX_CONFIG: the config file cannot be read or sets an option 
 EXIT_FOR: tuple[tuple[type[FlashdigestError], int], ...] = (
     (NoInputError, EXIT_NOINPUT),
     (OutputError, EXIT_CANTCREAT),
+    (WorkerLost, EXIT_OSERR),
     (OutputBusy, EXIT_TEMPFAIL),
     (ConfigError, EXIT_CONFIG),
     (CollectionBusy, EXIT_TEMPFAIL),
@@ -58,6 +61,7 @@ EXIT_FOR: tuple[tuple[type[FlashdigestError], int], ...] = (
 #: when a run ends with several codes, the one it exits with is the first of these it has
 SEVERITY = (
     EXIT_SOFTWARE,
+    EXIT_OSERR,
     EXIT_CANTCREAT,
     EXIT_CONFIG,
     EXIT_NOINPUT,
