@@ -15,7 +15,6 @@ when its pipe closes: when the map is done, or when the run is gone, killed.
 from __future__ import annotations
 
 import os
-import pickle
 import threading
 from collections import deque
 from collections.abc import Callable, Generator, Iterable
@@ -28,7 +27,7 @@ if TYPE_CHECKING:
     from multiprocessing.context import BaseContext
     from queue import SimpleQueue
 
-# multiprocessing is imported when a pool starts: a daily run has none
+# multiprocessing and pickle are imported when a pool starts: a daily run has none
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
@@ -150,6 +149,8 @@ class _Worker(Generic[Item, Result]):
 
     def give(self, item: Item) -> _Slot[Result]:
         """Hand ``item`` to the worker: its slot, filled once the worker has answered."""
+        import pickle
+
         slot: _Slot[Result] = _Slot()
         try:
             data = pickle.dumps(item, pickle.HIGHEST_PROTOCOL)
@@ -239,6 +240,7 @@ def _serve(connection: Connection, function: Callable[[Any], Any], close: list[C
     """A worker: ``function`` of each item the run sends, its answer sent back, until the pipe
     closes. Ctrl-C is left to the run (which stops its workers), so a worker prints no traceback
     of its own."""
+    import pickle
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)

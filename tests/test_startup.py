@@ -26,6 +26,8 @@ HEAVY |= {"tempfile", "importlib.resources", "html", "chevron"}
 #: nor, to export (--help has them from click), zipfile with shutil, bz2 and lzma (3.5 ms): only
 #: reading a package needs it; packages are written by flashdigest/export/apkg.py, deflated with ISA-L
 READING_PACKAGES = {"zipfile", "shutil", "bz2", "lzma"}
+#: nor what only a pool over the cores needs (a daily run has none): pickle 1.8 ms
+POOL = {"multiprocessing", "concurrent", "pickle"}
 #: the pipeline, which --help and -V must not import at all
 PIPELINE = {
     "flashdigest.pipeline",
@@ -86,7 +88,7 @@ def test_a_one_file_export_imports_only_its_format(sample: str, tmp_path: Path) 
     assert {"flashdigest.pipeline", "flashdigest.export"} <= names  # it did export
     others = {"flashdigest.parse.jsonl", "flashdigest.parse.yaml_digest", "flashdigest.parse.answers"}
     others |= {"flashdigest.parse.text"} if sample.endswith(".html") else {"flashdigest.parse.html"}
-    forbidden = HEAVY | READING_PACKAGES | others | {"flashdigest.deliver", "flashdigest.fetch"}
+    forbidden = HEAVY | READING_PACKAGES | POOL | others | {"flashdigest.deliver", "flashdigest.fetch"}
     forbidden |= {"flashdigest.export.bundle"}
     assert heavy_in(names, forbidden) == set()
 
