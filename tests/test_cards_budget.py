@@ -153,7 +153,11 @@ def test_an_unknown_kind_is_a_usage_error_and_a_config_error(
 
 
 def test_the_best_question_is_one_whose_answer_a_point_states(shared_digests: Path) -> None:
-    from flashdigest.cards.mcq import stating_point
+    from flashdigest.cards.mcq import stated_answer
+
+    def stating_point(paper: Paper, question: Question) -> PointKind | None:
+        stated = stated_answer(paper, question)
+        return stated.kind if stated else None
 
     (digest,) = read_digests(shared_digests / "html" / "2025-04-14.html")
     seaweed = digest.papers[0]

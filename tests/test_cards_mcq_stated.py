@@ -44,7 +44,7 @@ def test_an_answer_a_point_states_gets_that_points_sentence(shared_digests: Path
     hours = question(seaweed, 2)
     assert hours.answer_text == "665,000 hours (equivalent to 27.7 days on 1,000 GPUs)"
     assert stated_answer(seaweed, hours) == StatedAnswer(PointKind.RESULTS, SEAWEED_RESULTS)
-    field = answer_field(seaweed, hours, "en")
+    field = answer_field(hours, stated_answer(seaweed, hours), "en")
     assert field == (
         f'<span class="fd-answer-own">{field_text(hours.answer_text)}</span>'
         '<div class="fd-stated"><span class="fd-kicker">Results and Evaluation</span> '
@@ -57,7 +57,7 @@ def test_an_answer_no_point_states_gets_none(shared_digests: Path) -> None:
     seaweed = papers(shared_digests, "2025-04-14")[0]
     first = question(seaweed, 1)  # "Achieving competitive performance with a medium-sized model ..."
     assert stated_answer(seaweed, first) is None
-    field = answer_field(seaweed, first, "en")
+    field = answer_field(first, stated_answer(seaweed, first), "en")
     assert "fd-stated" not in field
     assert field == f'<span class="fd-answer-own">{field_text(first.answer_text or "")}</span>'
 
@@ -66,7 +66,7 @@ def test_a_chinese_answer_gets_the_chinese_sentence_and_the_pages_label(shared_d
     mot = papers(shared_digests, "2026-04-10", "zh")[2]
     assert question(mot, 1).answer_text == "混合Transformer（MoT）"
     assert stated_answer(mot, question(mot, 1)) == StatedAnswer(PointKind.PRIOR_WORK, MOT_PRIOR_WORK_ZH)
-    field = answer_field(mot, question(mot, 1), "zh")
+    field = answer_field(question(mot, 1), stated_answer(mot, question(mot, 1)), "zh")
     assert '<span class="fd-kicker">先前研究与新思路</span> ' + MOT_PRIOR_WORK_ZH in field
     assert stated_answer(mot, question(mot, 2)) is None  # "GRPO（组相对策略优化）": no point names it
 

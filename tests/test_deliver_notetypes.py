@@ -188,7 +188,7 @@ def test_an_mcq_note_of_the_release_before_gets_the_stated_point_and_keeps_the_l
     try:
         with monkeypatch.context() as before:
             before.setattr(
-                builder, "answer_field", lambda _paper, question, _lang: field_text(question.answer_text)
+                builder, "answer_field", lambda question, _stated, _lang: field_text(question.answer_text)
             )
             deliver(tmp_path / "before", target, source)
         col: Any = server.col if server else Collection(str(path))

@@ -17,7 +17,7 @@ from .budget import BEST_QUESTION_RANK, HEADLINE_RANK, OTHER_RANK, POINT_CARD_KI
 from .fields import field_text, math_delimiters, safe_link
 from .figures import cloze_field, cloze_sentences
 from .flowchart import flowchart_image
-from .mcq import answer_field, choices_field, option_key, option_letter, stating_point
+from .mcq import StatedAnswer, answer_field, choices_field, option_key, option_letter, stated_answer
 from .notes import StableNote, stable_int
 from .notetypes import cloze_model, mcq_model, paper_model
 from .selection import CardChoice, Item, apply_budget
@@ -85,13 +85,28 @@ def clean_tags(tags: tuple[str, ...]) -> tuple[str, ...]:
 
 @frozen
 class _PaperContext:
-    """What every note of one paper shares."""
+    """What every note of one paper shares, its fields made once: the title, link, date and short
+    name as the notes' fields hold them."""
 
     paper: Paper
-    date: dt.date
-    short: str
     lang: str
     tags: tuple[str, ...]
+    title: str
+    link: str
+    day: str
+    short: str
+
+
+def _paper_context(paper: Paper, date: dt.date, tags: tuple[str, ...]) -> _PaperContext:
+    return _PaperContext(
+        paper,
+        paper_language(paper),
+        tags,
+        field_text(paper.title),
+        safe_link(paper.link),
+        date.isoformat(),
+        field_text(paper_short_name(paper)),
+    )
 
 
 @dataclass
@@ -136,7 +151,7 @@ def build_deck(digest: Digest, options: DeckOptions | None = None) -> DeckBuild:
             continue
         seen.add(paper.identity)
         tags = clean_tags((*_own_tags(paper, digest.date), *options.extra_tags))
-        context = _PaperContext(paper, digest.date, paper_short_name(paper), paper_language(paper), tags)
+        context = _paper_context(paper, digest.date, tags)
         unanswered += sum(question.answer is None for question in paper.questions)
         _collect_paper(context, digest.source, collected, len(seen) - 1)
     if unanswered:
@@ -176,20 +191,25 @@ def _collect_paper(context: _PaperContext, source: Path, collected: _Collected, 
         label = f"{POINT_CARD_KIND[kind]} figure"
         collected.items.append(Item(note, len(note.cards), place, [(0, "figures", rank, label)], True))
     answered = [question for question in paper.questions if question.answer is not None]
-    best = _best_question(paper, answered)
-    for question in answered:
+    stated = [stated_answer(paper, question) for question in answered]  # (once: the best and the back)
+    best = _best_question(answered, stated)
+    for question, its_point in zip(answered, stated, strict=True):
         rank = BEST_QUESTION_RANK if question is best else OTHER_RANK
         label = f"Q{question.number}" + (" (give-away)" if question.gives_itself_away else "")
-        item = Item(_mcq_note(context, question), 1, place, [(0, "quiz", rank, label)], True)
+        item = Item(_mcq_note(context, question, its_point), 1, place, [(0, "quiz", rank, label)], True)
         item.giveaway = question.gives_itself_away
         collected.items.append(item)
 
 
-def _best_question(paper: Paper, answered: list[Question]) -> Question | None:
-    """The first fair question whose answer a summary point states, else the first fair one."""
-    fair = [question for question in answered if not question.gives_itself_away]
-    stated = [question for question in fair if stating_point(paper, question)]
-    return next(iter(stated or fair), None)
+def _best_question(answered: list[Question], stated: list[StatedAnswer | None]) -> Question | None:
+    """The first fair question whose answer a summary point states (``stated``: each one's), else
+    the first fair one."""
+    fair = [
+        (question, point)
+        for question, point in zip(answered, stated, strict=True)
+        if not question.gives_itself_away
+    ]
+    return next((question for question, point in fair if point is not None), fair[0][0] if fair else None)
 
 
 def _unanswered_notice(digest: Digest, count: int) -> str:
@@ -210,14 +230,14 @@ def _own_tags(paper: Paper, date: dt.date) -> list[str]:
 def _paper_note(context: _PaperContext, flowchart: str) -> StableNote:
     paper = context.paper
     fields = [
-        field_text(paper.title),
-        safe_link(paper.link),
+        context.title,
+        context.link,
         paper.published.isoformat() if paper.published else "",
-        context.date.isoformat(),
+        context.day,
         *(field_text(paper.points.get(kind, "")) for kind in PointKind),
         flowchart,
         "",
-        field_text(context.short),
+        context.short,
         context.lang,
     ]
     return StableNote(
@@ -235,10 +255,10 @@ def _cloze_notes(context: _PaperContext) -> Iterator[tuple[PointKind, StableNote
         for sentence in cloze_sentences(paper.points.get(kind, ""), paper.title):
             fields = [
                 cloze_field(sentence),
-                field_text(paper.title),
-                field_text(context.short),
-                safe_link(paper.link),
-                context.date.isoformat(),
+                context.title,
+                context.short,
+                context.link,
+                context.day,
                 point_label(kind, context.lang),
                 context.lang,
                 "",
@@ -273,19 +293,18 @@ def _flowchart_field(context: _PaperContext, source: Path, collected: _Collected
     return ""
 
 
-def _mcq_note(context: _PaperContext, question: Question) -> StableNote:
-    paper = context.paper
-    guid = guid_for(paper.identity, f"mcq{question.number}")
+def _mcq_note(context: _PaperContext, question: Question, stated: StatedAnswer | None) -> StableNote:
+    guid = guid_for(context.paper.identity, f"mcq{question.number}")
     seed = f"{stable_int('choices:' + guid):08x}"[-8:]
     fields = [
         field_text(question.text),
         choices_field(question, guid, seed),
-        answer_field(paper, question, context.lang),
-        field_text(paper.title),
-        safe_link(paper.link),
-        context.date.isoformat(),
+        answer_field(question, stated, context.lang),
+        context.title,
+        context.link,
+        context.day,
         "",
-        field_text(context.short),
+        context.short,
         context.lang,
     ]
     return StableNote(model=mcq_model(), fields=fields, tags=list(context.tags), guid=guid)

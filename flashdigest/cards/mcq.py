@@ -127,18 +127,12 @@ def stated_answer(paper: Paper, question: Question) -> StatedAnswer | None:
     return None
 
 
-def stating_point(paper: Paper, question: Question) -> PointKind | None:
-    """The summary point of ``paper`` that states ``question``'s answer, if one does."""
-    stated = stated_answer(paper, question)
-    return stated.kind if stated else None
-
-
-def answer_field(paper: Paper, question: Question, lang: str) -> str:
+def answer_field(question: Question, stated: StatedAnswer | None, lang: str) -> str:
     """The MCQ note's Answer field: the answer's words, then, when a summary point states the
-    answer, that point's label and sentence (``fd-stated``); the script hides the words (the
-    marked option shows them) and never the point's sentence."""
+    answer (``stated``: :func:`stated_answer` of the question), that point's label and sentence
+    (``fd-stated``); the script hides the words (the marked option shows them) and never the
+    point's sentence."""
     own = f'<span class="fd-answer-own">{field_text(question.answer_text or "")}</span>'
-    stated = stated_answer(paper, question)
     if stated is None:
         return own
     label = f'<span class="fd-kicker">{field_text(point_label(stated.kind, lang))}</span>'

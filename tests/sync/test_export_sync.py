@@ -148,7 +148,7 @@ def test_a_phones_mcq_note_of_the_release_before_gets_the_stated_point_and_keeps
     source = sample_source(tmp_path)
     with monkeypatch.context() as before:
         before.setattr(
-            builder, "answer_field", lambda _paper, question, _lang: field_text(question.answer_text)
+            builder, "answer_field", lambda question, _stated, _lang: field_text(question.answer_text)
         )
         assert export_sync(source, tmp_path / "before")[0] == 0
     phone_sync(phone, server)
