@@ -8,7 +8,7 @@ Each worker is a process with a pipe of its own. The run pickles an item and a t
 writes it to the pipe (a write never blocks the run: a worker busy writing a large result does
 not read); the run reads the results itself, in their turn, so no other thread of the run takes
 Python's lock to read, unpickle and hand over each result, as ``concurrent.futures``' process
-pool did (its thread cost the run some 6% of a cold export: docs/performance.md). A worker ends
+pool did (its threads cost a cold export some 9%: docs/performance.md). A worker ends
 when its pipe closes: when the map is done, or when the run is gone, killed.
 """
 
