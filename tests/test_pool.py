@@ -27,6 +27,8 @@ from flashdigest.pool import ordered_map
 from tests.conftest import SAMPLES
 
 RUN = os.getpid()
+#: a test that patches what a worker runs needs the worker forked (spawn imports it afresh)
+FORK = "fork" in multiprocessing.get_all_start_methods()
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -123,9 +125,7 @@ def test_a_worker_ends_when_the_run_is_killed() -> None:
     assert _gone(worker)
 
 
-@pytest.mark.skipif(
-    "fork" not in multiprocessing.get_all_start_methods(), reason="a patched worker needs fork"
-)
+@pytest.mark.skipif(not FORK, reason="the patch reaches a worker only when it is forked")
 @pytest.mark.timeout(120)
 def test_a_killed_worker_stops_the_export_with_71(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The command's answer: one line, exit 71 (EX_OSERR), no traceback, no temporary file left;
@@ -158,3 +158,33 @@ def test_a_killed_worker_stops_the_export_with_71(tmp_path: Path, monkeypatch: p
         "2025-05-02.apkg",
         "2026-05-06.apkg",
     ]
+
+
+@pytest.mark.skipif(not FORK, reason="the patch reaches a worker only when it is forked")
+@pytest.mark.timeout(120)
+def test_a_killed_worker_stops_an_archives_export_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An archive's dates spread over the cores (no pool over the inputs): a worker killed there
+    stops the run as well (not one failed input among others), the dates written before kept."""
+    from flashdigest.export import job
+    from flashdigest.pipeline import ExportOptions, export_inputs
+    from tests.test_archive_append import archive_rows
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "summaries.jsonl").write_text("\n".join(archive_rows(tmp_path / "corpus", 9)), encoding="utf-8")
+    made_here = job.make_deck
+
+    def dies_in_a_worker(item: Any, options: Any) -> Any:
+        if os.getpid() != RUN:
+            os._exit(9)
+        return made_here(item, options)
+
+    monkeypatch.setattr(flashdigest.pipeline, "usable_cores", lambda: 2)
+    monkeypatch.setattr(job, "make_deck", dies_in_a_worker)
+    out = tmp_path / "out"
+    with pytest.raises(WorkerLost, match="exit code 9"):
+        export_inputs([folder], ExportOptions(out_dir=out, now=1_750_000_000))
+    assert len(list(out.glob("*.apkg"))) >= 3  # (the first dates are made in the run itself)
+    assert not list(out.glob("*.tmp"))
