@@ -240,7 +240,6 @@ def _serve(connection: Connection, function: Callable[[Any], Any], close: list[C
     """A worker: ``function`` of each item the run sends, its answer sent back, until the pipe
     closes. Ctrl-C is left to the run (which stops its workers), so a worker prints no traceback
     of its own."""
-    import pickle
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -248,7 +247,7 @@ def _serve(connection: Connection, function: Callable[[Any], Any], close: list[C
         other.close()
     while True:
         try:
-            item = pickle.loads(connection.recv_bytes())
+            item = connection.recv()  # (the bytes the run pickled: the pipe unpickles them)
         except (EOFError, OSError):  # (the run is done, or gone)
             return
         try:
