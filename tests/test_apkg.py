@@ -18,6 +18,7 @@ from flashdigest.export.apkg import (
     deflate,
     package_bytes_into,
     read_media,
+    read_package,
     read_package_files,
     zip_into,
 )
@@ -105,15 +106,40 @@ def damaged(package: bytes) -> list[bytes]:
     ]
 
 
-def test_a_damaged_package_is_one_of_bad_package(tmp_path: Path) -> None:
+def damaged_packages(folder: Path) -> list[Path]:
+    """A package of a page's size written into ``folder`` in each of :func:`damaged`'s ways."""
     handle = io.BytesIO()
     package_bytes_into(handle, (SAMPLES / "2025-05-02.html").read_bytes() * 3, {"a.svg": b"<svg/>" * 99})
+    paths = []
     for number, data in enumerate(damaged(handle.getvalue())):
-        path = tmp_path / f"{number}.apkg"
-        path.write_bytes(data)
+        paths.append(folder / f"{number}.apkg")
+        paths[-1].write_bytes(data)
+    return paths
+
+
+def test_a_damaged_package_is_one_of_bad_package(tmp_path: Path) -> None:
+    for path in damaged_packages(tmp_path):
         with pytest.raises(BAD_PACKAGE):
             files = read_package_files(path)
             read_media(path, files.media)
+
+
+@pytest.mark.parametrize(("database", "media"), CASES)
+def test_a_package_read_in_one_go_is_what_its_parts_read_give(
+    tmp_path: Path, database: bytes, media: dict[str, bytes]
+) -> None:
+    """read_package opens the zip once for what read_package_files and read_media read apart."""
+    path = tmp_path / "deck.apkg"
+    with path.open("wb") as handle:
+        package_bytes_into(handle, database, media)
+    files = read_package_files(path)
+    assert read_package(path) == (files, read_media(path, files.media))
+
+
+def test_a_damaged_package_read_in_one_go_is_one_of_bad_package(tmp_path: Path) -> None:
+    for path in damaged_packages(tmp_path):
+        with pytest.raises(BAD_PACKAGE):
+            read_package(path)
 
 
 def test_a_deck_damaged_on_disk_is_made_again_not_a_crash(tmp_path: Path) -> None:

@@ -28,7 +28,7 @@ from dataclasses import field, replace
 from pathlib import Path
 from typing import Any
 
-from ..export.apkg import database_of, package_bytes_into, read_media, read_package_files
+from ..export.apkg import database_of, package_bytes_into, read_package
 from ..export.notetype_times import EARLIER, look_of
 from ..frozen import frozen
 from .package import PackageContent, PackageNote
@@ -157,8 +157,7 @@ def rewrite_package_models(
     mods = mods or {}
     if not any(renames.values()) and not mods:
         return
-    files = read_package_files(package)
-    media = read_media(package, files.media)
+    files, media = read_package(package)
     with database_of(files.database) as connection:
         (models,) = connection.execute("select models from col").fetchone()
         table = json.loads(models)

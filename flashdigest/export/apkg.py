@@ -46,18 +46,39 @@ class PackageFiles:
 def read_package_files(path: Path) -> PackageFiles:
     """The database (``collection.anki21`` when there is one, else ``collection.anki2``) and the media
     map of the package at ``path``; one of :data:`BAD_PACKAGE` when it is not a package."""
-    members = _read_zip(path, _package_members)
-    index = json.loads(members.pop("media", b"{}"))
-    (database,) = members.values()  # (the one collection _package_members chose)
-    if not isinstance(index, dict):
-        raise ValueError("its media map is not an object")
-    return PackageFiles(database, {str(name): str(number) for number, name in index.items()})
+    return _files_of(_read_zip(path, _package_members))
+
+
+def read_package(path: Path) -> tuple[PackageFiles, dict[str, bytes]]:
+    """:func:`read_package_files` of the package at ``path`` and the bytes of all its media files
+    (by name), in one read of it (what :func:`read_media` of every name gives)."""
+    members = _read_zip(path, _every_member)
+    files = _files_of(members)
+    return files, {name: members[member] for name, member in files.media.items()}
+
+
+_COLLECTIONS = ("collection.anki21", "collection.anki2")
 
 
 def _package_members(names: set[str]) -> list[str]:
     """A package's database (``collection.anki21`` when there is one) and its media map, if any."""
-    member = "collection.anki21" if "collection.anki21" in names else "collection.anki2"
+    member = _COLLECTIONS[0] if _COLLECTIONS[0] in names else _COLLECTIONS[1]
     return [member, "media"] if "media" in names else [member]
+
+
+def _every_member(names: set[str]) -> list[str]:
+    """:func:`_package_members` and the media files (members named by their number, as Anki and
+    :func:`package_bytes_into` name them)."""
+    return [*_package_members(names), *sorted(name for name in names if name.isdigit())]
+
+
+def _files_of(members: dict[str, bytes]) -> PackageFiles:
+    """The database and media map among the members read by :func:`_package_members`."""
+    index = json.loads(members.get("media", b"{}"))
+    if not isinstance(index, dict):
+        raise ValueError("its media map is not an object")
+    database = members[_COLLECTIONS[0]] if _COLLECTIONS[0] in members else members[_COLLECTIONS[1]]
+    return PackageFiles(database, {str(name): str(number) for number, name in index.items()})
 
 
 def read_media(path: Path, members: Mapping[str, str], names: list[str] | None = None) -> dict[str, bytes]:
