@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 from selectolax.lexbor import LexborHTMLParser
 
 from flashdigest.cards import build_deck
@@ -347,3 +349,40 @@ def test_the_attributes_kept_for_reuse_stay_bounded(monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(flashdigest.svg, "_MADE_MAX", 50)
     assert sanitize_svg(svg) == expected
     assert 0 < len(flashdigest.svg._MADE) <= 50
+
+
+#: plain characters (the words of ``-moz-binding`` among them) and a few of those that need checks
+VALUE_CHARACTERS = [*"0a Z#%+,-.mozbindingBINDING", *"\\(:/&<>\"'\x1c\t"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    name=st.sampled_from(["fill", "x", "transform", "font-family", "style", "href", "xlink:href", "onclick"]),
+    value=st.text(alphabet=st.sampled_from(VALUE_CHARACTERS), max_size=24),
+)
+@example(name="fill", value="-moz-binding")
+@example(name="fill", value="-MOZ-Binding x")
+@example(name="style", value=" fill ")
+@example(name="href", value="#a")
+def test_a_plain_value_kept_unchecked_is_what_the_checks_give(name: str, value: str) -> None:
+    """A value of plain characters skips the checks: it must come out as they would give it."""
+    import flashdigest.svg as svg
+
+    checked = svg._safe_value(name, svg._plain(value)) if name in svg._ATTRIBUTES else None
+    expected = "" if checked is None else f' {svg._ATTRIBUTES[name]}="{svg._xml_attr(checked)}"'
+    assert svg._checked_attribute(name, value) == expected
+
+
+def test_a_binding_in_a_plain_value_is_dropped() -> None:
+    assert "binding" not in sanitize_svg('<svg><rect fill="-moz-binding" x="1"/></svg>').lower()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from([*"hfiletpsw:/ .x;('\")\t\n"]), max_size=30))
+@example("http:/host")
+@example("//host")
+@example("https:\t /host")
+def test_the_address_pattern_is_skipped_only_where_it_cannot_match(text: str) -> None:
+    import flashdigest.svg as svg
+
+    assert svg._may_hold_address(text) or svg._CSS_ADDRESS_RE.search(text) is None

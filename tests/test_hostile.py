@@ -285,6 +285,7 @@ def test_fuzz_corpus_replays_cleanly(path: Path) -> None:
         '<text x="htt\ufffep:/evil.example/x">t</text>',  # the same with a noncharacter
         "<style>a{fill:url\\6(http:/evil.example/x)}</style>",  # fuzz finding: an escaped control
         "<rect style='fill:url\\fffe(//evil.example/x)'/>",
+        "<style>a{b:c(http: /evil.example/x</style>",  # fuzz finding: white space before the slash
     ],
 )
 def test_sanitizer_drops_unclosed_and_single_slash_addresses(style: str) -> None:
