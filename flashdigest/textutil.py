@@ -40,8 +40,18 @@ def utf8_has_controls(data: bytes) -> bool:
     return bool(rest.strip(b"\xc2")) or (bool(rest) and _C1_UTF8_RE.search(data) is not None)
 
 
+#: what ``str.split()`` splits ASCII text at besides one space (``\x1c``-``\x1f`` among it)
+_ASCII_BREAKS = ("  ", "\n", "\t", "\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x1f")
+
+
 def collapse_space(text: str) -> str:
     """Runs of white space (line breaks too) as one space, none at either end."""
+    if text.isascii() and text[:1] != " " and text[-1:] != " ":
+        for mark in _ASCII_BREAKS:
+            if mark in text:
+                break
+        else:  # (most texts: already so; not split into words and joined again, 4 times as long)
+            return text
     return " ".join(text.split())
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import html
 
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
-from flashdigest.textutil import _CONTROL_RE, escape_html, remove_controls, utf8_has_controls
+from flashdigest.textutil import _CONTROL_RE, collapse_space, escape_html, remove_controls, utf8_has_controls
 
 
 @given(st.text(alphabet=st.sampled_from("&<>\"'a &amp;é\x00中")))
@@ -37,3 +37,17 @@ def test_utf8_has_controls_on_the_edges() -> None:
     assert utf8_has_controls("a\u0085b".encode())  # a C1 control: C2 85
     assert not utf8_has_controls(b"\xc2\xa0\xc2")  # a no-break space and a cut-off C2
     assert utf8_has_controls(b"\xe2\xc2\x80")  # a broken sequence before a C1 control
+
+
+SPACES = "\t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0\u2028\u3000"
+
+
+@given(
+    st.text(alphabet=st.sampled_from(f"a b{SPACES}é"))
+    | st.sampled_from(SPACES).map(lambda space: f"a{space}b")
+)
+@example("a  b")
+@example(" a")
+@example("a ")
+def test_collapse_space_is_splitting_and_joining(text: str) -> None:
+    assert collapse_space(text) == " ".join(text.split())
