@@ -20,6 +20,8 @@ from __future__ import annotations
 import atexit
 import gc
 
+from . import heap
+
 #: new objects between collections during a run (Python's default is 700); the older generations' as they are
 YOUNG_THRESHOLD = 50_000
 
@@ -34,6 +36,7 @@ def run() -> None:
         gc.set_threshold(YOUNG_THRESHOLD, *gc.get_threshold()[1:])
         gc.enable()
     atexit.register(gc.freeze)
+    heap.enabled = True  # (memory freed kept for the next deck, once a run makes several)
     main(prog_name="flashdigest")
 
 

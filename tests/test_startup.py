@@ -26,8 +26,9 @@ HEAVY |= {"tempfile", "importlib.resources", "html", "chevron"}
 #: nor, to export (--help has them from click), zipfile with shutil, bz2 and lzma (3.5 ms): only
 #: reading a package needs it; packages are written by flashdigest/export/apkg.py, deflated with ISA-L
 READING_PACKAGES = {"zipfile", "shutil", "bz2", "lzma"}
-#: nor what only a pool over the cores needs (a daily run has none): pickle 1.8 ms
-POOL = {"multiprocessing", "concurrent", "pickle"}
+#: nor what only a pool over the cores needs (a daily run has none): pickle 1.8 ms; nor ctypes (2 ms),
+#: which sets the C heap of a process that makes several decks (flashdigest/heap.py)
+POOL = {"multiprocessing", "concurrent", "pickle", "ctypes"}
 #: the pipeline, which --help and -V must not import at all
 PIPELINE = {
     "flashdigest.pipeline",

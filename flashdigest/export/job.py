@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Protocol
 from ..cards import DeckBuild, cloze_model, mcq_model
 from ..errors import FlashdigestError, InternalError
 from ..frozen import frozen
+from ..heap import deck_made
 from ..limits import LIMITS
 from ..model import Digest
 from ..options import DeckOptions, ParseOptions
@@ -199,6 +200,7 @@ class _ArchiveSlot:
 def prepare_digest(digest: Digest, options: JobOptions, key: str = "") -> PreparedDeck:
     from ..cards import build_deck  # looked up per call: tests replace it
 
+    deck_made()  # (a process that makes many keeps the memory it frees: flashdigest/heap.py)
     build = build_deck(digest, options.deck)
     target = deck_path(options.out_dir, build)
     if not build.notes:
