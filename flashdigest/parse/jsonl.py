@@ -38,7 +38,7 @@ from ..limits import LIMITS
 from ..model import Digest, Paper
 from ..textutil import clean_text
 from . import jsonl_lines
-from .jsonl_lines import MAX_LINE_BYTES, as_utf8, lines, replacement
+from .jsonl_lines import MAX_LINE_BYTES, READ_BUFFER, as_utf8, lines, replacement
 from .jsonl_memory import ArchiveMemory, DateRows, KnownDate, row_hash
 from .jsonl_row import ArchiveRow
 
@@ -112,7 +112,7 @@ def parse_jsonl(path: Path, memory: ArchiveMemory | None = None) -> Iterator[Dig
     """Yield one Digest per deck date of the archive at ``path`` (a KnownDate for a date whose rows
     ``memory`` knows unchanged); then raise LineErrors if some lines could not be read."""
     try:
-        with path.open("rb") as raw, as_utf8(raw) as handle:
+        with path.open("rb", buffering=READ_BUFFER) as raw, as_utf8(raw) as handle:
             index = _index(handle, path, memory)
             reader = _Reader(handle, path, index, memory)
             for date, runs in index.runs.items():
