@@ -13,7 +13,7 @@ import json
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 from ..errors import ParseError
 from ..limits import LIMITS
@@ -35,7 +35,8 @@ def as_utf8(raw: BinaryIO) -> contextlib.AbstractContextManager[BinaryIO]:
         return contextlib.nullcontext(raw)
     raw.seek(0)
     decoder = codecs.getincrementaldecoder("utf-16")(errors="replace")
-    copy: BinaryIO = tempfile.TemporaryFile(buffering=READ_BUFFER)  # noqa: SIM115 (closed by the caller's with)
+    # (closed by the caller's with; typeshed has no binary type for a buffer size it cannot see)
+    copy = cast(BinaryIO, tempfile.TemporaryFile("w+b", buffering=READ_BUFFER))  # noqa: SIM115
     while chunk := raw.read(1 << 20):
         copy.write(decoder.decode(chunk).encode("utf-8", "surrogatepass"))
     copy.write(decoder.decode(b"", final=True).encode("utf-8", "surrogatepass"))
