@@ -155,13 +155,14 @@ class ExportState:
         """The dates of ``source``'s decks if the input need not be read again, else None.
 
         It need not be when its stamp (size and mtime; else its ``fingerprint()``, the hash of
-        its bytes) matches the last export and every deck it gave is still on disk as written."""
+        its bytes, when one was kept) matches the last export and every deck it gave is still on
+        disk as written."""
         record = self.inputs.get(source_name(source))
         if record is None or not all(self.deck_intact(date) for date in record.dates):
             return None
         if record.stamp == stamp:
             return record.dates
-        if record.fingerprint == fingerprint():
+        if record.fingerprint and record.fingerprint == fingerprint():  # ("": none kept, an archive's)
             self.record_input(source, stamp, record.fingerprint, record.dates)  # touched, not changed
             return record.dates
         return None

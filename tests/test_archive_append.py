@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import sqlite3
 import subprocess
 import sys
@@ -17,8 +18,10 @@ from typing import Any
 import pytest
 
 import flashdigest.cards
+import flashdigest.stamps
 from flashdigest.parse import jsonl_lines
 from flashdigest.pipeline import ExportOptions, ExportReport, export_inputs
+from flashdigest.state import file_sha256
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = 1_750_000_000
@@ -185,3 +188,26 @@ def test_a_truncated_archive_gives_what_a_cold_export_of_it_gives(
     assert built == [json.loads(rows[9])["date"]]  # the date of the cut line lost a paper
     assert decoded == [12, 10, 11]
     same_as_cold(archive, tmp_path, report, monkeypatch)
+
+
+def test_an_archive_is_never_hashed_whole_and_a_touch_alone_rebuilds_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the state keeps of an archive's rows stands for its fingerprint: a day appended reads
+    the archive once (its rows hashed, not the file again); touched, not changed, its rows tell
+    every date unchanged and nothing is built or written."""
+    hashed: list[Path] = []
+
+    def hashing(path: Path) -> str:
+        hashed.append(path)
+        return file_sha256(path)
+
+    monkeypatch.setattr(flashdigest.stamps, "file_sha256", hashing)
+    rows, archive, out = first_export(tmp_path, monkeypatch)
+    write_rows(archive, rows + archive_rows(tmp_path / "corpus-more", 1, first_day=6))
+    report, built, _decoded = export_counting(archive, out, monkeypatch)
+    assert built == ["2025-04-07"] and len(report.written) == 1
+    os.utime(archive, ns=(archive.stat().st_atime_ns, archive.stat().st_mtime_ns + 10**9))
+    report, built, decoded = export_counting(archive, out, monkeypatch)
+    assert built == [] and decoded == [] and report.written == [] and len(report.unchanged) == 7
+    assert archive not in hashed
