@@ -17,13 +17,15 @@ SURROGATE_RE = re.compile("[\ud800-\udfff]")
 
 def clean_text(text: str) -> str:
     """Remove control characters (tab and newline kept) and lone surrogates."""
+    if text.isprintable():  # (no control, no surrogate: nothing to do; one pass in C, not two regexes)
+        return text
     return SURROGATE_RE.sub("\ufffd", _CONTROL_RE.sub("", text))
 
 
 def remove_controls(text: str) -> str:
     """Remove control characters (tab and newline kept): :func:`clean_text` of a text that holds
     no lone surrogate (as bytes decoded with ``errors="replace"``), without looking for one."""
-    return _CONTROL_RE.sub("", text)
+    return text if text.isprintable() else _CONTROL_RE.sub("", text)
 
 
 #: every byte but those that are a control character of :data:`_CONTROL_RE` in UTF-8 (C0 but tab,

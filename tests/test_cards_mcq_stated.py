@@ -11,6 +11,9 @@ import html
 from pathlib import Path
 from typing import Any
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from flashdigest.cards.fields import field_text
 from flashdigest.cards.mcq import StatedAnswer, answer_field, answer_of, stated_answer
 from flashdigest.model import Paper, PointKind, Question
@@ -116,3 +119,12 @@ def test_the_real_backend_renders_the_stated_sentence_on_the_back(
     assert f"Results and Evaluation</span> {SEAWEED_RESULTS}</div>" in back
     assert back.index('<span class="fd-answer-own">') < back.index('<div class="fd-stated">')
     assert '<div class="fd-stated">' not in hours.question  # the front never shows it
+
+
+@given(st.text() | st.text(alphabet=st.sampled_from("aZ09_.,-é\u212a\u0130 \t中٣")))
+def test_words_and_figures_are_the_patterns_whatever_the_text(text: str) -> None:
+    """An ASCII text is split without the patterns: the same words and figures as they find."""
+    from flashdigest.cards import mcq
+
+    assert mcq._words(text) == mcq._WORD_RE.findall(text.lower())
+    assert mcq._numbers(text) == mcq._NUMBER_RE.findall(text)

@@ -7,7 +7,15 @@ import html
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from flashdigest.textutil import _CONTROL_RE, collapse_space, escape_html, remove_controls, utf8_has_controls
+from flashdigest.textutil import (
+    _CONTROL_RE,
+    SURROGATE_RE,
+    clean_text,
+    collapse_space,
+    escape_html,
+    remove_controls,
+    utf8_has_controls,
+)
 
 
 @given(st.text(alphabet=st.sampled_from("&<>\"'a &amp;é\x00中")))
@@ -51,3 +59,14 @@ SPACES = "\t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0\u2028\u3000"
 @example("a ")
 def test_collapse_space_is_splitting_and_joining(text: str) -> None:
     assert collapse_space(text) == " ".join(text.split())
+
+
+@given(
+    st.text(st.characters(codec=None))
+    | st.text(alphabet=st.sampled_from("a\t\n\r\x00\x1f\x7f\x85\x9f\xad\u200b\ud800é中"))
+)
+def test_clean_text_is_its_two_patterns(text: str) -> None:
+    """What clean_text returns unread (a printable text) is what its patterns would leave."""
+    assert clean_text(text) == SURROGATE_RE.sub("\ufffd", _CONTROL_RE.sub("", text))
+    if not SURROGATE_RE.search(text):
+        assert remove_controls(text) == _CONTROL_RE.sub("", text)
