@@ -35,6 +35,7 @@ gives at most :data:`MAX_CLOZES_PER_POINT` cards, its first sentences with figur
 
 from __future__ import annotations
 
+import functools
 import re
 
 from ..frozen import frozen
@@ -131,7 +132,7 @@ def figure_spans(sentence: str, title: str = "") -> list[tuple[int, int]]:
     return spans
 
 
-def _worth_asking(sentence: str, figure: str, start: int, end: int, given: set[str]) -> bool:
+def _worth_asking(sentence: str, figure: str, start: int, end: int, given: frozenset[str]) -> bool:
     before, after = sentence[max(0, start - 40) : start], sentence[end : end + 12]
     marked = _MARKED_RE.search(figure)
     if not marked and _NAME_BEFORE_RE.search(before):  # a version, or "Table 3", "Topic 1."
@@ -151,13 +152,15 @@ def _worth_asking(sentence: str, figure: str, start: int, end: int, given: set[s
     return _normalised(figure, after) not in given
 
 
-def title_numbers(title: str) -> set[str]:
-    """The counts ``title`` gives, normalised as :func:`_normalised` writes them."""
+@functools.lru_cache(maxsize=16)
+def title_numbers(title: str) -> frozenset[str]:
+    """The counts ``title`` gives, normalised as :func:`_normalised` writes them (found once for
+    the sentences of all its paper's points: a few titles kept)."""
     found = set()
     for match in _TITLE_NUMBER_RE.finditer(title):
         number, letter, word = match.groups()
         found.add(number + (letter or _MAGNITUDE_WORDS.get((word or "").lower(), "")).upper())
-    return found
+    return frozenset(found)
 
 
 def _normalised(figure: str, after: str) -> str:
