@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from flashdigest.model import PointKind
 from flashdigest.parse.points import collect_points, label_kind, point_head, read_point
@@ -85,3 +89,14 @@ def test_numbers_and_labels_inside_a_sentence_split_nothing() -> None:
         (T, "It scores 3.5 points: the problem: data, in 2. rounds and bold text."),
         [],
     )
+
+
+@given(st.text(alphabet=st.sampled_from([*" \t\n\u30001290.)、*a:"])))
+def test_a_swallowed_points_place_is_where_white_space_before_a_number_or_bold_ends(text: str) -> None:
+    """The marker pattern gives the places the plain look-behind pattern would."""
+    from flashdigest.parse import points
+
+    looked_behind = re.compile(r"(?<=\s)(?=[1-9][.)、]|\*\*)")
+    assert [m.end() for m in points._MARKER_RE.finditer(text)] == [
+        m.start() for m in looked_behind.finditer(text)
+    ]
