@@ -81,11 +81,16 @@ def _export_all(
     """Export ``files`` in their order; with several to read and several cores, their decks are
     made by worker processes meanwhile (and only written here, in the same order as serially);
     with no pool over the files, an archive's dates may have one (:func:`_spread`)."""
-    ahead = deque(_worth_a_worker(files, run, state))
+    formats: set[str] = set()
+    ahead = deque(_worth_a_worker(files, run, state, formats))
     workers = min(usable_cores(), len(ahead)) if len(ahead) >= PARALLEL_FROM else 1
     if workers <= 1:
         ahead.clear()
         run.spread = usable_cores()  # (no pool over the inputs: an archive's dates may have one)
+    else:
+        from .parse import load_parsers
+
+        load_parsers(formats)  # (before the workers fork: imported once, shared)
     # (run.job imports the exporter: only when there is work for the workers)
     job = run.job if ahead else None
     prepare = functools.partial(_prepare_input, options=job)
@@ -110,10 +115,13 @@ def _prepare_input(path: Path, options: JobOptions | None) -> PreparedInput:
     return prepare_input(path, options)
 
 
-def _worth_a_worker(files: Sequence[Path], run: ExportRun, state: ExportState) -> list[Path]:
+def _worth_a_worker(
+    files: Sequence[Path], run: ExportRun, state: ExportState, formats: set[str]
+) -> list[Path]:
     """The inputs a worker can make the decks of: changed since the last run, and not an archive
     (a worker would hold all its decks at once; its dates stream through :func:`_spread`
-    instead, a few at a time). A guess made ahead: each input is checked again in its turn."""
+    instead, a few at a time); their formats added to ``formats``. A guess made ahead: each
+    input is checked again in its turn."""
     if len(files) < PARALLEL_FROM:
         return []
     chosen = []
@@ -130,6 +138,7 @@ def _worth_a_worker(files: Sequence[Path], run: ExportRun, state: ExportState) -
             continue
         if fmt != "jsonl":
             chosen.append(path)
+            formats.add(fmt)
     return chosen
 
 

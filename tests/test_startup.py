@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from flashdigest.__main__ import YOUNG_THRESHOLD
+from flashdigest.pool import usable_cores
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 #: never needed to export text or HTML files into a folder, nor for --help / -V
@@ -45,6 +46,12 @@ PIPELINE = {
 
 def imported(*args: str, cwd: Path | None = None) -> set[str]:
     """The modules ``python -X importtime -m flashdigest ARGS`` imports (and it succeeded)."""
+    return set(imports(*args, cwd=cwd))
+
+
+def imports(*args: str, cwd: Path | None = None) -> list[str]:
+    """Each module ``python -X importtime -m flashdigest ARGS`` imports, each time a process of
+    the run imports it (its worker processes write to the same stderr), in order."""
     # a clean start: no config, and not measured by coverage (which imports sqlite3 into the process)
     env = {
         key: value for key, value in os.environ.items() if not key.startswith(("FLASHDIGEST_", "COVERAGE_"))
@@ -59,10 +66,11 @@ def imported(*args: str, cwd: Path | None = None) -> set[str]:
         check=False,
     )
     assert result.returncode == 0, result.stderr[-2000:]
-    names = set()
-    for line in result.stderr.splitlines():
-        if line.startswith("import time:") and "|" in line:
-            names.add(line.rsplit("|", 1)[1].strip())
+    names = [
+        line.rsplit("|", 1)[1].strip()
+        for line in result.stderr.splitlines()
+        if line.startswith("import time:") and "|" in line
+    ]
     assert names, "python -X importtime printed nothing"
     return names
 
@@ -129,3 +137,14 @@ def test_the_command_runs_the_program() -> None:
     """The `flashdigest` command's entry point is the same run() as `python -m flashdigest`."""
     text = (Path(__file__).resolve().parent.parent / "pyproject.toml").read_text(encoding="utf-8")
     assert 'flashdigest = "flashdigest.__main__:run"' in text
+
+
+@pytest.mark.skipif(usable_cores() < 2, reason="one core: no worker process")
+def test_a_run_on_several_cores_imports_flashdigest_once(tmp_path: Path) -> None:
+    """The parsers of the formats its workers will read are imported before they fork: shared,
+    not imported again by each of them (a page's parser is some 15 ms and 3 MB)."""
+    folder = shutil.copytree(SAMPLES, tmp_path / "in")  # (pages, a text, YAML: more than PARALLEL_FROM)
+    names = imports("export", "-q", str(folder), "--out", str(tmp_path / "out"), cwd=tmp_path)
+    assert "multiprocessing" in names  # (a pool was started)
+    twice = {name for name in names if name.startswith("flashdigest") and names.count(name) > 1}
+    assert twice == set()

@@ -7,7 +7,7 @@ only breaks ties) unless the caller names it.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, overload
 
@@ -37,6 +37,7 @@ __all__ = [
     "ParseOptions",
     "detect_format",
     "is_candidate_input",
+    "load_parsers",
     "read_digests",
 ]
 
@@ -79,6 +80,20 @@ def read_digests(
         yield check_field_lengths(parse_html(source, options.lang))
         return
     raise ParseError(f"{fmt} digests are not supported yet", path)
+
+
+#: the module of each format's parser
+_PARSERS = {"html": "html", "text": "text", "yaml": "yaml_digest", "jsonl": "jsonl"}
+
+
+def load_parsers(formats: Iterable[str]) -> None:
+    """Import the parsers of ``formats`` now: a run does before its worker processes fork, so
+    that they share the modules' memory and none imports them again (a page's parser, some 15 ms,
+    was imported by the run and by its worker each, after the fork)."""
+    import importlib
+
+    for fmt in sorted(set(formats) & set(_PARSERS)):
+        importlib.import_module(f".{_PARSERS[fmt]}", __name__)
 
 
 def _with_answer_key(digest: Digest, path: Path) -> Digest:
