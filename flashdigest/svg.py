@@ -9,7 +9,9 @@ keeping only known SVG elements and attributes, so that no script, event handler
 ``<foreignObject>`` or external reference survives; it sets ``xmlns`` and ``viewBox``, gives the
 drawing a white backdrop (readable on night mode's dark cards) and caps the size. Its output is a
 fixed point: sanitizing it again gives the same bytes, so the media name (a hash of the bytes) is
-stable. It lives beside the stages (like :mod:`.textutil`), used by the parser and the card builder.
+stable. It lives beside the stages (like :mod:`.textutil`), used by the parser and the card builder;
+what it keeps of CSS (style sheets, style attributes, presentation values) is made safe by
+:mod:`.svg_css`.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from .errors import SvgRejected
 from .limits import LIMITS, markup_depth
-from .textutil import clean_text
+from .svg_css import is_fragment, is_safe_css_value, plain, sanitize_css
 
 #: inputs longer than this are refused before parsing
 MAX_SVG_INPUT_CHARS = 4_000_000
@@ -83,21 +85,7 @@ _LINK_ATTRIBUTES = {"href", "xlink:href"}
 #: attributes whose values are checked whatever characters they hold (a link, a style sheet)
 _CHECKED_NAMES = {*_LINK_ATTRIBUTES, "style"}
 
-#: an unclosed ``url(`` runs to the end of the CSS, as a CSS parser reads it
-_URL_RE = re.compile(r"url\(\s*(['\"]?)(.*?)\1\s*(?:\)|$)", re.IGNORECASE | re.DOTALL)
-_FRAGMENT_RE = re.compile(r"#[A-Za-z_][\w.\-:]*")
-_CSS_DANGER_RE = re.compile(r"@import|expression\s*\(|javascript:|-moz-binding|behavior\s*:", re.IGNORECASE)
-_CSS_ESCAPE_RE = re.compile(r"\\(?:(?P<hex>[0-9a-fA-F]{1,6})\s?|(?P<char>[^\n0-9a-fA-F])|\n|$)")
-#: an address left outside any url() (as after a broken escape): removed, it has no business in a drawing
-_CSS_ADDRESS_RE = re.compile(
-    r"(?:(?:[a-z][a-z0-9+.\-]*:)?//|(?:https?|ftp|wss?|file):\s*/)[^\s;)}'\"]*", re.IGNORECASE
-)  # (``http:/host`` is ``http://host`` to a URL parser; ``http: /host`` is none, but goes too)
-#: what every address above holds (searched first: it finds none in 2 µs where the pattern, which
-#: tries every word as a scheme, takes 140 over a style sheet of a kilobyte)
-_ADDRESS_MARK_RE = re.compile(r"//|:\s*/")
 _NUMBER_RE = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
-#: characters XML 1.0 forbids (control characters but tab and newlines, lone surrogates, U+FFFE/F)
-_XML_INVALID_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def sanitize_svg(markup: str) -> str:
@@ -150,7 +138,7 @@ class _SvgWriter:
         for child in node.iter(include_text=keep_text):  # elsewhere text is layout whitespace
             tag = child.tag or "-"
             if tag == "-text":
-                if keep_text and (text := _xml_text(_plain(child.text_content or ""), parent)):
+                if keep_text and (text := _xml_text(plain(child.text_content or ""), parent)):
                     self.parts.append(text)  # (an empty one would make <style></style>, not <style/>)
             elif tag[0] != "-":  # an element, not a comment or doctype
                 self.element(child, tag, depth)
@@ -173,7 +161,7 @@ class _SvgWriter:
         if name in ("title", "desc", "style"):  # text only; a style sheet is sanitized whole, once
             text = node.text(deep=True)  # (a style sheet's own sanitizer takes what _plain drops)
             self.parts.append(
-                f"<{name}{attributes}>{_xml_text(text if name == 'style' else _plain(text), name)}</{name}>"
+                f"<{name}{attributes}>{_xml_text(text if name == 'style' else plain(text), name)}</{name}>"
             )
             return
         child = node.child
@@ -182,7 +170,7 @@ class _SvgWriter:
             return
         if child.next is None and child.is_text_node and (parent := name.lower()) in _TEXT_ELEMENTS:
             # (a label, half a flowchart's elements: its one text, without walking its children)
-            text = _xml_text(_plain(child.text_content or ""), parent)
+            text = _xml_text(plain(child.text_content or ""), parent)
             self.parts.append(f"<{name}{attributes}>{text}</{name}>" if text else f"<{name}{attributes}/>")
             return
         start = len(self.parts)
@@ -231,63 +219,16 @@ def _checked_attribute(raw_name: str, raw_value: str | None) -> str:
     if not value.strip(_PLAIN_VALUE) and name not in _CHECKED_NAMES and "binding" not in value.lower():
         return f' {name}="{value}"'  # (most values: a number, a colour, a word; 0.6 µs, not 1.8)
     # controls go before the checks: "htt\x1cp:/x" must not become "http:/x" after them
-    safe = _safe_value(name, _plain(value))
+    safe = _safe_value(name, plain(value))
     return "" if safe is None else f' {name}="{_xml_attr(safe)}"'
 
 
 def _safe_value(name: str, value: str) -> str | None:
     if name in _LINK_ATTRIBUTES:
-        return value.strip() if _FRAGMENT_RE.fullmatch(value.strip()) else None
+        return value.strip() if is_fragment(value.strip()) else None
     if name == "style":
         return sanitize_css(value) or None
-    if "\\" in value or ("(" in value and not _urls_are_fragments(value)) or _has_address(value):
-        return None  # presentation attributes are CSS values: no escapes, no outside URLs or addresses
-    if _CSS_DANGER_RE.search(value):
-        return None  # nor javascript:, expression( and the like, whatever the attribute
-    return value
-
-
-def _has_address(value: str) -> bool:
-    return _may_hold_address(value) and _CSS_ADDRESS_RE.search(value) is not None
-
-
-def _may_hold_address(text: str) -> bool:
-    return _ADDRESS_MARK_RE.search(text) is not None
-
-
-def _plain(text: str) -> str:
-    """``text`` without the characters the document drops at the end (controls, U+FFFE...), so
-    that no check passes on a value that dropping them would change (``url\\6(``, ``htt\\x1cp:``)."""
-    if text.isprintable():  # (no control, surrogate or noncharacter: nothing to drop)
-        return text
-    return _XML_INVALID_RE.sub("", clean_text(text))
-
-
-def sanitize_css(css: str) -> str:
-    """CSS (a style attribute or element) without imports, escapes, scripts or non-fragment URLs."""
-    css = _plain(_CSS_ESCAPE_RE.sub(_unescape_css, clean_text(css))).replace("\\", "")
-    while (cleaner := _CSS_DANGER_RE.sub("", css)) != css:
-        css = cleaner
-    if "(" in css:  # (no url( without one)
-        css = _URL_RE.sub(lambda m: m.group(0) if _FRAGMENT_RE.fullmatch(m.group(2).strip()) else "none", css)
-    return (_CSS_ADDRESS_RE.sub("", css) if _may_hold_address(css) else css).strip()
-
-
-def _unescape_css(match: re.Match[str]) -> str:
-    """A CSS escape (``\\72`` or ``\\r``) as the character it stands for, so no URL hides in one."""
-    if match["hex"]:
-        code = int(match["hex"], 16)
-        return chr(code) if 0 < code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else "\ufffd"
-    return match["char"] or ""
-
-
-def _urls_are_fragments(value: str) -> bool:
-    if "url" not in value.lower():
-        return True
-    if re.search(r"url\s*\(", value, re.IGNORECASE) is None:
-        return True
-    matches = _URL_RE.findall(value)
-    return bool(matches) and all(_FRAGMENT_RE.fullmatch(target.strip()) for _quote, target in matches)
+    return value if is_safe_css_value(value) else None
 
 
 def _view_box(attributes: dict[str, str | None]) -> tuple[float, float, float, float]:

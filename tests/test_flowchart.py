@@ -367,8 +367,9 @@ VALUE_CHARACTERS = [*"0a Z#%+,-.mozbindingBINDING", *"\\(:/&<>\"'\x1c\t"]
 def test_a_plain_value_kept_unchecked_is_what_the_checks_give(name: str, value: str) -> None:
     """A value of plain characters skips the checks: it must come out as they would give it."""
     import flashdigest.svg as svg
+    from flashdigest import svg_css
 
-    checked = svg._safe_value(name, svg._plain(value)) if name in svg._ATTRIBUTES else None
+    checked = svg._safe_value(name, svg_css.plain(value)) if name in svg._ATTRIBUTES else None
     expected = "" if checked is None else f' {svg._ATTRIBUTES[name]}="{svg._xml_attr(checked)}"'
     assert svg._checked_attribute(name, value) == expected
 
@@ -383,6 +384,6 @@ def test_a_binding_in_a_plain_value_is_dropped() -> None:
 @example("//host")
 @example("https:\t /host")
 def test_the_address_pattern_is_skipped_only_where_it_cannot_match(text: str) -> None:
-    import flashdigest.svg as svg
+    from flashdigest import svg_css
 
-    assert svg._may_hold_address(text) or svg._CSS_ADDRESS_RE.search(text) is None
+    assert svg_css._may_hold_address(text) or svg_css._CSS_ADDRESS_RE.search(text) is None
