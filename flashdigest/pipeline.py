@@ -81,8 +81,8 @@ def _export_all(
     """Export ``files`` in their order; with several to read and several cores, their decks are
     made by worker processes meanwhile (and only written here, in the same order as serially);
     with no pool over the files, an archive's dates may have one (:func:`_spread`)."""
-    formats: set[str] = set()
-    ahead = deque(_worth_a_worker(files, run, state, formats))
+    kinds: list[tuple[str, Path]] = []
+    ahead = deque(_worth_a_worker(files, run, state, kinds))
     workers = min(usable_cores(), len(ahead)) if len(ahead) >= PARALLEL_FROM else 1
     if workers <= 1:
         ahead.clear()
@@ -90,7 +90,7 @@ def _export_all(
     else:
         from .parse import load_parsers
 
-        load_parsers(formats)  # (before the workers fork: imported once, shared)
+        load_parsers(kinds)  # (before the workers fork: imported once, shared)
     # (run.job imports the exporter: only when there is work for the workers)
     job = run.job if ahead else None
     prepare = functools.partial(_prepare_input, options=job)
@@ -116,12 +116,12 @@ def _prepare_input(path: Path, options: JobOptions | None) -> PreparedInput:
 
 
 def _worth_a_worker(
-    files: Sequence[Path], run: ExportRun, state: ExportState, formats: set[str]
+    files: Sequence[Path], run: ExportRun, state: ExportState, kinds: list[tuple[str, Path]]
 ) -> list[Path]:
     """The inputs a worker can make the decks of: changed since the last run, and not an archive
     (a worker would hold all its decks at once; its dates stream through :func:`_spread`
-    instead, a few at a time); their formats added to ``formats``. A guess made ahead: each
-    input is checked again in its turn."""
+    instead, a few at a time); each one's format added to ``kinds`` with it. A guess made ahead:
+    each input is checked again in its turn."""
     if len(files) < PARALLEL_FROM:
         return []
     chosen = []
@@ -138,7 +138,7 @@ def _worth_a_worker(
             continue
         if fmt != "jsonl":
             chosen.append(path)
-            formats.add(fmt)
+            kinds.append((fmt, path))
     return chosen
 
 

@@ -86,14 +86,20 @@ def read_digests(
 _PARSERS = {"html": "html", "text": "text", "yaml": "yaml_digest", "jsonl": "jsonl"}
 
 
-def load_parsers(formats: Iterable[str]) -> None:
-    """Import the parsers of ``formats`` now: a run does before its worker processes fork, so
-    that they share the modules' memory and none imports them again (a page's parser, some 15 ms,
-    was imported by the run and by its worker each, after the fork)."""
+def load_parsers(inputs: Iterable[tuple[str, Path]]) -> None:
+    """Import the parsers that ``inputs`` (each a format and a path) will need now, an answer key's
+    reader among them when a text has one: a run does before its worker processes fork, so that
+    they share the modules' memory and none imports them again (a page's parser, some 15 ms, and
+    PyYAML for the keys were imported by the run and by its worker each, after the fork)."""
     import importlib
 
-    for fmt in sorted(set(formats) & set(_PARSERS)):
-        importlib.import_module(f".{_PARSERS[fmt]}", __name__)
+    modules = set()
+    for fmt, path in inputs:
+        modules.add(_PARSERS.get(fmt, ""))
+        if fmt == "text" and "answers" not in modules and answer_key_path(path).exists():
+            modules.add("answers")
+    for module in sorted(modules - {""}):
+        importlib.import_module(f".{module}", __name__)
 
 
 def _with_answer_key(digest: Digest, path: Path) -> Digest:
