@@ -86,13 +86,11 @@ def ordered_map(
         for _ in range(workers - 1):
             crew.append(_Worker(context, function, [worker.connection for worker in crew]))
         yield from _in_order(crew, function, items, (window, in_hand), ready)
-    except BaseException:
-        for worker in crew:  # (an interrupt, or the results not all taken: no waiting for work)
-            worker.process.terminate()
-        raise
     finally:
         for worker in crew:
-            worker.close()
+            if worker.slots:  # (work in hand not taken: an interrupt, a failure: no waiting for it)
+                worker.process.terminate()
+            worker.close()  # (an idle one ends as its pipe closes)
         gc.unfreeze()
 
 

@@ -57,6 +57,23 @@ def test_a_worker_that_dies_stops_the_map_in_its_turn() -> None:
     assert "exit code 9" in message
 
 
+def _slow(item: int) -> int:
+    time.sleep(0.05)
+    return item
+
+
+@pytest.mark.timeout(60)
+def test_a_map_left_with_nothing_in_hand_lets_its_worker_end_and_stops_one_with_work() -> None:
+    """Its consumer closes the map after its last result (as the pipeline does): the idle worker
+    ends by itself, exit code 0; closed with items still in hand, the worker is stopped."""
+    for taken, ended in ((5, 0), (1, -signal.SIGTERM)):
+        results = ordered_map(_slow, range(5), 2)
+        assert [next(results) for _ in range(taken)] == list(range(taken))
+        (worker,) = multiprocessing.active_children()
+        results.close()
+        assert worker.exitcode == ended
+
+
 def _unpicklable_in_a_worker(item: int) -> Any:
     time.sleep(0.005)
     if os.getpid() != RUN:
