@@ -81,8 +81,8 @@ def _export_all(
     """Export ``files`` in their order; with several to read and several cores, their decks are
     made by worker processes meanwhile (and only written here, in the same order as serially);
     with no pool over the files, an archive's dates may have one (:func:`_spread`)."""
-    kinds: list[tuple[str, Path]] = []
-    ahead = deque(_worth_a_worker(files, run, state, kinds))
+    chosen = _worth_a_worker(files, run, state)
+    ahead = deque(path for _fmt, path in chosen)
     workers = min(usable_cores(), len(ahead)) if len(ahead) >= PARALLEL_FROM else 1
     if workers <= 1:
         ahead.clear()
@@ -90,7 +90,7 @@ def _export_all(
     else:
         from .parse import load_parsers
 
-        load_parsers(kinds)  # (before the workers fork: imported once, shared)
+        load_parsers(chosen)  # (before the workers fork: imported once, shared)
     # (run.job imports the exporter: only when there is work for the workers)
     job = run.job if ahead else None
     prepare = functools.partial(_prepare_input, options=job)
@@ -115,13 +115,11 @@ def _prepare_input(path: Path, options: JobOptions | None) -> PreparedInput:
     return prepare_input(path, options)
 
 
-def _worth_a_worker(
-    files: Sequence[Path], run: ExportRun, state: ExportState, kinds: list[tuple[str, Path]]
-) -> list[Path]:
-    """The inputs a worker can make the decks of: changed since the last run, and not an archive
-    (a worker would hold all its decks at once; its dates stream through :func:`_spread`
-    instead, a few at a time); each one's format added to ``kinds`` with it. A guess made ahead:
-    each input is checked again in its turn."""
+def _worth_a_worker(files: Sequence[Path], run: ExportRun, state: ExportState) -> list[tuple[str, Path]]:
+    """The inputs a worker can make the decks of, each with its format: changed since the last
+    run, and not an archive (a worker would hold all its decks at once; its dates stream through
+    :func:`_spread` instead, a few at a time). A guess made ahead: each input is checked again in
+    its turn."""
     if len(files) < PARALLEL_FROM:
         return []
     chosen = []
@@ -137,8 +135,7 @@ def _worth_a_worker(
         except (Exception, RecursionError):  # met again, and reported, in its turn
             continue
         if fmt != "jsonl":
-            chosen.append(path)
-            kinds.append((fmt, path))
+            chosen.append((fmt, path))
     return chosen
 
 

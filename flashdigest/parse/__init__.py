@@ -95,10 +95,11 @@ def load_parsers(inputs: Iterable[tuple[str, Path]]) -> None:
 
     modules = set()
     for fmt, path in inputs:
-        modules.add(_PARSERS.get(fmt, ""))
+        if fmt in _PARSERS:
+            modules.add(_PARSERS[fmt])
         if fmt == "text" and "answers" not in modules and answer_key_path(path).exists():
             modules.add("answers")
-    for module in sorted(modules - {""}):
+    for module in sorted(modules):
         importlib.import_module(f".{module}", __name__)
 
 
