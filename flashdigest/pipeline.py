@@ -156,7 +156,7 @@ def _export_input(path: Path, run: ExportRun, state: ExportState, prepared: Prep
         given = [_apply(deck, run, state) for deck in decks]
         dates = [date for date in given if date is not None]
         if given and len(dates) == len(given):
-            state.record_input(path, stamp, _fingerprint_kept(path, fingerprint, state), dates)
+            state.record_input(path, stamp, fingerprint, dates)
         else:  # a digest gave no deck (skipped, or empty): read again next run, never counted as done
             state.forget_input(path)
     except (OutputError, WorkerLost):  # (the run stops)
@@ -175,14 +175,6 @@ def _export_input(path: Path, run: ExportRun, state: ExportState, prepared: Prep
 
         report.failures.append(InternalError.from_exception(error, path, traceback.format_exc()))
         state.forget_input(path)
-
-
-def _fingerprint_kept(path: Path, fingerprint: Callable[[], str], state: ExportState) -> str:
-    """The input's fingerprint to keep; none (``""``) for an archive: what the state keeps of its
-    rows already tells its unchanged dates from the others when it is read again, in one pass over
-    it that costs about what hashing it whole does (20 and 15 ms for 21 MB), which each run that
-    appends a day would pay for nothing."""
-    return "" if state.archive_memory(path) is not None else fingerprint()
 
 
 def _decks_of(

@@ -163,7 +163,7 @@ class ExportState:
         if record.stamp == stamp:
             return record.dates
         if record.fingerprint and record.fingerprint == fingerprint():  # ("": none kept, an archive's)
-            self.record_input(source, stamp, record.fingerprint, record.dates)  # touched, not changed
+            self.record_input(source, stamp, lambda: record.fingerprint, record.dates)  # touched, not changed
             return record.dates
         return None
 
@@ -231,11 +231,19 @@ class ExportState:
         return record if self.deck_intact(date) else None
 
     def record_input(
-        self, source: Path, stamp: tuple[str | int | None, ...], fingerprint: str, dates: Iterable[str]
+        self,
+        source: Path,
+        stamp: tuple[str | int | None, ...],
+        fingerprint: Callable[[], str],
+        dates: Iterable[str],
     ) -> None:
-        record = InputRecord(tuple(stamp), fingerprint, tuple(sorted(set(dates))))
-        if self.inputs.get(source_name(source)) != record:
-            self.inputs[source_name(source)] = record
+        """``source`` exported into ``dates``, with its stamp and ``fingerprint()``; an archive with
+        none (``""``): its rows' memory tells its unchanged dates in the one pass a read makes."""
+        name = source_name(source)
+        kept = "" if self.archives.get(name) is not None else fingerprint()
+        record = InputRecord(tuple(stamp), kept, tuple(sorted(set(dates))))
+        if self.inputs.get(name) != record:
+            self.inputs[name] = record
             self.dirty = True
 
     def undelivered(self, target: str, dates: Iterable[str]) -> list[str]:
