@@ -18,8 +18,8 @@ from flashdigest.export.apkg import (
     deflate,
     package_bytes_into,
     read_media,
-    read_package,
     read_package_files,
+    read_package_with_media,
     zip_into,
 )
 from tests.conftest import SAMPLES
@@ -128,18 +128,18 @@ def test_a_damaged_package_is_one_of_bad_package(tmp_path: Path) -> None:
 def test_a_package_read_in_one_go_is_what_its_parts_read_give(
     tmp_path: Path, database: bytes, media: dict[str, bytes]
 ) -> None:
-    """read_package opens the zip once for what read_package_files and read_media read apart."""
+    """read_package_with_media opens the zip once for what read_package_files and read_media read apart."""
     path = tmp_path / "deck.apkg"
     with path.open("wb") as handle:
         package_bytes_into(handle, database, media)
     files = read_package_files(path)
-    assert read_package(path) == (files, read_media(path, files.media))
+    assert read_package_with_media(path) == (files, read_media(path, files.media))
 
 
 def test_a_damaged_package_read_in_one_go_is_one_of_bad_package(tmp_path: Path) -> None:
     for path in damaged_packages(tmp_path):
         with pytest.raises(BAD_PACKAGE):
-            read_package(path)
+            read_package_with_media(path)
 
 
 def test_a_deck_damaged_on_disk_is_made_again_not_a_crash(tmp_path: Path) -> None:

@@ -28,7 +28,7 @@ from dataclasses import field, replace
 from pathlib import Path
 from typing import Any
 
-from ..export.apkg import database_of, package_bytes_into, read_package
+from ..export.apkg import database_of, package_bytes_into, read_package_with_media
 from ..export.notetype_times import EARLIER, look_of
 from ..frozen import frozen
 from .package import PackageContent, PackageNote
@@ -157,7 +157,7 @@ def rewrite_package_models(
     mods = mods or {}
     if not any(renames.values()) and not mods:
         return
-    files, media = read_package(package)
+    files, media = read_package_with_media(package)
     with database_of(files.database) as connection:
         (models,) = connection.execute("select models from col").fetchone()
         table = json.loads(models)

@@ -49,7 +49,7 @@ def read_package_files(path: Path) -> PackageFiles:
     return _files_of(_read_zip(path, _package_members))
 
 
-def read_package(path: Path) -> tuple[PackageFiles, dict[str, bytes]]:
+def read_package_with_media(path: Path) -> tuple[PackageFiles, dict[str, bytes]]:
     """:func:`read_package_files` of the package at ``path`` and the bytes of all its media files
     (by name), in one read of it (what :func:`read_media` of every name gives)."""
     members = _read_zip(path, _every_member)

@@ -19,7 +19,7 @@ from typing import Any
 
 from ..errors import ExportError
 from . import _write_atomically
-from .apkg import BAD_PACKAGE, database_of, package_bytes_into, read_package
+from .apkg import BAD_PACKAGE, database_of, package_bytes_into, read_package_with_media
 
 
 @dataclass
@@ -58,7 +58,7 @@ def _merge_package(path: Path, merged: _Merged, guids: Collection[str] | None) -
     """Add the notes, cards, note types, decks and media of the package at ``path`` to ``merged``;
     return its database (the bundle's starting point)."""
     try:
-        files, media = read_package(path)
+        files, media = read_package_with_media(path)
         for name, data in media.items():
             merged.media.setdefault(name, data)
         with database_of(files.database) as connection:
