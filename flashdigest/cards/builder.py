@@ -209,7 +209,8 @@ def _best_question(answered: list[Question], stated: list[StatedAnswer | None]) 
         for question, point in zip(answered, stated, strict=True)
         if not question.gives_itself_away
     ]
-    return next((question for question, point in fair if point is not None), fair[0][0] if fair else None)
+    with_point = [question for question, point in fair if point is not None]
+    return next(iter(with_point or [question for question, _point in fair]), None)
 
 
 def _unanswered_notice(digest: Digest, count: int) -> str:
